@@ -1,0 +1,76 @@
+"""Format registry: detect a document's format and dispatch to its package.
+
+Each entry is a package fulfilling the contract in :mod:`einvoice.formats.base`.  Adding a
+format means adding a package and one line to ``_REGISTRY``; the registry test checks that
+every entry exposes the contract and is documented in ``docs/formats.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from functools import cache
+
+from lxml import etree
+
+from einvoice.errors import UnsupportedDocument
+from einvoice.formats.base import Detected, FormatModule
+from einvoice.model import Document, Invoice
+from einvoice.xml import DEFAULT_MAX_BYTES, localname, namespace, parse_bytes
+
+_REGISTRY: dict[str, str] = {
+    "facturae": "einvoice.formats.facturae",
+    "ubl": "einvoice.formats.ubl",
+    "cii": "einvoice.formats.cii",
+}
+
+__all__ = ["Detected", "available", "detect", "detect_tree", "get", "parse", "render"]
+
+
+def available() -> tuple[str, ...]:
+    """Registry keys of every supported format."""
+    return tuple(_REGISTRY)
+
+
+@cache
+def get(name: str) -> FormatModule:
+    """The format package registered as ``name``; ``KeyError`` when unknown."""
+    module: FormatModule = importlib.import_module(_REGISTRY[name])  # type: ignore[assignment]
+    return module
+
+
+def detect_tree(tree: etree._ElementTree, *, filename: str = "") -> Detected:
+    """Detect the format of an already parsed document."""
+    root = tree.getroot()
+    for name in _REGISTRY:
+        found = get(name).detect(root)
+        if found is not None:
+            return found
+    where = f" ({filename})" if filename else ""
+    raise UnsupportedDocument.single(
+        "DOC-UNKNOWN",
+        f"The file{where} is XML but not an invoice this platform reads "
+        f"(root element '{localname(root)}' in namespace '{namespace(root) or '-'}'). "
+        "Supported: Facturae 3.1–3.2.2, UBL 2.1 Invoice/CreditNote, UN/CEFACT CII D16B.",
+        f"El fichero{where} es XML pero no es una factura que esta plataforma lea "
+        f"(elemento raíz '{localname(root)}' en el espacio de nombres '{namespace(root) or '-'}'). "
+        "Se admiten Facturae 3.1–3.2.2, UBL 2.1 Invoice/CreditNote y UN/CEFACT CII D16B.",
+    )
+
+
+def detect(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = "") -> Detected:
+    """Detect format, version and document kind of raw bytes (hardened parse first)."""
+    return detect_tree(parse_bytes(data, max_bytes=max_bytes, filename=filename), filename=filename)
+
+
+def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = "") -> Document:
+    """Hardened parse, detect and map to canonical invoices (no schema or rule validation:
+    see :mod:`einvoice.validation` for the full pipeline)."""
+    tree = parse_bytes(data, max_bytes=max_bytes, filename=filename)
+    found = detect_tree(tree, filename=filename)
+    return get(found.format).parse(tree, version=found.version)
+
+
+def render(fmt: str, invoices: Sequence[Invoice], *, version: str | None = None) -> bytes:
+    """Render canonical invoices in format ``fmt`` (``facturae``, ``ubl`` or ``cii``)."""
+    return get(fmt).render(invoices, version=version)
