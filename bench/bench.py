@@ -1,0 +1,105 @@
+"""efactura benchmark: prints one table of throughput and latency per operation.
+
+Run: ``.venv/bin/python bench/bench.py [--seconds S] [--only SUBSTRING]``.
+
+Cases come from ``bench/cases_*.py`` modules; each exposes ``cases() -> list[Case]``.  A case
+is measured on one core in this process: it is called repeatedly for about ``--seconds``
+(after one warm-up call, which also pays one-time costs such as compiling the official
+XSLT), and the table shows operations per second with p50/p99 per call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE.parent))
+
+
+@dataclass
+class Case:
+    """One benchmark row: ``fn`` performs ``units`` operations per call (e.g. documents)."""
+
+    group: str
+    name: str
+    fn: Callable[[], object]
+    units: int = 1
+    unit: str = "docs"
+    setup_note: str = ""
+
+
+@dataclass
+class Row:
+    case: Case
+    calls: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    first_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.calls * self.case.units / self.seconds if self.seconds else 0.0
+
+
+def measure(case: Case, seconds: float) -> Row:
+    t0 = time.perf_counter()
+    case.fn()
+    first = time.perf_counter() - t0
+    samples: list[float] = []
+    start = time.perf_counter()
+    while True:
+        t = time.perf_counter()
+        case.fn()
+        samples.append(time.perf_counter() - t)
+        if time.perf_counter() - start >= seconds and len(samples) >= 3:
+            break
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    return Row(case, len(samples), sum(samples), statistics.median(samples) * 1000, p99 * 1000,
+               first * 1000)
+
+
+def load_cases() -> list[Case]:
+    out: list[Case] = []
+    for path in sorted(HERE.glob("cases_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        out.extend(module.cases())
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per case (default 2)")
+    parser.add_argument("--only", default="", help="run cases whose group/name contains this")
+    args = parser.parse_args(argv)
+    rows = []
+    for case in load_cases():
+        label = f"{case.group} / {case.name}"
+        if args.only and args.only not in label:
+            continue
+        rows.append(measure(case, args.seconds))
+        print(f"  measured {label}", file=sys.stderr)
+    header = f"{'group':<14} {'operation':<46} {'rate':>12} {'p50 ms':>9} {'p99 ms':>9} {'first ms':>9}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        rate = f"{r.rate:,.1f} {r.case.unit}/s"
+        print(f"{r.case.group:<14} {r.case.name:<46} {rate:>12} {r.p50_ms:>9.2f} "
+              f"{r.p99_ms:>9.2f} {r.first_ms:>9.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
