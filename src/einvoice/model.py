@@ -694,6 +694,22 @@ class Invoice:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class BatchTotals:
+    """Facturae ``Batch`` totals: what the file says its invoices add up to."""
+
+    invoices_count: int
+    """Facturae ``InvoicesCount``."""
+    total_invoices_amount: Decimal
+    """Facturae ``TotalInvoicesAmount/TotalAmount`` (sum of ``InvoiceTotal``)."""
+    total_outstanding_amount: Decimal
+    """Facturae ``TotalOutstandingAmount/TotalAmount`` (sum of ``TotalOutstandingAmount``)."""
+    total_executable_amount: Decimal
+    """Facturae ``TotalExecutableAmount/TotalAmount`` (sum of ``TotalExecutableAmount``)."""
+    currency: str = "EUR"
+    """Facturae ``InvoiceCurrencyCode`` of the batch."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Document:
     """What one file holds: one invoice, or a Facturae batch of several.
 
@@ -706,5 +722,7 @@ class Document:
     version: str = ""
     batch_id: str = ""
     """Facturae ``Batch/BatchIdentifier``."""
+    batch_totals: BatchTotals | None = None
+    """Facturae ``Batch`` totals as written in the file (checked against the invoices)."""
     signed: bool = False
     """Whether the file carried an enveloped signature when parsed."""
