@@ -35,7 +35,7 @@ def available() -> tuple[str, ...]:
 @cache
 def get(name: str) -> FormatModule:
     """The format package registered as ``name``; ``KeyError`` when unknown."""
-    module: FormatModule = importlib.import_module(_REGISTRY[name])  # type: ignore[assignment]
+    module: FormatModule = importlib.import_module(_REGISTRY[name])
     return module
 
 

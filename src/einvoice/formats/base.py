@@ -91,7 +91,7 @@ def schema_violations(schema: etree.XMLSchema, tree: etree._ElementTree) -> list
     if schema.validate(tree):
         return []
     out: list[Violation] = []
-    for err in schema.error_log:
+    for err in schema.error_log:  # type: ignore[attr-defined]
         out.append(
             Violation(
                 rule="XSD",
