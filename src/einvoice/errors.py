@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Self
 
 
 class Severity(StrEnum):
@@ -108,7 +109,7 @@ class EInvoiceError(Exception):
         location: str = "",
         line: int | None = None,
         invoice: int | None = None,
-    ) -> EInvoiceError:
+    ) -> Self:
         """Build an error holding one fatal violation."""
         return cls(
             [
