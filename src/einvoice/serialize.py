@@ -19,12 +19,10 @@ import typing
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from einvoice import model
 from einvoice.errors import Layer, ParseError
-
-T = TypeVar("T")
 
 
 def to_data(value: Any) -> Any:
@@ -66,7 +64,7 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, vars(model))
 
 
-def from_data(cls: type[T], data: Any, *, path: str = "") -> T:
+def from_data[T](cls: type[T], data: Any, *, path: str = "") -> T:
     """Build ``cls`` (a canonical-model dataclass) from data produced by :func:`to_data` or
     sent by an API client.  Raises :class:`ParseError` with the failing path."""
     return typing.cast(T, _load(cls, data, path or cls.__name__))
@@ -85,7 +83,7 @@ def _fail(path: str, expected: str, value: Any) -> ParseError:
     )
 
 
-def _load(tp: Any, data: Any, path: str) -> Any:  # noqa: C901 - one dispatch per type
+def _load(tp: Any, data: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     if origin is types.UnionType or origin is typing.Union:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -126,11 +124,11 @@ def _load(tp: Any, data: Any, path: str) -> Any:  # noqa: C901 - one dispatch pe
     if tp is Decimal:
         if isinstance(data, bool) or not isinstance(data, str | int):
             # floats are refused on purpose: 0.1 + 0.2 is not money
-            raise _fail(path, "an amount as a string such as \"12.50\"", data)
+            raise _fail(path, 'an amount as a string such as "12.50"', data)
         try:
             value = Decimal(str(data))
         except InvalidOperation:
-            raise _fail(path, "an amount such as \"12.50\"", data) from None
+            raise _fail(path, 'an amount such as "12.50"', data) from None
         if not value.is_finite():
             raise _fail(path, "a finite amount", data)
         return value

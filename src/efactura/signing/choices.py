@@ -1,0 +1,18 @@
+"""Constants of the signing app."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Policy(models.TextChoices):
+    """How a company's invoices are signed when issued or imported unsigned."""
+
+    OWN = "own", _("With our own certificate")
+    SEAL = "seal", _("With the platform's seal")
+    REFUSE = "refuse", _("Refuse to issue unsigned (no seal)")
+
+
+EXPIRY_WARNING_DAYS = 30
+"""Certificates expiring within this many days are flagged on the page and by email."""
