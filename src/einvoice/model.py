@@ -569,6 +569,9 @@ class Totals:
     """Facturae ``TotalReimbursableExpenses`` (*suplidos*)."""
     amounts_withheld: Decimal = ZERO
     """Facturae ``AmountsWithheld/WithholdingAmount`` (guarantee retentions, not taxes)."""
+    amounts_withheld_reason: str = ""
+    """Facturae ``AmountsWithheld/WithholdingReason`` (why ``amounts_withheld`` is kept back;
+    mandatory in Facturae whenever an amount is withheld).  No EN 16931 equivalent."""
 
     @property
     def invoice_total(self) -> Decimal:

@@ -1,0 +1,924 @@
+"""Read a CII D16B invoice into the canonical model.
+
+Paths follow EN 16931-3-3 as implemented by the CEN artefact ``EN16931-CII-validation.xslt``
+(see ``docs/formats/cii.md`` for the table).  Every value the model needs but the document
+does not hold, or holds in a form that cannot be read (a date in another format than 102, a
+number that is not a number), raises :class:`~einvoice.errors.ParseError` naming the element
+by its XPath and the business term, in English and Spanish.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Final
+
+from lxml import etree
+
+from einvoice.errors import ParseError, UnsupportedDocument
+from einvoice.formats.cii import spanish
+from einvoice.formats.cii._names import (
+    DOC_ATTACHMENT,
+    DOC_INVOICED_OBJECT,
+    DOC_TENDER,
+    NSMAP,
+    RSM,
+    VAT_POINT_FROM_CII,
+    default_tax_type,
+)
+from einvoice.model import (
+    ZERO,
+    Address,
+    AdministrativeCentre,
+    AllowanceCharge,
+    Attachment,
+    Contact,
+    Correction,
+    CreditTransfer,
+    Delivery,
+    Document,
+    DocumentKind,
+    Identifier,
+    Instalment,
+    Invoice,
+    IssuerType,
+    Line,
+    Note,
+    Party,
+    Payment,
+    Period,
+    PrecedingInvoice,
+    TaxType,
+    Totals,
+    VatBreakdown,
+    VatCategory,
+    Withholding,
+)
+
+_Element = etree._Element
+
+_DATE: Final = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+_HEADER: Final = "rsm:SupplyChainTradeTransaction"
+
+
+# ---------------------------------------------------------------------------------------------
+# Low-level readers
+# ---------------------------------------------------------------------------------------------
+
+
+@cache
+def _q(path: str) -> str:
+    """``ram:A/ram:B`` in Clark notation: lxml caches such paths, not prefixed ones."""
+    for prefix, uri in NSMAP.items():
+        path = path.replace(f"{prefix}:", f"{{{uri}}}")
+    return path
+
+
+def _where(element: _Element) -> str:
+    return str(element.getroottree().getpath(element))
+
+
+def _line_no(element: _Element) -> int | None:
+    line: object = element.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _text(element: _Element | None, path: str) -> str:
+    """Stripped text at ``path`` below ``element`` ('' when absent)."""
+    if element is None:
+        return ""
+    value = element.findtext(_q(path))
+    return value.strip() if value else ""
+
+
+def _missing(element: _Element, path: str, term: str) -> ParseError:
+    name = path.rsplit("/", 1)[-1].split(":")[-1]
+    return ParseError.single(
+        "CII-MISSING",
+        f"The invoice lacks {name} ({term}), which is required.",
+        f"A la factura le falta {name} ({term}), que es obligatorio.",
+        location=f"{_where(element)}/{path}",
+        line=_line_no(element),
+    )
+
+
+def _decimal_of(node: _Element, term: str) -> Decimal:
+    raw = (node.text or "").strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or "e" in raw.lower():
+        raise ParseError.single(
+            "CII-NUMBER",
+            f"{etree.QName(node).localname} ({term}) holds '{raw}', which is not a number.",
+            f"{etree.QName(node).localname} ({term}) contiene '{raw}', que no es un número.",
+            location=_where(node),
+            line=_line_no(node),
+        )
+    return value
+
+
+def _dec(element: _Element | None, path: str, term: str) -> Decimal | None:
+    if element is None:
+        return None
+    node = element.find(_q(path))
+    return None if node is None else _decimal_of(node, term)
+
+
+def _req_dec(element: _Element, path: str, term: str) -> Decimal:
+    value = _dec(element, path, term)
+    if value is None:
+        raise _missing(element, path, term)
+    return value
+
+
+def _date_of(node: _Element, term: str) -> dt.date:
+    fmt = node.get("format", "102")
+    raw = node.text or ""
+    match = _DATE.match(raw)
+    if fmt == "102" and match:
+        try:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    raise ParseError.single(
+        "CII-DATE",
+        f"The date in {etree.QName(node.getparent()).localname} ({term}) is '{raw.strip()}' "
+        f"with format '{fmt}'; EN 16931 requires format 102 (YYYYMMDD) with a real date.",
+        f"La fecha de {etree.QName(node.getparent()).localname} ({term}) es '{raw.strip()}' "
+        f"con formato '{fmt}'; EN 16931 exige el formato 102 (AAAAMMDD) y una fecha real.",
+        location=_where(node),
+        line=_line_no(node),
+    )
+
+
+def _date(element: _Element | None, path: str, term: str) -> dt.date | None:
+    """A date held as ``path/udt:DateTimeString`` (or ``udt:DateString`` / qdt)."""
+    if element is None:
+        return None
+    holder = element.find(_q(path))
+    if holder is None:
+        return None
+    for child in holder:
+        if isinstance(child.tag, str) and etree.QName(child).localname in {
+            "DateTimeString",
+            "DateString",
+        }:
+            return _date_of(child, term)
+    raise ParseError.single(
+        "CII-DATE",
+        f"{etree.QName(holder).localname} ({term}) must hold a DateTimeString in format 102.",
+        f"{etree.QName(holder).localname} ({term}) debe contener un DateTimeString en formato 102.",
+        location=_where(holder),
+        line=_line_no(holder),
+    )
+
+
+def _category(node_parent: _Element, path: str, term: str) -> VatCategory:
+    node = node_parent.find(_q(path))
+    if node is None:
+        raise _missing(node_parent, path, term)
+    raw = (node.text or "").strip()
+    try:
+        return VatCategory(raw)
+    except ValueError:
+        allowed = ", ".join(c.value for c in VatCategory)
+        raise UnsupportedDocument.single(
+            "CII-VAT-CATEGORY",
+            f"VAT category '{raw}' ({term}) is not one EN 16931 allows ({allowed}).",
+            f"La categoría de IVA '{raw}' ({term}) no es una de las que admite EN 16931 "
+            f"({allowed}).",
+            location=_where(node),
+            line=_line_no(node),
+        ) from None
+
+
+def _indicator(element: _Element, term: str) -> bool:
+    raw = _text(element, "ram:ChargeIndicator/udt:Indicator").lower()
+    if raw in {"true", "1"}:
+        return True
+    if raw in {"false", "0"}:
+        return False
+    raise ParseError.single(
+        "CII-INDICATOR",
+        f"ChargeIndicator ({term}) must be 'true' or 'false', not '{raw}'.",
+        f"ChargeIndicator ({term}) debe ser 'true' o 'false', no '{raw}'.",
+        location=_where(element),
+        line=_line_no(element),
+    )
+
+
+def _scheme_id(node: _Element | None) -> Identifier | None:
+    if node is None:
+        return None
+    value = (node.text or "").strip()
+    if not value:
+        return None
+    return Identifier(value=value, scheme=(node.get("schemeID") or "").strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# Parties
+# ---------------------------------------------------------------------------------------------
+
+
+def _address(element: _Element | None) -> Address | None:
+    if element is None:
+        return None
+    node = element.find(_q("ram:PostalTradeAddress"))
+    if node is None:
+        return None
+    return Address(
+        line1=_text(node, "ram:LineOne"),
+        line2=_text(node, "ram:LineTwo"),
+        line3=_text(node, "ram:LineThree"),
+        city=_text(node, "ram:CityName"),
+        postal_code=_text(node, "ram:PostcodeCode"),
+        subdivision=_text(node, "ram:CountrySubDivisionName"),
+        country=_text(node, "ram:CountryID"),
+    )
+
+
+def _identifiers(element: _Element) -> tuple[Identifier, ...]:
+    """BT-29 / BT-46 / BT-60: ``ram:ID`` (no scheme) then ``ram:GlobalID`` (with scheme)."""
+    out: list[Identifier] = []
+    for path in ("ram:ID", "ram:GlobalID"):
+        for node in element.findall(_q(path)):
+            ident = _scheme_id(node)
+            if ident is not None:
+                out.append(ident)
+    return tuple(out)
+
+
+def _party(element: _Element | None, term: str) -> Party | None:
+    if element is None:
+        return None
+    tax_id = ""
+    registration = ""
+    for node in element.findall(_q("ram:SpecifiedTaxRegistration/ram:ID")):
+        scheme = (node.get("schemeID") or "").strip().upper()
+        value = (node.text or "").strip()
+        if scheme == "VA" and not tax_id:
+            tax_id = value
+        elif scheme == "FC" and not registration:
+            registration = value
+    contact_node = element.find(_q("ram:DefinedTradeContact"))
+    contact = Contact(
+        name=_text(contact_node, "ram:PersonName") or _text(contact_node, "ram:DepartmentName"),
+        phone=_text(contact_node, "ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
+        email=_text(contact_node, "ram:EmailURIUniversalCommunication/ram:URIID"),
+    )
+    return Party(
+        name=_text(element, "ram:Name"),
+        trading_name=_text(element, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
+        tax_id=tax_id,
+        tax_registration_id=registration,
+        legal_id=_scheme_id(element.find(_q("ram:SpecifiedLegalOrganization/ram:ID"))),
+        identifiers=_identifiers(element),
+        endpoint=_scheme_id(element.find(_q("ram:URIUniversalCommunication/ram:URIID"))),
+        legal_form=_text(element, "ram:Description"),
+        address=_address(element) or Address(),
+        contact=contact,
+    )
+
+
+def _required_party(agreement: _Element, path: str, term: str) -> Party:
+    party = _party(agreement.find(_q(path)), term)
+    if party is None:
+        raise _missing(agreement, path, term)
+    return party
+
+
+# ---------------------------------------------------------------------------------------------
+# Document parts
+# ---------------------------------------------------------------------------------------------
+
+
+def _allowance_charge(element: _Element, *, document_level: bool) -> AllowanceCharge:
+    term = "BG-20/BG-21" if document_level else "BG-27/BG-28"
+    category: VatCategory | None = None
+    rate: Decimal | None = None
+    tax_type = TaxType.IVA
+    if document_level:
+        tax = element.find(_q("ram:CategoryTradeTax"))
+        if tax is not None:
+            category = _category(tax, "ram:CategoryCode", "BT-95/BT-102")
+            rate = _dec(tax, "ram:RateApplicablePercent", "BT-96/BT-103")
+            tax_type = default_tax_type(category)
+    return AllowanceCharge(
+        is_charge=_indicator(element, term),
+        amount=_req_dec(element, "ram:ActualAmount", "BT-92/BT-99/BT-136/BT-141"),
+        base_amount=_dec(element, "ram:BasisAmount", "BT-93/BT-100/BT-137/BT-142"),
+        percent=_dec(element, "ram:CalculationPercent", "BT-94/BT-101/BT-138/BT-143"),
+        reason=_text(element, "ram:Reason"),
+        reason_code=_text(element, "ram:ReasonCode"),
+        vat_category=category,
+        vat_rate=rate,
+        tax_type=tax_type,
+    )
+
+
+def _period(element: _Element | None, term: str) -> Period | None:
+    if element is None:
+        return None
+    node = element.find(_q("ram:BillingSpecifiedPeriod"))
+    if node is None:
+        return None
+    return Period(
+        start=_date(node, "ram:StartDateTime", f"{term} start"),
+        end=_date(node, "ram:EndDateTime", f"{term} end"),
+    )
+
+
+def _line(item: _Element) -> Line:
+    doc = item.find(_q("ram:AssociatedDocumentLineDocument"))
+    product = item.find(_q("ram:SpecifiedTradeProduct"))
+    agreement = item.find(_q("ram:SpecifiedLineTradeAgreement"))
+    delivery = item.find(_q("ram:SpecifiedLineTradeDelivery"))
+    settlement = item.find(_q("ram:SpecifiedLineTradeSettlement"))
+    if settlement is None:
+        raise _missing(item, "ram:SpecifiedLineTradeSettlement", "BG-25")
+    if agreement is None:
+        raise _missing(
+            item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice", "BT-146"
+        )
+    if delivery is None:
+        raise _missing(item, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", "BT-129")
+
+    net = agreement.find(_q("ram:NetPriceProductTradePrice"))
+    if net is None:
+        raise _missing(agreement, "ram:NetPriceProductTradePrice", "BT-146")
+    gross = agreement.find(_q("ram:GrossPriceProductTradePrice"))
+    basis = net.find(_q("ram:BasisQuantity"))
+    if basis is None and gross is not None:
+        basis = gross.find(_q("ram:BasisQuantity"))
+    price_discount: Decimal | None = None
+    if gross is not None:
+        for applied in gross.findall(_q("ram:AppliedTradeAllowanceCharge")):
+            amount = _dec(applied, "ram:ActualAmount", "BT-147")
+            if amount is not None:
+                price_discount = (price_discount or ZERO) + amount
+
+    quantity_node = delivery.find(_q("ram:BilledQuantity"))
+    if quantity_node is None:
+        raise _missing(delivery, "ram:BilledQuantity", "BT-129")
+
+    tax = settlement.find(_q("ram:ApplicableTradeTax"))
+    if tax is None:
+        raise _missing(settlement, "ram:ApplicableTradeTax", "BT-151")
+    category = _category(tax, "ram:CategoryCode", "BT-151")
+
+    object_id: Identifier | None = None
+    for reference in settlement.findall(_q("ram:AdditionalReferencedDocument")):
+        # EN 16931 maps only the invoiced object (type 130) here; older instances omit
+        # the type code, so any line reference is read as BT-128.
+        value = _text(reference, "ram:IssuerAssignedID")
+        if value and object_id is None:
+            object_id = Identifier(value=value, scheme=_text(reference, "ram:ReferenceTypeCode"))
+
+    characteristics = tuple(
+        (_text(node, "ram:Description"), _text(node, "ram:Value"))
+        for node in (
+            product.findall(_q("ram:ApplicableProductCharacteristic"))
+            if product is not None
+            else []
+        )
+    )
+    classifications: list[Identifier] = []
+    if product is not None:
+        for node in product.findall(_q("ram:DesignatedProductClassification/ram:ClassCode")):
+            value = (node.text or "").strip()
+            if value:
+                classifications.append(
+                    Identifier(value=value, scheme=(node.get("listID") or "").strip())
+                )
+    note = "\n".join(
+        text
+        for text in (
+            (node.text or "").strip()
+            for node in (doc.findall(_q("ram:IncludedNote/ram:Content")) if doc is not None else [])
+        )
+        if text
+    )
+    return Line(
+        id=_text(doc, "ram:LineID"),
+        name=_text(product, "ram:Name"),
+        quantity=_decimal_of(quantity_node, "BT-129"),
+        unit_code=(quantity_node.get("unitCode") or "").strip(),
+        net_price=_req_dec(net, "ram:ChargeAmount", "BT-146"),
+        base_quantity=None if basis is None else _decimal_of(basis, "BT-149"),
+        base_quantity_unit="" if basis is None else (basis.get("unitCode") or "").strip(),
+        gross_price=_dec(gross, "ram:ChargeAmount", "BT-148"),
+        price_discount=price_discount,
+        net_amount=_req_dec(
+            settlement,
+            "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
+            "BT-131",
+        ),
+        allowances_charges=tuple(
+            _allowance_charge(node, document_level=False)
+            for node in settlement.findall(_q("ram:SpecifiedTradeAllowanceCharge"))
+        ),
+        vat_category=category,
+        vat_rate=_dec(tax, "ram:RateApplicablePercent", "BT-152"),
+        tax_type=default_tax_type(category),
+        description=_text(product, "ram:Description"),
+        note=note,
+        object_id=object_id,
+        period=_period(settlement, "BG-26"),
+        order_line_ref=_text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
+        accounting_ref=_text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
+        seller_item_id=_text(product, "ram:SellerAssignedID"),
+        buyer_item_id=_text(product, "ram:BuyerAssignedID"),
+        standard_item_id=_scheme_id(product.find(_q("ram:GlobalID")))
+        if product is not None
+        else None,
+        classifications=tuple(classifications),
+        origin_country=_text(product, "ram:OriginTradeCountry/ram:ID"),
+        attributes=characteristics,
+    )
+
+
+def _payment(settlement: _Element) -> Payment | None:
+    means_nodes = settlement.findall(_q("ram:SpecifiedTradeSettlementPaymentMeans"))
+    terms_nodes = settlement.findall(_q("ram:SpecifiedTradePaymentTerms"))
+    remittance = _text(settlement, "ram:PaymentReference")
+    creditor = _text(settlement, "ram:CreditorReferenceID")
+    mandate = ""
+    for terms in terms_nodes:
+        mandate = mandate or _text(terms, "ram:DirectDebitMandateID")
+    if not (means_nodes or remittance or creditor or mandate):
+        return None
+    transfers: list[CreditTransfer] = []
+    means_code = means_text = card_pan = card_holder = debited = ""
+    for means in means_nodes:
+        means_code = means_code or _text(means, "ram:TypeCode")
+        means_text = means_text or _text(means, "ram:Information")
+        card = means.find(_q("ram:ApplicableTradeSettlementFinancialCard"))
+        if card is not None and not card_pan:
+            card_pan = _text(card, "ram:ID")
+            card_holder = _text(card, "ram:CardholderName")
+        debited = debited or _text(means, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
+        account = means.find(_q("ram:PayeePartyCreditorFinancialAccount"))
+        if account is not None:
+            transfers.append(
+                CreditTransfer(
+                    account=_text(account, "ram:IBANID") or _text(account, "ram:ProprietaryID"),
+                    account_name=_text(account, "ram:AccountName"),
+                    bic=_text(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"),
+                )
+            )
+    return Payment(
+        means_code=means_code,
+        means_text=means_text,
+        remittance_info=remittance,
+        credit_transfers=tuple(transfers),
+        card_pan=card_pan,
+        card_holder=card_holder,
+        mandate_reference=mandate,
+        creditor_id=creditor,
+        debited_account=debited,
+    )
+
+
+def _breakdown(tax: _Element) -> VatBreakdown:
+    category = _category(tax, "ram:CategoryCode", "BT-118")
+    return VatBreakdown(
+        category=category,
+        rate=_dec(tax, "ram:RateApplicablePercent", "BT-119"),
+        taxable_amount=_req_dec(tax, "ram:BasisAmount", "BT-116"),
+        tax_amount=_req_dec(tax, "ram:CalculatedAmount", "BT-117"),
+        exemption_reason=_text(tax, "ram:ExemptionReason"),
+        exemption_code=_text(tax, "ram:ExemptionReasonCode"),
+        tax_type=default_tax_type(category),
+    )
+
+
+def _totals(settlement: _Element, currency: str, tax_currency: str) -> Totals:
+    path = "ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+    summation = settlement.find(_q(path))
+    if summation is None:
+        raise _missing(settlement, path, "BG-22")
+    vat_total: Decimal | None = None
+    vat_tax_currency: Decimal | None = None
+    for node in summation.findall(_q("ram:TaxTotalAmount")):
+        node_currency = (node.get("currencyID") or "").strip()
+        if node_currency == currency or (not node_currency and vat_total is None):
+            if vat_total is None:
+                vat_total = _decimal_of(node, "BT-110")
+        elif tax_currency and node_currency == tax_currency:
+            vat_tax_currency = _decimal_of(node, "BT-111")
+    return Totals(
+        line_net_total=_req_dec(summation, "ram:LineTotalAmount", "BT-106"),
+        allowance_total=_dec(summation, "ram:AllowanceTotalAmount", "BT-107") or ZERO,
+        charge_total=_dec(summation, "ram:ChargeTotalAmount", "BT-108") or ZERO,
+        tax_exclusive=_req_dec(summation, "ram:TaxBasisTotalAmount", "BT-109"),
+        # BT-110 is optional in EN 16931 (invoices entirely outside VAT): zero then.
+        vat_total=vat_total if vat_total is not None else ZERO,
+        vat_total_tax_currency=vat_tax_currency,
+        tax_inclusive=_req_dec(summation, "ram:GrandTotalAmount", "BT-112"),
+        prepaid=_dec(summation, "ram:TotalPrepaidAmount", "BT-113") or ZERO,
+        rounding=_dec(summation, "ram:RoundingAmount", "BT-114") or ZERO,
+        payable=_req_dec(summation, "ram:DuePayableAmount", "BT-115"),
+    )
+
+
+def _attachments_and_refs(
+    agreement: _Element,
+) -> tuple[tuple[Attachment, ...], str, Identifier | None]:
+    attachments: list[Attachment] = []
+    tender = ""
+    invoiced_object: Identifier | None = None
+    for node in agreement.findall(_q("ram:AdditionalReferencedDocument")):
+        type_code = _text(node, "ram:TypeCode")
+        ident = _text(node, "ram:IssuerAssignedID")
+        if type_code == DOC_TENDER:
+            tender = tender or ident
+            continue
+        if type_code == DOC_INVOICED_OBJECT:
+            if invoiced_object is None and ident:
+                invoiced_object = Identifier(
+                    value=ident, scheme=_text(node, "ram:ReferenceTypeCode")
+                )
+            continue
+        # 916, or no type code at all: a supporting document (BG-24).
+        if type_code not in ("", DOC_ATTACHMENT):
+            continue
+        binary = node.find(_q("ram:AttachmentBinaryObject"))
+        content = b""
+        mime = filename = ""
+        if binary is not None:
+            try:
+                content = base64.b64decode("".join((binary.text or "").split()), validate=True)
+            except (binascii.Error, ValueError):
+                raise ParseError.single(
+                    "CII-ATTACHMENT",
+                    f"The attached document '{ident}' (BT-125) is not valid base64.",
+                    f"El documento adjunto '{ident}' (BT-125) no está en base64 válido.",
+                    location=_where(binary),
+                    line=_line_no(binary),
+                ) from None
+            mime = (binary.get("mimeCode") or "").strip()
+            filename = (binary.get("filename") or "").strip()
+        attachments.append(
+            Attachment(
+                id=ident,
+                description=_text(node, "ram:Name"),
+                uri=_text(node, "ram:URIID"),
+                content=content,
+                mime_type=mime,
+                filename=filename,
+            )
+        )
+    return tuple(attachments), tender, invoiced_object
+
+
+# ---------------------------------------------------------------------------------------------
+# The invoice
+# ---------------------------------------------------------------------------------------------
+
+
+def parse(tree: etree._ElementTree, *, version: str) -> Document:
+    """Map a CII D16B invoice to one canonical :class:`~einvoice.model.Invoice`."""
+    if version != "D16B":
+        raise UnsupportedDocument.single(
+            "CII-VERSION",
+            f"CII version '{version}' is not supported; supported: D16B.",
+            f"La versión CII '{version}' no está soportada; se admite D16B.",
+        )
+    root = tree.getroot()
+    if root.tag != f"{RSM}CrossIndustryInvoice":
+        raise UnsupportedDocument.single(
+            "CII-ROOT",
+            "The document is not a UN/CEFACT Cross Industry Invoice.",
+            "El documento no es una factura UN/CEFACT Cross Industry Invoice.",
+        )
+    invoice = _invoice(root)
+    return Document(invoices=(invoice,), format="cii", version=version)
+
+
+def _invoice(root: _Element) -> Invoice:
+    document = root.find(_q("rsm:ExchangedDocument"))
+    if document is None:
+        raise _missing(root, "rsm:ExchangedDocument", "BT-1")
+    transaction = root.find(_q(_HEADER))
+    if transaction is None:
+        raise _missing(root, _HEADER, "BG-25")
+    agreement = transaction.find(_q("ram:ApplicableHeaderTradeAgreement"))
+    if agreement is None:
+        raise _missing(transaction, "ram:ApplicableHeaderTradeAgreement", "BG-4")
+    delivery = transaction.find(_q("ram:ApplicableHeaderTradeDelivery"))
+    settlement = transaction.find(_q("ram:ApplicableHeaderTradeSettlement"))
+    if settlement is None:
+        raise _missing(transaction, "ram:ApplicableHeaderTradeSettlement", "BG-22")
+    context = root.find(_q("rsm:ExchangedDocumentContext"))
+
+    issue_date = _date(document, "ram:IssueDateTime", "BT-2")
+    if issue_date is None:
+        raise _missing(document, "ram:IssueDateTime", "BT-2")
+    type_code = _text(document, "ram:TypeCode")
+    currency = _text(settlement, "ram:InvoiceCurrencyCode")
+    tax_currency = _text(settlement, "ram:TaxCurrencyCode")
+
+    notes = tuple(
+        Note(
+            text=(node.findtext(_q("ram:Content")) or "").strip(),
+            subject=_text(node, "ram:SubjectCode"),
+        )
+        for node in document.findall(_q("ram:IncludedNote"))
+    )
+
+    tax_point: dt.date | None = None
+    vat_point_code = ""
+    breakdown: list[VatBreakdown] = []
+    for tax in settlement.findall(_q("ram:ApplicableTradeTax")):
+        breakdown.append(_breakdown(tax))
+        tax_point = tax_point or _date(tax, "ram:TaxPointDate", "BT-7")
+        code = _text(tax, "ram:DueDateTypeCode")
+        if code and not vat_point_code:
+            vat_point_code = VAT_POINT_FROM_CII.get(code, code)
+
+    ship_to = delivery.find(_q("ram:ShipToTradeParty")) if delivery is not None else None
+    delivery_date = _date(
+        delivery, "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime", "BT-72"
+    )
+    delivery_info: Delivery | None = None
+    if ship_to is not None or delivery_date is not None:
+        ids = _identifiers(ship_to) if ship_to is not None else ()
+        delivery_info = Delivery(
+            name=_text(ship_to, "ram:Name"),
+            location_id=ids[0] if ids else None,
+            date=delivery_date,
+            address=_address(ship_to),
+        )
+        if delivery_info == Delivery():
+            delivery_info = None  # an empty ShipToTradeParty says nothing
+
+    preceding: tuple[PrecedingInvoice, ...] = ()
+    for reference in settlement.findall(_q("ram:InvoiceReferencedDocument")):
+        preceding += (
+            PrecedingInvoice(
+                number=_text(reference, "ram:IssuerAssignedID"),
+                issue_date=_date(reference, "ram:FormattedIssueDateTime", "BT-26"),
+            ),
+        )
+
+    due_date: dt.date | None = None
+    terms_text: list[str] = []
+    for terms in settlement.findall(_q("ram:SpecifiedTradePaymentTerms")):
+        description = _text(terms, "ram:Description")
+        if description:
+            terms_text.append(description)
+        due_date = due_date or _date(terms, "ram:DueDateDateTime", "BT-9")
+
+    attachments, tender, invoiced_object = _attachments_and_refs(agreement)
+    lines = tuple(
+        _line(item) for item in transaction.findall(_q("ram:IncludedSupplyChainTradeLineItem"))
+    )
+    invoice = Invoice(
+        number=_text(document, "ram:ID"),
+        issue_date=issue_date,
+        kind=DocumentKind.CREDIT_NOTE if type_code == "381" else DocumentKind.INVOICE,
+        type_code=type_code,
+        currency=currency,
+        tax_currency=tax_currency,
+        tax_point_date=tax_point,
+        vat_point_code=vat_point_code,
+        due_date=due_date,
+        buyer_reference=_text(agreement, "ram:BuyerReference"),
+        project_ref=_text(agreement, "ram:SpecifiedProcuringProject/ram:ID"),
+        contract_ref=_text(agreement, "ram:ContractReferencedDocument/ram:IssuerAssignedID"),
+        order_ref=_text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
+        sales_order_ref=_text(agreement, "ram:SellerOrderReferencedDocument/ram:IssuerAssignedID"),
+        receiving_advice_ref=_text(
+            delivery, "ram:ReceivingAdviceReferencedDocument/ram:IssuerAssignedID"
+        ),
+        despatch_advice_ref=_text(
+            delivery, "ram:DespatchAdviceReferencedDocument/ram:IssuerAssignedID"
+        ),
+        tender_ref=tender,
+        invoiced_object=invoiced_object,
+        accounting_ref=_text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
+        payment_terms="\n".join(terms_text),
+        notes=notes,
+        process_id=_text(context, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
+        specification_id=_text(context, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"),
+        preceding=preceding,
+        seller=_required_party(agreement, "ram:SellerTradeParty", "BG-4"),
+        buyer=_required_party(agreement, "ram:BuyerTradeParty", "BG-7"),
+        payee=_party(settlement.find(_q("ram:PayeeTradeParty")), "BG-10"),
+        tax_representative=_party(
+            agreement.find(_q("ram:SellerTaxRepresentativeTradeParty")), "BG-11"
+        ),
+        delivery=delivery_info,
+        period=_period(settlement, "BG-14"),
+        payment=_payment(settlement),
+        allowances_charges=tuple(
+            _allowance_charge(node, document_level=True)
+            for node in settlement.findall(_q("ram:SpecifiedTradeAllowanceCharge"))
+        ),
+        totals=_totals(settlement, currency, tax_currency),
+        vat_breakdown=tuple(breakdown),
+        lines=lines,
+        attachments=attachments,
+    )
+    return _apply_spanish_notes(invoice)
+
+
+# ---------------------------------------------------------------------------------------------
+# Spanish extras (see einvoice.formats.cii.spanish)
+# ---------------------------------------------------------------------------------------------
+
+
+def _d(value: str) -> Decimal:
+    result = Decimal(value)
+    if not result.is_finite():
+        raise InvalidOperation(value)
+    return result
+
+
+def _od(value: str) -> Decimal | None:
+    return _d(value) if value else None
+
+
+def _day(value: str) -> dt.date | None:
+    if not value:
+        return None
+    return dt.datetime.strptime(value, "%Y%m%d").date()
+
+
+def _required_day(value: str) -> dt.date:
+    day = _day(value)
+    if day is None:
+        raise ValueError("empty date")
+    return day
+
+
+def _apply_spanish_notes(invoice: Invoice) -> Invoice:
+    """Restore the Spanish data carried in structured notes and drop those notes."""
+    kept: list[Note] = []
+    changes: dict[str, object] = {}
+    withholdings: list[Withholding] = []
+    legal: list[str] = []
+    rows: list[tuple[int, VatBreakdown]] = []
+    line_extras: dict[int, dict[str, str]] = {}
+    centres: dict[str, list[AdministrativeCentre]] = {"seller": [], "buyer": []}
+    preceding = list(invoice.preceding)
+    totals = invoice.totals
+    for note in invoice.notes:
+        tagged = spanish.decode(note.text)
+        if tagged is None:
+            kept.append(note)
+            continue
+        f = tagged.fields
+        try:
+            if tagged.kind == spanish.SERIES:
+                series = f.get("series", "")
+                if series and invoice.number.startswith(series):
+                    changes["series"] = series
+                    changes["number"] = invoice.number[len(series) :]
+                else:
+                    kept.append(note)
+            elif tagged.kind == spanish.LEGAL:
+                legal.append(note.text[: note.text.rfind("{")].rstrip())
+            elif tagged.kind == spanish.WITHHOLDING:
+                withholdings.append(
+                    Withholding(
+                        tax_type=TaxType(f.get("tax", TaxType.IRPF.value)),
+                        rate=_d(f["rate"]),
+                        base=_d(f["base"]),
+                        amount=_d(f["amount"]),
+                    )
+                )
+            elif tagged.kind == spanish.TAX:
+                category = VatCategory(f["category"])
+                rows.append(
+                    (
+                        int(f["row"]),
+                        VatBreakdown(
+                            category=category,
+                            rate=_od(f.get("rate", "")),
+                            taxable_amount=_d(f["base"]),
+                            tax_amount=_d(f["amount"]),
+                            exemption_reason=f.get("reason", ""),
+                            exemption_code=f.get("code", ""),
+                            tax_type=TaxType(f.get("tax", default_tax_type(category).value)),
+                            surcharge_rate=_od(f.get("surcharge_rate", "")),
+                            surcharge_amount=_od(f.get("surcharge_amount", "")),
+                        ),
+                    )
+                )
+            elif tagged.kind == spanish.LINE:
+                line_extras[int(f["line"])] = f
+            elif tagged.kind == spanish.TOTALS:
+                totals = replace(
+                    totals,
+                    vat_total=_d(f["vat_total"]),
+                    tax_inclusive=_d(f["tax_inclusive"]),
+                    prepaid=_d(f.get("prepaid", "0")),
+                    withheld_total=_d(f.get("withheld", "0")),
+                    surcharge_total=_d(f.get("surcharge", "0")),
+                    reimbursable_total=_d(f.get("reimbursable", "0")),
+                    amounts_withheld=_d(f.get("amounts_withheld", "0")),
+                    amounts_withheld_reason=f.get("amounts_withheld_reason", ""),
+                )
+            elif tagged.kind == spanish.CENTRE:
+                centres.setdefault(f.get("party", "buyer"), []).append(
+                    AdministrativeCentre(
+                        code=f["code"], role=f.get("role", ""), name=f.get("name", "")
+                    )
+                )
+            elif tagged.kind == spanish.CORRECTION:
+                start, end = _day(f.get("start", "")), _day(f.get("end", ""))
+                changes["correction"] = Correction(
+                    number=f.get("number", ""),
+                    series=f.get("series", ""),
+                    reason_code=f.get("reason_code", ""),
+                    reason=f.get("reason", ""),
+                    period=Period(start=start, end=end) if start or end else None,
+                    method=f.get("method", ""),
+                    method_description=f.get("method_description", ""),
+                    additional_reasons=f.get("additional", ""),
+                    issue_date=_day(f.get("date", "")),
+                )
+            elif tagged.kind == spanish.FACTURAE:
+                if f.get("language"):
+                    changes["language"] = f["language"]
+                if f.get("issuer"):
+                    changes["issuer_type"] = IssuerType(f["issuer"])
+                if f.get("document_type"):
+                    changes["document_type"] = f["document_type"]
+                if f.get("class"):
+                    changes["invoice_class"] = f["class"]
+                if f.get("exchange_rate"):
+                    changes["exchange_rate"] = _d(f["exchange_rate"])
+            elif tagged.kind == spanish.INSTALMENTS:
+                changes["instalments"] = tuple(
+                    Instalment(
+                        due_date=_required_day(due),
+                        amount=_d(amount),
+                        means_code=means,
+                        account=account,
+                    )
+                    for due, amount, means, account in spanish.split_list(f["list"])
+                )
+            elif tagged.kind == spanish.PRECEDING:
+                preceding.append(
+                    PrecedingInvoice(number=f["number"], issue_date=_day(f.get("date", "")))
+                )
+            else:
+                kept.append(note)
+        except (KeyError, ValueError, InvalidOperation, IndexError):
+            # Not one of ours after all, or damaged: keep it as the text it is.
+            kept.append(note)
+    if len(kept) == len(invoice.notes):
+        return invoice
+    changes["notes"] = tuple(kept)
+    if withholdings:
+        changes["withholdings"] = tuple(withholdings)
+    if legal:
+        changes["legal_literals"] = tuple(legal)
+    if rows:
+        changes["vat_breakdown"] = tuple(row for _, row in sorted(rows, key=lambda r: r[0]))
+    if line_extras:
+        changes["lines"] = tuple(
+            _line_with_extras(line, line_extras.get(index))
+            for index, line in enumerate(invoice.lines, start=1)
+        )
+    if totals is not invoice.totals:
+        changes["totals"] = totals
+    if preceding != list(invoice.preceding):
+        changes["preceding"] = tuple(preceding)
+    if centres["seller"]:
+        changes["seller"] = replace(invoice.seller, centres=tuple(centres["seller"]))
+    if centres["buyer"]:
+        changes["buyer"] = replace(invoice.buyer, centres=tuple(centres["buyer"]))
+    return replace(invoice, **changes)  # type: ignore[arg-type]
+
+
+def _line_with_extras(line: Line, fields: dict[str, str] | None) -> Line:
+    if not fields:
+        return line
+    try:
+        withholdings = tuple(
+            Withholding(tax_type=TaxType(tax), rate=_d(rate), base=_d(base), amount=_d(amount))
+            for tax, rate, base, amount in spanish.split_list(fields.get("wh", ""))
+        )
+        return replace(
+            line,
+            tax_type=TaxType(fields["tax"]) if "tax" in fields else line.tax_type,
+            surcharge_rate=_od(fields.get("surcharge_rate", "")),
+            withholdings=withholdings,
+            exemption_reason=fields.get("reason", ""),
+            exemption_code=fields.get("code", ""),
+            order_ref=fields.get("order", ""),
+            delivery_date=_day(fields.get("date", "")),
+        )
+    except (KeyError, ValueError, InvalidOperation):
+        return line
