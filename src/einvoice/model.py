@@ -92,9 +92,9 @@ class PersonType(StrEnum):
 class Residence(StrEnum):
     """Facturae ``ResidenceTypeCode``."""
 
-    RESIDENT = "R"  # resident in Spain
-    EU = "E"  # resident in another EU member state
-    FOREIGN = "U"  # resident outside the EU
+    RESIDENT = "R"  # "Residente": resident in Spain
+    EU = "U"  # "Residente en la Unión Europea": resident in another EU member state
+    FOREIGN = "E"  # "Extranjero": resident outside the EU
 
 
 class IssuerType(StrEnum):
@@ -629,7 +629,7 @@ class Invoice:
     invoiced_object: Identifier | None = None
     """BT-18 Invoiced object identifier (scheme BT-18-1)."""
     accounting_ref: str = ""
-    """BT-19 Buyer accounting reference (Facturae ``AccountingCost``)."""
+    """BT-19 Buyer accounting reference (no Facturae equivalent)."""
     payment_terms: str = ""
     """BT-20 Payment terms."""
     notes: tuple[Note, ...] = ()
