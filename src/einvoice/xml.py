@@ -9,7 +9,6 @@ DOCTYPE, so any document that declares one is refused outright (this also defeat
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from lxml import etree
@@ -19,12 +18,25 @@ from einvoice.errors import ParseError
 DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
 """Default size cap for one document (10 MB); callers may pass their own."""
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# XML requires these keywords in upper case; look for them in every encoding a document may
+# legally use (UTF-8 and ASCII-compatible ones, UTF-16 and UTF-32 in both byte orders), anywhere
+# in the file (a DOCTYPE may follow a long comment or processing instruction).
+_DECLARATIONS: Final = tuple(
+    keyword.encode(encoding)
+    for keyword in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
 
 
-def _new_parser() -> etree.XMLParser:
-    return etree.XMLParser(
+class _RefuseResolver(etree.Resolver):
+    """Answers every attempt to load an external resource with nothing."""
+
+    def resolve(self, url, pubid, context):  # type: ignore[no-untyped-def,override]
+        return self.resolve_string("", context)  # type: ignore[call-arg]
+
+
+def _new_parser(*, refuse_external: bool = True) -> etree.XMLParser:
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -33,8 +45,9 @@ def _new_parser() -> etree.XMLParser:
         remove_comments=False,
         collect_ids=False,
     )
-
-
+    if refuse_external:
+        parser.resolvers.add(_RefuseResolver())
+    return parser
 
 
 def parse_bytes(
@@ -61,18 +74,11 @@ def parse_bytes(
             f"The file{where} is {len(data):,} bytes; the limit is {max_bytes:,} bytes.",
             f"El fichero{where} ocupa {len(data):,} bytes; el límite es {max_bytes:,} bytes.",
         )
-    head = data[:4096] if len(data) > 4096 else data
-    if _DOCTYPE.search(head) or _ENTITY.search(data):
-        raise ParseError.single(
-            "XML-DTD",
-            f"The file{where} declares a DOCTYPE or entities, which e-invoices never use; "
-            "it was refused for safety.",
-            f"El fichero{where} declara un DOCTYPE o entidades, que las facturas electrónicas "
-            "no usan; se ha rechazado por seguridad.",
-        )
+    if any(marker in data for marker in _DECLARATIONS):
+        raise _dtd_refused(where)
     try:
         # A fresh parser per call keeps error logs separate between threads.
-        return etree.ElementTree(etree.fromstring(data, parser=_new_parser()))
+        tree = etree.ElementTree(etree.fromstring(data, parser=_new_parser()))
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         raise ParseError.single(
@@ -87,6 +93,20 @@ def parse_bytes(
             f"The file{where} could not be read as XML: {exc}.",
             f"El fichero{where} no se pudo leer como XML: {exc}.",
         ) from exc
+    if getattr(tree.docinfo, "doctype", "") or tree.docinfo.internalDTD is not None:
+        # Belt and braces: an encoding the byte scan above does not know.
+        raise _dtd_refused(where)
+    return tree
+
+
+def _dtd_refused(where: str) -> ParseError:
+    return ParseError.single(
+        "XML-DTD",
+        f"The file{where} declares a DOCTYPE or entities, which e-invoices never use; "
+        "it was refused for safety.",
+        f"El fichero{where} declara un DOCTYPE o entidades, que las facturas electrónicas "
+        "no usan; se ha rechazado por seguridad.",
+    )
 
 
 def localname(element: etree._Element) -> str:
@@ -105,5 +125,6 @@ def to_bytes(root: etree._Element | etree._ElementTree, *, pretty: bool = True) 
 
 
 def safe_parser() -> etree.XMLParser:
-    """A hardened parser for callers that need one (e.g. schema loading)."""
-    return _new_parser()
+    """A hardened parser for our own vendored files (schemas): no network, no entities, but
+    relative imports between the vendored schema files still resolve."""
+    return _new_parser(refuse_external=False)

@@ -1,0 +1,175 @@
+"""``efactura convert --to FORMAT --out-dir DIR FILE...``: convert invoices between formats.
+
+Each input is read through the hardened pipeline (structure only: XML, format, schema,
+parse); each of its invoices is written to its own file in ``DIR``, named after the input:
+``<stem>.<format>.xml``, or ``<stem>-<n>.<format>.xml`` (n from 1) for a Facturae batch.
+When the source lacks data the target requires (e.g. a UBL invoice without the Spanish
+tax IDs Facturae needs), the invoice is not written and the missing business terms are
+named.  The rendered file is checked against the target's XSD before it is written, and
+written atomically, so a file in ``DIR`` is always complete.  A signature of the source is
+not carried over (a converted document is a new document).  Exit status 0 only when every
+invoice of every file was converted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from einvoice import formats
+from einvoice.commands.validate import default_language
+from einvoice.errors import EInvoiceError, Layer, Violation
+from einvoice.validation import DEFAULT_MAX_BYTES, validate
+from einvoice.xml import parse_bytes
+
+TARGETS = ("facturae", "ubl", "cii")
+
+_TEXT = {
+    "en": {
+        "written": "{src}: invoice {number} -> {dest}",
+        "failed": "{src}: invoice {number} NOT converted to {fmt}:",
+        "unusable": "{src}: not converted, the file is not a valid invoice:",
+        "unsigned": "{src}: note: the source signature is not carried over to the new file.",
+        "summary": "{ok} invoice(s) converted, {bad} failed.",
+    },
+    "es": {
+        "written": "{src}: factura {number} -> {dest}",
+        "failed": "{src}: factura {number} NO convertida a {fmt}:",
+        "unusable": "{src}: no convertido, el fichero no es una factura válida:",
+        "unsigned": "{src}: nota: la firma del original no pasa al fichero nuevo.",
+        "summary": "{ok} factura(s) convertida(s), {bad} con error.",
+    },
+}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``convert`` sub-command."""
+    parser = subparsers.add_parser(
+        "convert",
+        help="convert invoices between Facturae, UBL and CII",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    parser.add_argument("--to", required=True, choices=TARGETS, help="target format")
+    parser.add_argument("--out-dir", required=True, type=Path, help="folder for the new files")
+    parser.add_argument(
+        "--lang",
+        choices=("es", "en"),
+        default=default_language(),
+        help="language of the messages (default from the environment)",
+    )
+    parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
+    parser.set_defaults(func=run)
+
+
+def output_name(source: Path, target: str, index: int, count: int) -> str:
+    """``<stem>.<target>.xml``, or ``<stem>-<n>.<target>.xml`` for invoice n of a batch."""
+    stem = source.stem
+    return f"{stem}-{index + 1}.{target}.xml" if count > 1 else f"{stem}.{target}.xml"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _print_violations(violations: Sequence[Violation], lang: str, out: TextIO) -> None:
+    for v in violations:
+        where = f" [{v.location}]" if v.location else ""
+        print(f"    {v.rule}{where}: {v.text(lang)}", file=out)
+
+
+def _target_schema_violations(target: str, data: bytes) -> list[Violation]:
+    module = formats.get(target)
+    tree = parse_bytes(data, max_bytes=max(DEFAULT_MAX_BYTES, len(data)))
+    return [v for v in module.validate_schema(tree, module.DEFAULT_VERSION) if v.is_fatal]
+
+
+def convert_file(
+    source: Path, *, target: str, out_dir: Path, lang: str, max_bytes: int, out: TextIO
+) -> tuple[int, int]:
+    """Convert one file; returns (invoices converted, invoices or files failed)."""
+    text = _TEXT[lang]
+    try:
+        with source.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        print(text["unusable"].format(src=source), file=out)
+        print(f"    FILE-READ: {exc.strerror or exc}", file=out)
+        return 0, 1
+    report = validate(data, filename=str(source), max_bytes=max_bytes, official=False)
+    structural = [
+        v
+        for v in report.violations
+        if v.is_fatal and v.layer in {Layer.XML, Layer.SCHEMA, Layer.SIGNATURE}
+    ]
+    document = report.document
+    if document is None or structural:
+        print(text["unusable"].format(src=source), file=out)
+        _print_violations(structural or list(report.violations), lang, out)
+        return 0, 1
+    if document.signed:
+        print(text["unsigned"].format(src=source), file=out)
+    converted = failed = 0
+    count = len(document.invoices)
+    for i, invoice in enumerate(document.invoices):
+        number = invoice.full_number or str(i + 1)
+        try:
+            rendered = formats.render(target, [invoice])
+            problems = _target_schema_violations(target, rendered)
+        except EInvoiceError as exc:
+            problems = list(exc.violations)
+        if problems:
+            print(text["failed"].format(src=source, number=number, fmt=target), file=out)
+            _print_violations(problems, lang, out)
+            failed += 1
+            continue
+        dest = out_dir / output_name(source, target, i, count)
+        _write_atomically(dest, rendered)
+        print(text["written"].format(src=source, number=number, dest=dest), file=out)
+        converted += 1
+    return converted, failed
+
+
+def run(args: argparse.Namespace) -> int:
+    """Convert every file; exit status 0 only when every invoice was converted."""
+    out_dir: Path = args.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    converted = failed = 0
+    for source in args.files:
+        ok, bad = convert_file(
+            source,
+            target=args.to,
+            out_dir=out_dir,
+            lang=args.lang,
+            max_bytes=args.max_bytes,
+            out=sys.stdout,
+        )
+        converted += ok
+        failed += bad
+    print(_TEXT[args.lang]["summary"].format(ok=converted, bad=failed))
+    return 0 if failed == 0 else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run as ``python -m einvoice.commands.convert --to ubl --out-dir DIR FILE...``."""
+    parser = argparse.ArgumentParser(prog="efactura")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["convert", *(sys.argv[1:] if argv is None else argv)])
+    status: int = args.func(args)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
