@@ -29,7 +29,6 @@ from einvoice.model import (
     CreditTransfer,
     Identifier,
     Invoice,
-    IssuerType,
     Line,
     Party,
     Payment,
@@ -322,8 +321,8 @@ def _party_without_facturae_losses(party: Party) -> Party:
 
 def _party_without_en16931_losses(party: Party) -> Party:
     # docs/formats/ubl.md and cii.md: BT-27/BT-44 hold the full name (ES-SURNAMES); person
-    # type and residence are Facturae-only (derivable from tax ID and address); the addresses
-    # of DIR3 centres are left out of the tags (ES-CENTRE-ADDRESS).
+    # type and residence are Facturae-only (derivable from tax ID and address).  DIR3
+    # centres travel whole, addresses included, in CENTRE tags.
     return dataclasses.replace(
         party,
         name=party.full_name,
@@ -331,7 +330,6 @@ def _party_without_en16931_losses(party: Party) -> Party:
         second_surname="",
         person_type=PersonType.LEGAL,
         residence=Residence.RESIDENT,
-        centres=tuple(dataclasses.replace(c, address=None) for c in party.centres),
     )
 
 
@@ -393,25 +391,6 @@ def _without_en16931_losses(inv: Invoice, fmt: str) -> Invoice:
             allowances_charges=tuple(
                 dataclasses.replace(ac, tax_type=_TAX_OF_CATEGORY.get(ac.vat_category, TaxType.IVA))
                 for ac in inv.allowances_charges
-            ),
-        )
-    if fmt == "ubl":
-        # docs/formats/ubl.md, "What is lost": Facturae instalments, exchange rate, language,
-        # issuer type, document type and class (ES-*); line transaction date and line contract
-        # reference (ES-LINE-REFS); line exemption reasons (only BT-120/121 of the breakdown).
-        inv = dataclasses.replace(
-            inv,
-            instalments=(),
-            exchange_rate=None,
-            language="",
-            issuer_type=IssuerType.SELLER,
-            document_type="FC",
-            invoice_class="OO",
-            lines=tuple(
-                dataclasses.replace(
-                    line, exemption_reason="", exemption_code="", delivery_date=None, order_ref=""
-                )
-                for line in inv.lines
             ),
         )
     return inv

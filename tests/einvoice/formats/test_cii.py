@@ -17,6 +17,7 @@ from tests.corpus import samples
 
 from einvoice.errors import ConversionError, ParseError, UnsupportedDocument
 from einvoice.formats import cii
+from einvoice.formats.cii._names import RAM as RAM_TAG
 from einvoice.model import (
     Address,
     AdministrativeCentre,
@@ -658,11 +659,21 @@ def test_general_discount_without_category_is_split_per_rate() -> None:
     )
     rendered = cii.render([invoice])
     assert _fatal(rendered) == set()
+    # Written as one allowance per VAT rate, shared out as the breakdown says …
+    written = [
+        (
+            node.findtext(f"{RAM_TAG}ActualAmount"),
+            node.findtext(f"{RAM_TAG}CategoryTradeTax/{RAM_TAG}CategoryCode"),
+        )
+        for node in parse_bytes(rendered).iter(f"{RAM_TAG}SpecifiedTradeAllowanceCharge")
+    ]
+    assert written == [("100.00", "S"), ("10.00", "L")]
+    # … and read back as the one Facturae general discount (SPLIT tag).
     back = _parse_bytes(rendered)
     assert [(c.amount, c.vat_category, c.reason) for c in back.allowances_charges] == [
-        (Decimal("100.00"), VatCategory.STANDARD, "Rappel"),
-        (Decimal("10.00"), VatCategory.CANARY_IGIC, "Rappel"),
+        (Decimal("110.00"), None, "Rappel")
     ]
+    assert not any("efactura:" in note.text for note in back.notes)
 
 
 def test_tax_number_without_country_prefix_is_not_sent_as_vat_id() -> None:
@@ -682,3 +693,44 @@ def test_tax_number_without_country_prefix_is_not_sent_as_vat_id() -> None:
     assert back.seller.identifiers == (Identifier(value="0477472701"),)
     assert back.buyer.tax_id == ""
     assert Identifier(value="K103179802") in back.buyer.identifiers
+
+
+def _tags_in(data: bytes) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """Every Spanish tag of a UBL or CII document: (kind, fields without CII's line index)."""
+    from einvoice.formats import _tags
+
+    found = []
+    for node in parse_bytes(data).iter():
+        for text in (node.text or "").split("\n") if isinstance(node.tag, str) else ():
+            tagged = _tags.decode(text)
+            if tagged is not None:
+                fields = tuple(sorted((k, v) for k, v in tagged.fields.items() if k != "line"))
+                found.append((tagged.kind, fields))
+    return sorted(found)
+
+
+def test_spanish_tags_are_the_same_in_ubl_and_cii() -> None:
+    """One tag definition (einvoice.formats._tags): same kinds, same field names and values."""
+    from einvoice.formats import ubl
+
+    base = _spanish_invoice()
+    centre = AdministrativeCentre(
+        code="L01280796",
+        role="01",
+        name="Intervención",
+        address=Address(line1="Calle de Alcalá 45", city="Madrid", postal_code="28014"),
+    )
+    invoice = dataclasses.replace(
+        base,
+        buyer=dataclasses.replace(base.buyer, centres=(centre,)),
+        instalments=(
+            Instalment(due_date=dt.date(2026, 4, 30), amount=base.totals.payable, means_code="04"),
+        ),
+        language="es",
+    )
+    from_ubl, from_cii = _tags_in(ubl.render([invoice])), _tags_in(cii.render([invoice]))
+    assert {kind for kind, _ in from_cii} >= {"SERIES", "WH", "TOT", "CENTRE", "INST", "DOC"}
+    assert from_ubl == from_cii
+    back = _parse_bytes(cii.render([invoice]))
+    assert back.buyer.centres == (centre,)
+    assert back.instalments == invoice.instalments

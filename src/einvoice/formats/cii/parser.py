@@ -21,7 +21,7 @@ from typing import Final
 from lxml import etree
 
 from einvoice.errors import ParseError, UnsupportedDocument
-from einvoice.formats.cii import spanish
+from einvoice.formats import _tags
 from einvoice.formats.cii._names import (
     DOC_ATTACHMENT,
     DOC_INVOICED_OBJECT,
@@ -38,15 +38,12 @@ from einvoice.model import (
     AllowanceCharge,
     Attachment,
     Contact,
-    Correction,
     CreditTransfer,
     Delivery,
     Document,
     DocumentKind,
     Identifier,
-    Instalment,
     Invoice,
-    IssuerType,
     Line,
     Note,
     Party,
@@ -732,36 +729,13 @@ def _invoice(root: _Element) -> Invoice:
 
 
 # ---------------------------------------------------------------------------------------------
-# Spanish extras (see einvoice.formats.cii.spanish)
+# Spanish extras (tags defined in einvoice.formats._tags)
 # ---------------------------------------------------------------------------------------------
 
 
-def _d(value: str) -> Decimal:
-    result = Decimal(value)
-    if not result.is_finite():
-        raise InvalidOperation(value)
-    return result
-
-
-def _od(value: str) -> Decimal | None:
-    return _d(value) if value else None
-
-
-def _day(value: str) -> dt.date | None:
-    if not value:
-        return None
-    return dt.datetime.strptime(value, "%Y%m%d").date()
-
-
-def _required_day(value: str) -> dt.date:
-    day = _day(value)
-    if day is None:
-        raise ValueError("empty date")
-    return day
-
-
 def _apply_spanish_notes(invoice: Invoice) -> Invoice:
-    """Restore the Spanish data carried in structured notes and drop those notes."""
+    """Restore the Spanish data carried in tagged notes (:mod:`einvoice.formats._tags`) and
+    drop those notes; a note whose tag does not decode stays an ordinary note."""
     kept: list[Note] = []
     changes: dict[str, object] = {}
     withholdings: list[Withholding] = []
@@ -769,112 +743,53 @@ def _apply_spanish_notes(invoice: Invoice) -> Invoice:
     rows: list[tuple[int, VatBreakdown]] = []
     line_extras: dict[int, dict[str, str]] = {}
     centres: dict[str, list[AdministrativeCentre]] = {"seller": [], "buyer": []}
+    splits: list[dict[str, str]] = []
     preceding = list(invoice.preceding)
     totals = invoice.totals
     for note in invoice.notes:
-        tagged = spanish.decode(note.text)
+        tagged = _tags.decode(note.text)
         if tagged is None:
             kept.append(note)
             continue
         f = tagged.fields
         try:
-            if tagged.kind == spanish.SERIES:
-                series = f.get("series", "")
-                if series and invoice.number.startswith(series):
-                    changes["series"] = series
-                    changes["number"] = invoice.number[len(series) :]
-                else:
+            if tagged.kind == _tags.SERIES:
+                split = _tags.series_from(f, invoice.number)
+                if split is None:
                     kept.append(note)
-            elif tagged.kind == spanish.LEGAL:
-                legal.append(note.text[: note.text.rfind("{")].rstrip())
-            elif tagged.kind == spanish.WITHHOLDING:
-                withholdings.append(
-                    Withholding(
-                        tax_type=TaxType(f.get("tax", TaxType.IRPF.value)),
-                        rate=_d(f["rate"]),
-                        base=_d(f["base"]),
-                        amount=_d(f["amount"]),
-                    )
-                )
-            elif tagged.kind == spanish.TAX:
-                category = VatCategory(f["category"])
-                rows.append(
-                    (
-                        int(f["row"]),
-                        VatBreakdown(
-                            category=category,
-                            rate=_od(f.get("rate", "")),
-                            taxable_amount=_d(f["base"]),
-                            tax_amount=_d(f["amount"]),
-                            exemption_reason=f.get("reason", ""),
-                            exemption_code=f.get("code", ""),
-                            tax_type=TaxType(f.get("tax", default_tax_type(category).value)),
-                            surcharge_rate=_od(f.get("surcharge_rate", "")),
-                            surcharge_amount=_od(f.get("surcharge_amount", "")),
-                        ),
-                    )
-                )
-            elif tagged.kind == spanish.LINE:
-                line_extras[int(f["line"])] = f
-            elif tagged.kind == spanish.TOTALS:
-                totals = replace(
-                    totals,
-                    vat_total=_d(f["vat_total"]),
-                    tax_inclusive=_d(f["tax_inclusive"]),
-                    prepaid=_d(f.get("prepaid", "0")),
-                    withheld_total=_d(f.get("withheld", "0")),
-                    surcharge_total=_d(f.get("surcharge", "0")),
-                    reimbursable_total=_d(f.get("reimbursable", "0")),
-                    amounts_withheld=_d(f.get("amounts_withheld", "0")),
-                    amounts_withheld_reason=f.get("amounts_withheld_reason", ""),
-                )
-            elif tagged.kind == spanish.CENTRE:
-                centres.setdefault(f.get("party", "buyer"), []).append(
-                    AdministrativeCentre(
-                        code=f["code"], role=f.get("role", ""), name=f.get("name", "")
-                    )
-                )
-            elif tagged.kind == spanish.CORRECTION:
-                start, end = _day(f.get("start", "")), _day(f.get("end", ""))
-                changes["correction"] = Correction(
-                    number=f.get("number", ""),
-                    series=f.get("series", ""),
-                    reason_code=f.get("reason_code", ""),
-                    reason=f.get("reason", ""),
-                    period=Period(start=start, end=end) if start or end else None,
-                    method=f.get("method", ""),
-                    method_description=f.get("method_description", ""),
-                    additional_reasons=f.get("additional", ""),
-                    issue_date=_day(f.get("date", "")),
-                )
-            elif tagged.kind == spanish.FACTURAE:
-                if f.get("language"):
-                    changes["language"] = f["language"]
-                if f.get("issuer"):
-                    changes["issuer_type"] = IssuerType(f["issuer"])
-                if f.get("document_type"):
-                    changes["document_type"] = f["document_type"]
-                if f.get("class"):
-                    changes["invoice_class"] = f["class"]
-                if f.get("exchange_rate"):
-                    changes["exchange_rate"] = _d(f["exchange_rate"])
-            elif tagged.kind == spanish.INSTALMENTS:
-                changes["instalments"] = tuple(
-                    Instalment(
-                        due_date=_required_day(due),
-                        amount=_d(amount),
-                        means_code=means,
-                        account=account,
-                    )
-                    for due, amount, means, account in spanish.split_list(f["list"])
-                )
-            elif tagged.kind == spanish.PRECEDING:
-                preceding.append(
-                    PrecedingInvoice(number=f["number"], issue_date=_day(f.get("date", "")))
-                )
+                else:
+                    changes["series"], changes["number"] = split
+            elif tagged.kind == _tags.LEGAL:
+                legal.append(tagged.human)
+            elif tagged.kind == _tags.WITHHOLDING:
+                withholdings.append(_tags.withholding_from(f))
+            elif tagged.kind == _tags.TAX:
+                rows.append(_tags.tax_row_from(f))
+            elif tagged.kind == _tags.LINE:
+                index = int(f["line"])
+                if not 1 <= index <= len(invoice.lines):
+                    raise IndexError(index)
+                _tags.line_with(invoice.lines[index - 1], f)  # raises on a bad value
+                line_extras[index] = f
+            elif tagged.kind == _tags.TOTALS:
+                totals = _tags.totals_with(totals, f)
+            elif tagged.kind == _tags.CENTRE:
+                role, centre = _tags.centre_from(f)
+                centres.setdefault(role, []).append(centre)
+            elif tagged.kind == _tags.CORRECTION:
+                changes["correction"] = _tags.correction_from(f)
+            elif tagged.kind == _tags.FACTURAE:
+                changes.update(_tags.facturae_changes(f))
+            elif tagged.kind == _tags.INSTALMENTS:
+                changes["instalments"] = _tags.instalments_from(f)
+            elif tagged.kind == _tags.PRECEDING:
+                preceding.append(_tags.preceding_from(f))
+            elif tagged.kind == _tags.SPLIT:
+                int(f["first"]), int(f["count"]), _tags.dec0(f, "amount")
+                splits.append(f)
             else:
                 kept.append(note)
-        except (KeyError, ValueError, InvalidOperation, IndexError):
+        except _tags.DECODE_ERRORS:
             # Not one of ours after all, or damaged: keep it as the text it is.
             kept.append(note)
     if len(kept) == len(invoice.notes):
@@ -888,8 +803,12 @@ def _apply_spanish_notes(invoice: Invoice) -> Invoice:
         changes["vat_breakdown"] = tuple(row for _, row in sorted(rows, key=lambda r: r[0]))
     if line_extras:
         changes["lines"] = tuple(
-            _line_with_extras(line, line_extras.get(index))
+            _tags.line_with(line, line_extras[index]) if index in line_extras else line
             for index, line in enumerate(invoice.lines, start=1)
+        )
+    if splits:
+        changes["allowances_charges"] = _tags.merge_split_charges(
+            invoice.allowances_charges, splits
         )
     if totals is not invoice.totals:
         changes["totals"] = totals
@@ -900,25 +819,3 @@ def _apply_spanish_notes(invoice: Invoice) -> Invoice:
     if centres["buyer"]:
         changes["buyer"] = replace(invoice.buyer, centres=tuple(centres["buyer"]))
     return replace(invoice, **changes)  # type: ignore[arg-type]
-
-
-def _line_with_extras(line: Line, fields: dict[str, str] | None) -> Line:
-    if not fields:
-        return line
-    try:
-        withholdings = tuple(
-            Withholding(tax_type=TaxType(tax), rate=_d(rate), base=_d(base), amount=_d(amount))
-            for tax, rate, base, amount in spanish.split_list(fields.get("wh", ""))
-        )
-        return replace(
-            line,
-            tax_type=TaxType(fields["tax"]) if "tax" in fields else line.tax_type,
-            surcharge_rate=_od(fields.get("surcharge_rate", "")),
-            withholdings=withholdings,
-            exemption_reason=fields.get("reason", ""),
-            exemption_code=fields.get("code", ""),
-            order_ref=fields.get("order", ""),
-            delivery_date=_day(fields.get("date", "")),
-        )
-    except (KeyError, ValueError, InvalidOperation):
-        return line

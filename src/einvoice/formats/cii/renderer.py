@@ -3,7 +3,7 @@
 Elements are emitted in the exact order of the D16B XSD sequences (the comments name the
 XSD type whose sequence a function follows).  Output is deterministic: the same invoice
 always gives the same bytes.  Data EN 16931 cannot carry is handled as described in
-:mod:`einvoice.formats.cii.spanish` and ``docs/formats/cii.md``.
+:mod:`einvoice.formats._tags` and ``docs/formats/cii.md``.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ import base64
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, Severity, Violation
-from einvoice.formats.cii import spanish
+from einvoice.formats import _tags
 from einvoice.formats.cii._names import (
     DOC_ATTACHMENT,
     DOC_INVOICED_OBJECT,
@@ -286,15 +285,6 @@ def losses(invoice: Invoice) -> list[Violation]:
                     " (se conserva el nombre completo)",
                 )
             )
-        if any(centre.address is not None for centre in party.centres):
-            out.append(
-                _lost(
-                    "ES-CENTRE-ADDRESS",
-                    "The addresses of administrative centres (codes, roles and names are kept)",
-                    "Las direcciones de los centros administrativos (se conservan códigos, "
-                    "roles y nombres)",
-                )
-            )
     payee = invoice.payee
     if payee is not None and (
         payee.tax_id or payee.address != Address() or payee.contact.email or payee.endpoint
@@ -389,7 +379,8 @@ class _Writer:
     def __init__(self, invoice: Invoice) -> None:
         self.inv = invoice
         self.extra_notes: list[tuple[str, str]] = []  # (subject code, content)
-        self.spanish = _has_spanish_amounts(invoice)
+        self.spanish = _tags.has_spanish_amounts(invoice)
+        self.charges = _tags.split_general_charges(invoice)
 
     # CrossIndustryInvoiceType ------------------------------------------------------------
     def build(self) -> _Element:
@@ -715,7 +706,7 @@ class _Writer:
             self._tax_row(settlement, row, first=index == 0)
         if inv.period is not None:
             self._period(settlement, inv.period)
-        for charge in _document_charges(inv):
+        for charge in self.charges.charges:
             self._allowance_charge(settlement, charge, document_level=True)
         self._payment_terms(settlement)
         self._summation(settlement)
@@ -791,35 +782,9 @@ class _Writer:
                 )
 
     def _breakdown_rows(self) -> list[VatBreakdown]:
-        """VAT breakdown as CII must show it: one row per (category, rate).
-
-        The canonical breakdown may split one VAT rate into rows per Spanish tax or
-        surcharge rate; BR-S-08 and friends demand one row per category and rate, so rows
-        are merged here and the split is kept in the structured ``TAX`` notes.
-        """
-        merged: dict[tuple[str, Decimal | None], VatBreakdown] = {}
-        for row in self.inv.vat_breakdown:
-            key = (row.category.value, row.rate)
-            seen = merged.get(key)
-            if seen is None:
-                merged[key] = VatBreakdown(
-                    category=row.category,
-                    rate=row.rate,
-                    taxable_amount=row.taxable_amount,
-                    tax_amount=row.tax_amount,
-                    exemption_reason=row.exemption_reason,
-                    exemption_code=row.exemption_code,
-                )
-            else:
-                merged[key] = VatBreakdown(
-                    category=seen.category,
-                    rate=seen.rate,
-                    taxable_amount=seen.taxable_amount + row.taxable_amount,
-                    tax_amount=seen.tax_amount + row.tax_amount,
-                    exemption_reason=seen.exemption_reason or row.exemption_reason,
-                    exemption_code=seen.exemption_code or row.exemption_code,
-                )
-        return list(merged.values())
+        """VAT breakdown as CII must show it: one row per (category, rate) (BR-S-08 …); the
+        Facturae rows travel in TAX notes (:func:`einvoice.formats._tags.merged_breakdown`)."""
+        return _tags.merged_breakdown(self.inv.vat_breakdown)
 
     # TradeTaxType: CalculatedAmount, TypeCode, ExemptionReason, BasisAmount, CategoryCode,
     # ExemptionReasonCode, TaxPointDate, DueDateTypeCode, RateApplicablePercent
@@ -908,373 +873,33 @@ class _Writer:
 
     # Spanish extras -------------------------------------------------------------------------
     def _collect_spanish_notes(self) -> None:
+        """One note per Spanish fact, tags as defined in :mod:`einvoice.formats._tags`."""
         inv = self.inv
+        info, tax = _tags.SUBJECT_INFO, _tags.SUBJECT_TAX
         notes = self.extra_notes
         cur = inv.currency
         if inv.series:
-            notes.append(
-                (
-                    spanish.SUBJECT_INFO,
-                    spanish.encode(
-                        spanish.SERIES,
-                        f"Serie de facturación / invoice series: {inv.series}.",
-                        {"series": inv.series},
-                    ),
-                )
+            notes.append((info, _tags.series_tag(inv)))
+        notes.extend(("ABL", _tags.legal_tag(literal)) for literal in inv.legal_literals)
+        notes.extend((tax, _tags.withholding_tag(wh, cur)) for wh in inv.withholdings)
+        if _tags.breakdown_needs_tags(inv.vat_breakdown):
+            notes.extend(
+                (tax, _tags.tax_row_tag(index, row, cur))
+                for index, row in enumerate(inv.vat_breakdown, start=1)
             )
-        for literal in inv.legal_literals:
-            notes.append(("ABL", spanish.encode(spanish.LEGAL, literal, {})))
-        for wh in inv.withholdings:
-            notes.append(
-                (
-                    spanish.SUBJECT_TAX,
-                    spanish.encode(
-                        spanish.WITHHOLDING,
-                        f"Retención {_tax_name(wh.tax_type)} {fmt_decimal(wh.rate)} % sobre "
-                        f"{_amount(wh.base)} {cur}: {_amount(wh.amount)} {cur}, descontada del "
-                        f"importe a pagar / {_tax_name(wh.tax_type)} withholding, deducted from "
-                        "the amount due.",
-                        {
-                            "tax": wh.tax_type.value,
-                            "rate": fmt_decimal(wh.rate),
-                            "base": fmt_decimal(wh.base),
-                            "amount": fmt_decimal(wh.amount),
-                        },
-                    ),
-                )
-            )
-        if self._breakdown_needs_notes():
-            for index, row in enumerate(inv.vat_breakdown):
-                human = (
-                    f"{_tax_name(row.tax_type)} {row.category.value} "
-                    f"{fmt_decimal(row.rate) if row.rate is not None else '-'} %: "
-                    f"base {_amount(row.taxable_amount)}, cuota / tax {_amount(row.tax_amount)}"
-                )
-                if row.surcharge_amount is not None:
-                    human += (
-                        f"; recargo de equivalencia / equivalence surcharge "
-                        f"{fmt_decimal(row.surcharge_rate or ZERO)} %: "
-                        f"{_amount(row.surcharge_amount)} {cur}"
-                    )
-                notes.append(
-                    (
-                        spanish.SUBJECT_TAX,
-                        spanish.encode(
-                            spanish.TAX,
-                            human + ".",
-                            {
-                                "row": str(index + 1),
-                                "tax": row.tax_type.value,
-                                "category": row.category.value,
-                                "rate": _rate(row.rate) or "",
-                                "base": fmt_decimal(row.taxable_amount),
-                                "amount": fmt_decimal(row.tax_amount),
-                                "reason": row.exemption_reason,
-                                "code": row.exemption_code,
-                                "surcharge_rate": _rate(row.surcharge_rate) or "",
-                                "surcharge_amount": _rate(row.surcharge_amount) or "",
-                            },
-                        ),
-                    )
-                )
         for index, line in enumerate(inv.lines, start=1):
-            fields = _line_extras(line)
-            if fields:
-                notes.append(
-                    (
-                        spanish.SUBJECT_TAX,
-                        spanish.encode(
-                            spanish.LINE,
-                            f"Datos fiscales españoles de la línea / Spanish tax data of line "
-                            f"{line.id}.",
-                            {"line": str(index), **fields},
-                        ),
-                    )
-                )
+            tag = _tags.line_tag(line, index)
+            if tag:
+                notes.append((tax, tag))
         if self.spanish:
-            totals = inv.totals
-            notes.append(
-                (
-                    spanish.SUBJECT_TAX,
-                    spanish.encode(
-                        spanish.TOTALS,
-                        f"Total factura / invoice total {_amount(totals.invoice_total)} {cur}; "
-                        f"retenciones / withheld {_amount(totals.withheld_total)}; "
-                        f"recargo de equivalencia / surcharge {_amount(totals.surcharge_total)}; "
-                        f"a pagar / due {_amount(totals.payable)} {cur}.",
-                        {
-                            "vat_total": fmt_decimal(totals.vat_total),
-                            "tax_inclusive": fmt_decimal(totals.tax_inclusive),
-                            "prepaid": fmt_decimal(totals.prepaid),
-                            "withheld": fmt_decimal(totals.withheld_total),
-                            "surcharge": fmt_decimal(totals.surcharge_total),
-                            "reimbursable": fmt_decimal(totals.reimbursable_total),
-                            "amounts_withheld": fmt_decimal(totals.amounts_withheld),
-                            "amounts_withheld_reason": totals.amounts_withheld_reason,
-                        },
-                    ),
-                )
-            )
+            notes.append((tax, _tags.totals_tag(inv)))
         for role, party in (("seller", inv.seller), ("buyer", inv.buyer)):
-            for centre in party.centres:
-                notes.append(
-                    (
-                        spanish.SUBJECT_INFO,
-                        spanish.encode(
-                            spanish.CENTRE,
-                            f"Centro administrativo / administrative centre ({role}) "
-                            f"{centre.role}: {centre.code} {centre.name}".rstrip()
-                            + ".",
-                            {
-                                "party": role,
-                                "code": centre.code,
-                                "role": centre.role,
-                                "name": centre.name,
-                            },
-                        ),
-                    )
-                )
-        facturae = {
-            "language": inv.language,
-            "issuer": inv.issuer_type.value if inv.issuer_type.value != "EM" else "",
-            "document_type": inv.document_type if inv.document_type != "FC" else "",
-            "class": inv.invoice_class if inv.invoice_class != "OO" else "",
-            "exchange_rate": fmt_decimal(inv.exchange_rate) if inv.exchange_rate else "",
-        }
-        if any(facturae.values()):
-            notes.append(
-                (
-                    spanish.SUBJECT_INFO,
-                    spanish.encode(
-                        spanish.FACTURAE,
-                        "Datos del documento Facturae / Facturae document data.",
-                        facturae,
-                    ),
-                )
-            )
-        if inv.instalments:
-            notes.append(
-                (
-                    spanish.SUBJECT_INFO,
-                    spanish.encode(
-                        spanish.INSTALMENTS,
-                        "Vencimientos / instalments: "
-                        + "; ".join(
-                            f"{i.due_date.isoformat()} {_amount(i.amount)} {cur}"
-                            for i in inv.instalments
-                        )
-                        + ".",
-                        {
-                            "list": spanish.join_list(
-                                [
-                                    [
-                                        fmt_date(i.due_date),
-                                        fmt_decimal(i.amount),
-                                        i.means_code,
-                                        i.account,
-                                    ]
-                                    for i in inv.instalments
-                                ]
-                            )
-                        },
-                    ),
-                )
-            )
-        correction = inv.correction
-        if correction is not None:
-            period = correction.period
-            notes.append(
-                (
-                    spanish.SUBJECT_INFO,
-                    spanish.encode(
-                        spanish.CORRECTION,
-                        f"Factura rectificativa de / corrects invoice "
-                        f"{correction.series}{correction.number}: {correction.reason_code} "
-                        f"{correction.reason}".rstrip()
-                        + ".",
-                        {
-                            "number": correction.number,
-                            "series": correction.series,
-                            "reason_code": correction.reason_code,
-                            "reason": correction.reason,
-                            "method": correction.method,
-                            "method_description": correction.method_description,
-                            "additional": correction.additional_reasons,
-                            "start": fmt_date(period.start) if period and period.start else "",
-                            "end": fmt_date(period.end) if period and period.end else "",
-                            "date": fmt_date(correction.issue_date)
-                            if correction.issue_date
-                            else "",
-                        },
-                    ),
-                )
-            )
-        for preceding in inv.preceding[1:]:
-            # CII D16B has room for one preceding invoice (BG-3); the others become notes.
-            date = fmt_date(preceding.issue_date) if preceding.issue_date else ""
-            notes.append(
-                (
-                    spanish.SUBJECT_INFO,
-                    spanish.encode(
-                        spanish.PRECEDING,
-                        f"Factura anterior / preceding invoice {preceding.number}"
-                        + (f" ({preceding.issue_date.isoformat()})" if preceding.issue_date else "")
-                        + ".",
-                        {"number": preceding.number, "date": date},
-                    ),
-                )
-            )
-
-    def _breakdown_needs_notes(self) -> bool:
-        rows = self.inv.vat_breakdown
-        keys = {(row.category, row.rate) for row in rows}
-        return len(keys) != len(rows) or any(
-            row.surcharge_amount is not None
-            or row.surcharge_rate is not None
-            or row.tax_type is not default_tax_type(row.category)
-            for row in rows
-        )
-
-
-def _document_charges(invoice: Invoice) -> list[AllowanceCharge]:
-    """Document-level allowances and charges, each with the VAT category CII requires.
-
-    EN 16931 gives every document-level allowance or charge one VAT category (BT-95/BT-102);
-    a Facturae general discount or surcharge has none and applies to every tax.  Such an
-    entry takes the category and rate of the lines when they all share one; otherwise it is
-    split into one entry per (category, rate) in proportion to the line net amounts, the last
-    uncategorised entry taking whatever makes each VAT breakdown row add up to the cent
-    (BR-S-08 …) when the breakdown allows it.
-    """
-    groups: dict[_Key, Decimal] = {}
-    for line in invoice.lines:
-        key = (line.vat_category, line.vat_rate)
-        groups[key] = groups.get(key, ZERO) + line.net_amount
-    loose = [c for c in invoice.allowances_charges if c.vat_category is None]
-    if not loose or not groups:
-        return list(invoice.allowances_charges)
-    if len(groups) == 1:
-        [(category, rate)] = groups
-        return [
-            c if c.vat_category is not None else _with_category(c, category, rate, c.amount)
-            for c in invoice.allowances_charges
-        ]
-    split = [_proportional_parts(groups, c.amount) for c in loose]
-    target = _loose_totals_from_breakdown(invoice, groups)
-    if target is not None:
-        last = loose[-1]
-        sign = -1 if last.is_charge else 1
-        fixed: dict[_Key, Decimal] = {}
-        for key in groups:
-            before = sum(
-                (
-                    (-p[key] if c.is_charge else p[key])
-                    for c, p in zip(loose, split, strict=True)
-                    if c is not last
-                ),
-                ZERO,
-            )
-            fixed[key] = sign * (target[key] - before)
-        if sum(fixed.values(), ZERO) == last.amount and all(v >= 0 for v in fixed.values()):
-            split[-1] = fixed
-    parts_of = {id(c): p for c, p in zip(loose, split, strict=True)}
-    out: list[AllowanceCharge] = []
-    for charge in invoice.allowances_charges:
-        if charge.vat_category is not None:
-            out.append(charge)
-            continue
-        out.extend(
-            _with_category(charge, category, rate, amount)
-            for (category, rate), amount in parts_of[id(charge)].items()
-            if amount
-        )
-    return out
-
-
-def _with_category(
-    charge: AllowanceCharge, category: VatCategory, rate: Decimal | None, amount: Decimal
-) -> AllowanceCharge:
-    whole = amount == charge.amount
-    return replace(
-        charge,
-        amount=amount,
-        base_amount=charge.base_amount if whole else None,
-        percent=charge.percent if whole else None,
-        vat_category=category,
-        vat_rate=rate,
-        tax_type=default_tax_type(category),
-    )
-
-
-def _loose_totals_from_breakdown(
-    invoice: Invoice, groups: dict[_Key, Decimal]
-) -> dict[_Key, Decimal] | None:
-    """Per (category, rate): allowances minus charges without category, as the VAT
-    breakdown implies them; ``None`` when the breakdown does not cover the lines."""
-    taxable: dict[_Key, Decimal] = {}
-    for row in invoice.vat_breakdown:
-        key = (row.category, row.rate)
-        taxable[key] = taxable.get(key, ZERO) + row.taxable_amount
-    if set(taxable) != set(groups):
-        return None
-    for other in invoice.allowances_charges:
-        if other.vat_category is not None:
-            key = (other.vat_category, other.vat_rate)
-            taxable[key] = taxable.get(key, ZERO) + (
-                -other.amount if other.is_charge else other.amount
-            )
-    return {key: total - taxable[key] for key, total in groups.items()}
-
-
-def _proportional_parts(groups: dict[_Key, Decimal], amount: Decimal) -> dict[_Key, Decimal]:
-    total = sum(groups.values(), ZERO)
-    keys = list(groups)
-    parts: dict[_Key, Decimal] = {}
-    if not total:
-        parts[keys[0]] = amount
-        return parts
-    remaining = amount
-    for key in keys[:-1]:
-        part = (amount * groups[key] / total).quantize(_CENT, rounding=ROUND_HALF_UP)
-        parts[key] = part
-        remaining -= part
-    parts[keys[-1]] = remaining
-    return parts
-
-
-def _has_spanish_amounts(invoice: Invoice) -> bool:
-    """Whether amounts EN 16931 cannot express (withholding, surcharge …) are present."""
-    totals = invoice.totals
-    return bool(
-        totals.withheld_total
-        or totals.surcharge_total
-        or totals.amounts_withheld
-        or totals.reimbursable_total
-        or invoice.withholdings
-        or any(row.surcharge_amount for row in invoice.vat_breakdown)
-    )
-
-
-def _line_extras(line: Line) -> dict[str, str]:
-    """Facturae line data with no EN 16931 term, as structured-note fields."""
-    fields: dict[str, str] = {}
-    if line.tax_type is not default_tax_type(line.vat_category):
-        fields["tax"] = line.tax_type.value
-    if line.surcharge_rate is not None:
-        fields["surcharge_rate"] = fmt_decimal(line.surcharge_rate)
-    if line.withholdings:
-        fields["wh"] = spanish.join_list(
-            [
-                [w.tax_type.value, fmt_decimal(w.rate), fmt_decimal(w.base), fmt_decimal(w.amount)]
-                for w in line.withholdings
-            ]
-        )
-    if line.exemption_reason:
-        fields["reason"] = line.exemption_reason
-    if line.exemption_code:
-        fields["code"] = line.exemption_code
-    if line.order_ref:
-        fields["order"] = line.order_ref
-    if line.delivery_date is not None:
-        fields["date"] = fmt_date(line.delivery_date)
-    return fields
+            notes.extend((info, _tags.centre_tag(role, centre)) for centre in party.centres)
+        for tag in (_tags.facturae_tag(inv), _tags.instalments_tag(inv)):
+            if tag:
+                notes.append((info, tag))
+        if inv.correction is not None:
+            notes.append((info, _tags.correction_tag(inv.correction)))
+        # CII D16B has room for one preceding invoice (BG-3); the others become notes.
+        notes.extend((info, _tags.preceding_tag(p)) for p in inv.preceding[1:])
+        notes.extend((info, tag) for tag in self.charges.tags)

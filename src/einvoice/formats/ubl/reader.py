@@ -18,6 +18,7 @@ from functools import cache
 from lxml import etree
 
 from einvoice.errors import ParseError, UnsupportedDocument
+from einvoice.formats import _tags
 from einvoice.formats.ubl import extras
 from einvoice.formats.ubl._common import (
     NS_CAC,
@@ -45,7 +46,6 @@ from einvoice.model import (
     Payment,
     Period,
     PrecedingInvoice,
-    TaxType,
     Totals,
     VatBreakdown,
     VatCategory,
@@ -53,10 +53,6 @@ from einvoice.model import (
 
 Element = etree._Element
 
-_TAX_TYPE_BY_CATEGORY = {
-    VatCategory.CANARY_IGIC: TaxType.IGIC,
-    VatCategory.CEUTA_MELILLA_IPSI: TaxType.IPSI,
-}
 _INVOICED_OBJECT = "130"
 """UNCL1001 code marking an AdditionalDocumentReference as BT-18 (invoiced object)."""
 _PROJECT = "50"
@@ -239,8 +235,10 @@ def _party(party: Element | None) -> tuple[Party, str]:
     contact = _find(party, "cac:Contact")
     return (
         Party(
+            # BT-27 is the registration name; without one the trading name (BT-28) is the
+            # only name there is, and it is kept as BT-28 too (Greek rule GR-R-002 …).
             name=legal_name or trading,
-            trading_name=trading if legal_name else "",
+            trading_name=trading,
             tax_id=vat,
             tax_registration_id=registration,
             legal_id=_ident(party, "cac:PartyLegalEntity/cbc:CompanyID"),
@@ -313,7 +311,7 @@ def _allowance_charge(el: Element, *, document_level: bool) -> AllowanceCharge:
         reason_code=_text(el, "cbc:AllowanceChargeReasonCode"),
         vat_category=category,
         vat_rate=_dec(el, "cac:TaxCategory/cbc:Percent") if document_level else None,
-        tax_type=_TAX_TYPE_BY_CATEGORY.get(category, TaxType.IVA) if category else TaxType.IVA,
+        tax_type=_tags.default_tax_type(category),
     )
 
 
@@ -405,11 +403,13 @@ def _tax_totals(
 
 
 def _breakdown(total: Element | None, ex: extras.Extracted) -> list[VatBreakdown]:
+    if ex.rows:
+        # The Facturae tax rows as they were (several per rate, surcharges, IGIC exempt …).
+        return [row for _, row in sorted(ex.rows, key=lambda item: item[0])]
     rows: list[VatBreakdown] = []
     for sub in _all(total, "cac:TaxSubtotal"):
         category = _category(sub, "cac:TaxCategory/cbc:ID") or VatCategory.STANDARD
         rate = _dec(sub, "cac:TaxCategory/cbc:Percent")
-        surcharge = ex.surcharges.get((category.value, rate), (None, None))
         rows.append(
             VatBreakdown(
                 category=category,
@@ -418,9 +418,7 @@ def _breakdown(total: Element | None, ex: extras.Extracted) -> list[VatBreakdown
                 tax_amount=_dec0(sub, "cbc:TaxAmount"),
                 exemption_reason=_text(sub, "cac:TaxCategory/cbc:TaxExemptionReason"),
                 exemption_code=_text(sub, "cac:TaxCategory/cbc:TaxExemptionReasonCode"),
-                tax_type=_TAX_TYPE_BY_CATEGORY.get(category, TaxType.IVA),
-                surcharge_rate=surcharge[0],
-                surcharge_amount=surcharge[1],
+                tax_type=_tags.default_tax_type(category),
             )
         )
     return rows
@@ -433,7 +431,7 @@ def _line(el: Element, *, credit: bool) -> Line:
     price_ac = _find(price, "cac:AllowanceCharge")
     category = _category(item, "cac:ClassifiedTaxCategory/cbc:ID") or VatCategory.STANDARD
     note_node = _find(el, "cbc:Note")
-    ex = extras.extract(_text(note_node)) if note_node is not None else None
+    ex = extras.extract(_text(note_node), line=True) if note_node is not None else None
     object_id: Identifier | None = None
     for ref in _all(el, "cac:DocumentReference"):
         if _text(ref, "cbc:DocumentTypeCode") in {_INVOICED_OBJECT, ""}:
@@ -447,7 +445,7 @@ def _line(el: Element, *, credit: bool) -> Line:
         for c in _all(item, "cac:CommodityClassification/cbc:ItemClassificationCode")
         if _text(c)
     )
-    return Line(
+    line = Line(
         id=_text(el, "cbc:ID"),
         name=_text(item, "cbc:Name"),
         quantity=_decimal_of(quantity_node) if quantity_node is not None else ZERO,
@@ -463,9 +461,8 @@ def _line(el: Element, *, credit: bool) -> Line:
         ),
         vat_category=category,
         vat_rate=_dec(item, "cac:ClassifiedTaxCategory/cbc:Percent"),
-        tax_type=_TAX_TYPE_BY_CATEGORY.get(category, TaxType.IVA),
-        surcharge_rate=ex.line_surcharge_rate if ex else None,
-        withholdings=tuple(ex.withholdings) if ex else (),
+        tax_type=_tags.default_tax_type(category),
+        withholdings=tuple(ex.legacy_line_withholdings) if ex else (),
         description=_text(item, "cbc:Description"),
         note=ex.text if ex else "",
         object_id=object_id,
@@ -479,6 +476,9 @@ def _line(el: Element, *, credit: bool) -> Line:
         origin_country=_text(item, "cac:OriginCountry/cbc:IdentificationCode"),
         attributes=attributes,
     )
+    if ex is not None and ex.line is not None:
+        line = _tags.line_with(line, ex.line)  # checked by extras.extract
+    return line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,7 +509,7 @@ def read(tree: etree._ElementTree) -> Document:
         note = _note(node)
         found = extras.extract(note.text)
         if found.found:
-            ex = found
+            ex = found  # Peppol has one note; we write every tag into it
         if found.text or note.subject:
             notes.append(Note(text=found.text, subject=note.subject))
 
@@ -549,27 +549,23 @@ def read(tree: etree._ElementTree) -> Document:
     breakdown = _breakdown(main_total, ex)
 
     monetary = _find(root, "cac:LegalMonetaryTotal")
-    prepaid = _dec0(monetary, "cbc:PrepaidAmount")
-    spanish = ex.totals
-    surcharge_total = spanish.surcharge if spanish else ZERO
     withholdings = tuple(ex.withholdings)
     totals = Totals(
         line_net_total=_dec0(monetary, "cbc:LineExtensionAmount"),
         allowance_total=_dec0(monetary, "cbc:AllowanceTotalAmount"),
         charge_total=_dec0(monetary, "cbc:ChargeTotalAmount"),
         tax_exclusive=_dec0(monetary, "cbc:TaxExclusiveAmount"),
-        vat_total=(vat_total if vat_total is not None else ZERO) + surcharge_total,
+        vat_total=vat_total if vat_total is not None else ZERO,
         vat_total_tax_currency=vat_tax_currency,
-        tax_inclusive=_dec0(monetary, "cbc:TaxInclusiveAmount") + surcharge_total,
-        prepaid=spanish.prepaid if spanish else prepaid,
+        tax_inclusive=_dec0(monetary, "cbc:TaxInclusiveAmount"),
+        prepaid=_dec0(monetary, "cbc:PrepaidAmount"),
         rounding=_dec0(monetary, "cbc:PayableRoundingAmount"),
         payable=_dec0(monetary, "cbc:PayableAmount"),
-        withheld_total=spanish.withheld if spanish else ZERO,
-        surcharge_total=surcharge_total,
-        reimbursable_total=spanish.reimbursable if spanish else ZERO,
-        amounts_withheld=spanish.guarantee if spanish else ZERO,
-        amounts_withheld_reason=ex.amounts_withheld_reason,
     )
+    if ex.totals is not None:
+        # BT-113 held withholdings, surcharges … besides the prepayment; BT-110/BT-112 were
+        # pure VAT figures (see extras).
+        totals = _tags.totals_with(totals, ex.totals)
 
     preceding = tuple(
         PrecedingInvoice(
@@ -601,11 +597,16 @@ def read(tree: etree._ElementTree) -> Document:
     type_code = _text(root, "cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode")
 
     number, series = _text(root, "cbc:ID"), ""
-    if ex.series and f"{ex.series}{ex.number}" == number:
-        number, series = ex.number, ex.series
+    split_number = _tags.series_from(ex.series_fields, number) if ex.series_fields else None
+    if split_number is not None:
+        series, number = split_number
     buyer_reference = _text(root, "cbc:BuyerReference")
     if buyer.centres and buyer_reference == centres_reference(buyer.centres):
         buyer_reference = ""  # it was only written because Peppol needs BT-10 or BT-13
+
+    payment = _payment(root, seller_creditor or payee_creditor)
+    if payment is not None and ex.means_code:
+        payment = replace(payment, means_code=ex.means_code)
 
     invoice = Invoice(
         number=number,
@@ -639,10 +640,15 @@ def read(tree: etree._ElementTree) -> Document:
         tax_representative=tax_rep,
         delivery=delivery,
         period=period,
-        payment=_payment(root, seller_creditor or payee_creditor),
-        allowances_charges=tuple(
-            _allowance_charge(ac, document_level=True) for ac in _all(root, "cac:AllowanceCharge")
+        payment=payment,
+        allowances_charges=_tags.merge_split_charges(
+            [
+                _allowance_charge(ac, document_level=True)
+                for ac in _all(root, "cac:AllowanceCharge")
+            ],
+            ex.splits,
         ),
+        instalments=ex.instalments,
         totals=totals,
         vat_breakdown=tuple(breakdown),
         withholdings=withholdings,
@@ -651,6 +657,8 @@ def read(tree: etree._ElementTree) -> Document:
         lines=lines,
         attachments=tuple(attachments),
     )
+    if ex.facturae:
+        invoice = replace(invoice, **ex.facturae)  # type: ignore[arg-type]
     return Document(invoices=(invoice,), format="ubl", version="2.1")
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, Severity, Violation
+from einvoice.formats import _tags
 from einvoice.formats.ubl import extras
 from einvoice.formats.ubl._common import (
     NS_CAC,
@@ -54,7 +55,10 @@ _GERMAN_ONLY_TYPES = frozenset({"326", "384"})
 """Partial (326) and corrected (384) invoices: Peppol allows them only between German
 parties (PEPPOL-EN16931-P0112); elsewhere they are written as 380."""
 _DIRECT_DEBIT = frozenset({"49", "59"})
-"""UNCL4461 direct debit codes: Peppol requires a mandate reference BT-89 (R061)."""
+"""UNCL4461 direct debit codes: Peppol requires a mandate reference BT-89 with them (R061)."""
+_DEBIT_WITHOUT_MANDATE = "3"
+"""UNCL4461 3 "Automated clearing house debit": what a direct debit without mandate reference
+is written as (see :func:`means_code`)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,31 +175,50 @@ def _preflight(invoice: Invoice) -> None:
             )
     if not invoice.lines:
         problems.append(_missing("BG-25", "At least one invoice line", "al menos una línea"))
-    payment = invoice.payment
-    if payment and payment.means_code in _DIRECT_DEBIT and not payment.mandate_reference:
-        problems.append(
-            _missing("BT-89", "The direct debit mandate reference", "la referencia del mandato")
-        )
-    for ac in invoice.allowances_charges:
-        if document_charge_tax(invoice, ac) is None:
+    for ac in _tags.split_general_charges(invoice).charges:
+        if ac.vat_category is None:
             term = "BT-102" if ac.is_charge else "BT-95"
             problems.append(
                 Violation(
                     rule=term,
                     message=(
                         f"A document-level {'charge' if ac.is_charge else 'allowance'} has no "
-                        f"VAT category ({term}) and the invoice has several VAT rates, so it "
-                        "cannot be assigned to one; split it per VAT rate."
+                        f"VAT category ({term}) and the invoice has no lines to take one "
+                        "from; give its VAT category and rate."
                     ),
                     message_es=(
                         f"Un {'cargo' if ac.is_charge else 'descuento'} general no tiene "
-                        f"categoría de IVA ({term}) y la factura tiene varios tipos de IVA, así "
-                        "que no se puede asignar a uno; desglóselo por tipo de IVA."
+                        f"categoría de IVA ({term}) y la factura no tiene líneas de las que "
+                        "tomarla; indique su categoría y tipo de IVA."
                     ),
                     layer=Layer.CONVERSION,
                 )
             )
+    for index, ac in enumerate(invoice.allowances_charges, start=1):
+        if not (ac.reason.strip() or ac.reason_code.strip()):
+            # BR-33 / BR-38: EN 16931 wants a reason text or code; we cannot invent one.
+            term = "BT-104" if ac.is_charge else "BT-97"
+            problems.append(
+                _missing(
+                    term,
+                    f"The reason of document-level {'charge' if ac.is_charge else 'allowance'} "
+                    f"{index}",
+                    f"el motivo del {'cargo' if ac.is_charge else 'descuento'} general {index}",
+                )
+            )
     for index, line in enumerate(invoice.lines, start=1):
+        for ac in line.allowances_charges:
+            if not (ac.reason.strip() or ac.reason_code.strip()):
+                term = "BT-144" if ac.is_charge else "BT-139"
+                problems.append(
+                    _missing(
+                        term,
+                        f"The reason of a {'charge' if ac.is_charge else 'allowance'} of line "
+                        f"{index}",
+                        f"el motivo de un {'cargo' if ac.is_charge else 'descuento'} de la línea "
+                        f"{index}",
+                    )
+                )
         if not line.name.strip():
             problems.append(
                 _missing(
@@ -335,18 +358,22 @@ def _allowance_charge(
         _tax_category(node, "TaxCategory", tax[0], tax[1])
 
 
-def document_charge_tax(
-    invoice: Invoice, ac: AllowanceCharge
-) -> tuple[VatCategory, Decimal | None] | None:
-    """BT-95/96 or BT-102/103 of a document-level allowance or charge.
+def means_code(invoice: Invoice) -> str:
+    """BT-81 as written.
 
-    Facturae general discounts and surcharges carry no VAT category; when the invoice has a
-    single VAT breakdown row it is that row's (the only possible one), otherwise ``None``.
+    Peppol requires the mandate reference BT-89 with a direct debit (49, 59: rule
+    PEPPOL-EN16931-R061), and Facturae has no element for it: a Facturae *recibo
+    domiciliado* reads as 59 without mandate.  Inventing a mandate is not an option, so such
+    a debit is written as UNCL4461 3 "Automated clearing house debit" — a debit the creditor
+    collects through the clearing house, which is what a Spanish *domiciliación* is — with
+    the debited account (BT-91) kept; a PAY tag records the real code for our reader.
     """
-    if ac.vat_category is not None:
-        return ac.vat_category, ac.vat_rate
-    rows = {(row.category, row.rate) for row in invoice.vat_breakdown}
-    return rows.pop() if len(rows) == 1 else None
+    payment = invoice.payment
+    if payment is None:
+        return ""
+    if payment.means_code in _DIRECT_DEBIT and not payment.mandate_reference:
+        return _DEBIT_WITHOUT_MANDATE
+    return payment.means_code
 
 
 def _type_code(invoice: Invoice) -> str:
@@ -369,13 +396,13 @@ def _buyer_reference(invoice: Invoice) -> str:
     return invoice.buyer_reference or centres_reference(invoice.buyer.centres)
 
 
-def _notes(invoice: Invoice) -> str:
+def _notes(invoice: Invoice, extra: list[str]) -> str:
     """The one document note (PEPPOL-EN16931-R002): the user's notes, then tagged lines."""
     texts: list[str] = []
     for index, note in enumerate(invoice.notes):
         prefix = f"#{note.subject}#" if note.subject and index == 0 else ""
         texts.append(prefix + note.text)
-    return extras.join("\n\n".join(texts), extras.document_lines(invoice))
+    return extras.join("\n\n".join(texts), extras.document_lines(invoice, extra=extra))
 
 
 def _line(parent: Element, line: Line, index: int, invoice: Invoice) -> None:
@@ -471,6 +498,11 @@ def write(invoices: Sequence[Invoice]) -> bytes:
     _preflight(inv)
     credit = inv.kind is DocumentKind.CREDIT_NOTE
     cur = inv.currency
+    charges = _tags.split_general_charges(inv)
+    extra = list(charges.tags)
+    written_means = means_code(inv)
+    if inv.payment is not None and written_means != inv.payment.means_code:
+        extra.append(_tags.payment_tag(inv.payment.means_code, written_means))
     ns = NS_CREDIT_NOTE if credit else NS_INVOICE
     root = etree.Element(
         f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}",
@@ -484,11 +516,11 @@ def write(invoices: Sequence[Invoice]) -> bytes:
     if credit:
         _cbc(root, "TaxPointDate", tax_point)
         _cbc(root, "CreditNoteTypeCode", _type_code(inv))
-        _cbc(root, "Note", _notes(inv))
+        _cbc(root, "Note", _notes(inv, extra))
     else:
         _cbc(root, "DueDate", inv.due_date.isoformat() if inv.due_date else "")
         _cbc(root, "InvoiceTypeCode", _type_code(inv))
-        _cbc(root, "Note", _notes(inv))
+        _cbc(root, "Note", _notes(inv, extra))
         _cbc(root, "TaxPointDate", tax_point)
     _cbc(root, "DocumentCurrencyCode", cur)
     with_tax_currency = (
@@ -578,11 +610,17 @@ def write(invoices: Sequence[Invoice]) -> bytes:
         if d.name:
             _cbc(_cac(_cac(delivery, "DeliveryParty"), "PartyName"), "Name", d.name)
 
-    if payment is not None and payment.means_code:
+    if payment is not None and written_means:
         transfers = payment.credit_transfers or (None,)
         for index, transfer in enumerate(transfers):
             pm = _cac(root, "PaymentMeans")
-            _cbc(pm, "PaymentMeansCode", payment.means_code, name=payment.means_text)
+            # BT-82 once: UBL-SR-46 allows the payment means text a single time.
+            _cbc(
+                pm,
+                "PaymentMeansCode",
+                written_means,
+                name=payment.means_text if index == 0 else "",
+            )
             if credit and inv.due_date:
                 _cbc(pm, "PaymentDueDate", inv.due_date.isoformat())
             _cbc(pm, "PaymentID", payment.remittance_info)
@@ -606,13 +644,14 @@ def write(invoices: Sequence[Invoice]) -> bytes:
     if inv.payment_terms:
         _cbc(_cac(root, "PaymentTerms"), "Note", inv.payment_terms)
 
-    for ac in inv.allowances_charges:
-        _allowance_charge(root, ac, cur, tax=document_charge_tax(inv, ac))
+    for ac in charges.charges:
+        assert ac.vat_category is not None  # _preflight refused the others
+        _allowance_charge(root, ac, cur, tax=(ac.vat_category, ac.vat_rate))
 
     t = inv.totals
     tax_total = _cac(root, "TaxTotal")
     _amount(tax_total, "TaxAmount", t.vat_total - t.surcharge_total, cur)
-    for row in inv.vat_breakdown:
+    for row in _tags.merged_breakdown(inv.vat_breakdown):
         sub = _cac(tax_total, "TaxSubtotal")
         _amount(sub, "TaxableAmount", row.taxable_amount, cur)
         _amount(sub, "TaxAmount", row.tax_amount, cur)
@@ -676,8 +715,10 @@ def losses(invoice: Invoice) -> list[Violation]:
     """Warnings naming each piece of ``invoice`` that :func:`write` drops or reshapes.
 
     Rendering never fails for these; callers show them before sending (``docs/formats/ubl.md``,
-    "What is lost").  Spanish taxes, series, legal literals, corrective data and DIR3 centres
-    are *not* listed: they travel in tagged note lines and come back when we read the file.
+    "What is lost").  Spanish taxes, series, legal literals, corrective data, DIR3 centres
+    (with addresses), instalments and the Facturae document data are *not* listed: they
+    travel in tagged note lines (:mod:`einvoice.formats._tags`) and come back when we read
+    the file.
     """
     out: list[Violation] = []
     if len(invoice.notes) > 1:
@@ -746,58 +787,36 @@ def losses(invoice: Invoice) -> list[Violation]:
                     f"Los apellidos separados del {es} (se conserva el nombre completo)",
                 )
             )
-        if any(centre.address is not None for centre in party.centres):
-            out.append(
-                _lost(
-                    "ES-CENTRE-ADDRESS",
-                    "The addresses of administrative centres (codes, roles and names are kept)",
-                    "Las direcciones de los centros administrativos (se conservan códigos, "
-                    "roles y nombres)",
-                )
-            )
-    if invoice.instalments:
+    if invoice.third_party is not None:
         out.append(
             _lost(
-                "ES-INSTALMENTS",
-                "Payment instalments (only the due date BT-9 and terms BT-20 remain)",
-                "Los vencimientos fraccionados (solo quedan la fecha BT-9 y las condiciones BT-20)",
+                "ES-THIRD-PARTY",
+                "The Facturae third party (the issuer type is kept)",
+                "El tercero de Facturae (se conserva el tipo de emisor)",
             )
         )
-    if invoice.exchange_rate is not None:
-        out.append(_lost("ES-EXCHANGE-RATE", "The exchange rate", "El tipo de cambio"))
-    if invoice.language:
-        out.append(_lost("ES-LANGUAGE", "The document language", "El idioma del documento"))
-    if invoice.third_party is not None or invoice.issuer_type.value != "EM":
-        out.append(
-            _lost(
-                "ES-ISSUER",
-                "The Facturae issuer type and third party",
-                "El tipo de emisor y el tercero de Facturae",
-            )
-        )
-    if invoice.document_type != "FC" or invoice.invoice_class != "OO":
-        out.append(
-            _lost(
-                "ES-DOCUMENT-TYPE",
-                "The Facturae document type and class",
-                "El tipo y la clase de documento de Facturae",
-            )
-        )
-    if any(line.delivery_date or line.order_ref for line in invoice.lines):
-        out.append(
-            _lost(
-                "ES-LINE-REFS",
-                "Line transaction dates and line contract references",
-                "Las fechas de operación y las referencias de contrato de las líneas",
-            )
-        )
-    if any(line.exemption_reason or line.exemption_code for line in invoice.lines):
+    if _tags.split_general_charges(invoice).tags:
         out.append(
             _changed(
-                "BT-120",
-                "Line exemption reasons travel only in the VAT breakdown (BT-120/BT-121).",
-                "Los motivos de exención de las líneas solo viajan en el desglose de IVA "
-                "(BT-120/BT-121).",
+                "BT-92",
+                "A general discount or charge applies to several VAT rates: it is written as "
+                "one document-level entry per VAT rate, shared out in proportion to the lines "
+                "(BT-95/BT-102 take one VAT category each).",
+                "Un descuento o cargo general afecta a varios tipos de IVA: se escribe como un "
+                "descuento o cargo por tipo de IVA, repartido en proporción a las líneas "
+                "(BT-95/BT-102 admiten una sola categoría de IVA).",
+            )
+        )
+    if invoice.payment is not None and means_code(invoice) != invoice.payment.means_code:
+        out.append(
+            _changed(
+                "PEPPOL-EN16931-R061",
+                "A direct debit without mandate reference (BT-89) is written with payment means "
+                "code 3 (debit through the clearing house): Peppol requires a mandate with "
+                "codes 49 and 59.",
+                "Un adeudo directo sin referencia de mandato (BT-89) se escribe con el código "
+                "de medio de pago 3 (adeudo por cámara de compensación): Peppol exige el "
+                "mandato con los códigos 49 y 59.",
             )
         )
     if invoice.payment and (invoice.payment.card_pan or invoice.payment.card_holder):
