@@ -151,6 +151,13 @@ def allocate_number(*, company: Company, series_code: str) -> tuple[Series, str]
 # ---------------------------------------------------------------------------------------------
 
 
+def month_of(day: dt.date) -> em.Period:
+    """The calendar month of ``day``: the tax period Facturae asks of a corrected invoice."""
+    first = day.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return em.Period(start=first, end=last)
+
+
 def _spanish_violations(invoice: em.Invoice) -> list[Violation]:
     from einvoice.rules import spain
 
@@ -230,6 +237,7 @@ def do_issue_invoice(
                     issue_date=corrects.issue_date,
                     reason_code="01",
                     method="01",
+                    period=month_of(corrects.issue_date),
                 ),
             )
         if prepared.correction is not None and not prepared.preceding:
@@ -643,12 +651,11 @@ def _import_one_file(
     source: str,
 ) -> FileReport:
     report = _validate(data, filename)
-    detected = report.detected
     result = FileReport(
         filename=filename,
-        format=detected.format if detected else "",
-        version=detected.version if detected else "",
-        signed=bool(detected.signed) if detected else False,
+        format=report.format,
+        version=report.version,
+        signed=bool(report.signed),
     )
     result.violations = [v for v in report.violations if v.is_fatal]
     result.warnings = [v for v in report.violations if not v.is_fatal]
@@ -1146,6 +1153,147 @@ def do_answer_cancellation(
     return invoice
 
 
+# ---------------------------------------------------------------------------------------------
+# Federation hooks (called by efactura.federation.services, source PEER)
+# ---------------------------------------------------------------------------------------------
+
+
+def do_store_peer_invoice(
+    *,
+    company: Company,
+    invoice: em.Invoice,
+    original: bytes,
+    filename: str,
+    fmt: str,
+    version: str,
+    signed: bool,
+    signature: dict[str, Any],
+    peer_id: str,
+    message_id: str,
+) -> Invoice:
+    """Put an invoice a federated platform delivered into ``company``'s *Invoices payable*.
+
+    The caller (federation) has verified the peer, the envelope, the document and its
+    signature; ``original`` is archived byte for byte as the peer sent it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = Invoice.objects.create(
+            issuer=None,
+            recipient=company,
+            origin=Origin.PEER,
+            route=Route.PEER,
+            route_detail=peer_id[:200],
+            transport=Transport.DELIVERED,
+            received_at=now,
+            response_due=timezone.localdate(now) + dt.timedelta(days=response_days()),
+            signature=signature,
+            **row_fields(invoice),
+        )
+        storage.archive(
+            invoice=row,
+            data=original,
+            role=Document.Role.ORIGINAL,
+            filename=filename,
+            fmt=fmt,
+            version=version,
+            signed=signed,
+        )
+        _add_event(
+            invoice=row,
+            kind=EventKind.DELIVERED,
+            actor=None,
+            company=company,
+            source=Source.PEER,
+            data={"from_peer": peer_id, "message_id": message_id, "route": Route.PEER},
+        )
+        record(
+            action="invoices.invoice.received",
+            company=company,
+            obj=row,
+            source=Source.PEER,
+            data={"number": invoice.full_number, "peer": peer_id, "message_id": message_id},
+        )
+        signals.invoice_received.send(sender=Invoice, invoice=row, source=Source.PEER)
+    return row
+
+
+def do_record_peer_delivery(
+    *, invoice: Invoice, peer_id: str, delivered: bool, data: dict[str, Any]
+) -> Invoice:
+    """Record the outcome of sending an issued invoice to a peer: delivered, or failed."""
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        now = timezone.now()
+        invoice.transport = Transport.DELIVERED if delivered else Transport.FAILED
+        if delivered:
+            invoice.received_at = invoice.received_at or now
+        invoice.updated = now
+        invoice.save(update_fields=["transport", "received_at", "updated"])
+        _add_event(
+            invoice=invoice,
+            kind=EventKind.DELIVERED if delivered else EventKind.DELIVERY_FAILED,
+            actor=None,
+            company=invoice.issuer,
+            source=Source.PEER,
+            data={"peer": peer_id, "route": Route.PEER, **data},
+        )
+        verb = "delivered" if delivered else "delivery_failed"
+        record(
+            action=f"invoices.invoice.{verb}",
+            company=invoice.issuer,
+            obj=invoice,
+            source=Source.PEER,
+            data={"number": invoice.full_number, "peer": peer_id, **data},
+        )
+    return invoice
+
+
+def do_apply_peer_status(
+    *,
+    invoice: Invoice,
+    peer_id: str,
+    kind: str,
+    status: str,
+    reason: str = "",
+    paid_total: Decimal | None = None,
+    paid_date: dt.date | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Apply to an issued invoice a status its recipient set on a federated platform.
+
+    The peer is the recipient's platform, which enforced the lifecycle there; this records
+    the outcome (same fields, an event with source PEER) so the issuer sees it.  A late
+    "read" never undoes an answer that arrived before it.
+    """
+    if status not in Status.values or kind not in EventKind.values:
+        raise ValidationError(f"Unknown status {status!r} or event {kind!r}.", code="invalid")
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        now = timezone.now()
+        if kind == EventKind.READ:
+            invoice.read_at = invoice.read_at or now
+            if invoice.status == Status.RECEIVED:
+                invoice.status = Status.READ
+        else:
+            invoice.status = status
+            invoice.read_at = invoice.read_at or now
+        if kind == EventKind.REJECTED:
+            invoice.rejection_reason = reason[:2000]
+        if paid_total is not None:
+            invoice.paid_amount = paid_total
+        if paid_date is not None:
+            invoice.paid_date = paid_date
+        return _status_event(
+            invoice=invoice,
+            kind=kind,
+            actor=None,
+            company=invoice.issuer,  # type: ignore[arg-type]
+            source=Source.PEER,
+            data={"peer": peer_id, **({"reason": reason} if reason else {}), **(data or {})},
+        )
+
+
 def canonical(invoice: Invoice) -> em.Invoice:
     """The canonical invoice of a row (re-exported for edges that render it)."""
     return canonical_of(invoice)
@@ -1160,13 +1308,16 @@ __all__ = [
     "allocate_number",
     "do_accept_invoice",
     "do_answer_cancellation",
+    "do_apply_peer_status",
     "do_deliver_waiting_invoices",
     "do_import_files",
     "do_issue_invoice",
     "do_mark_read",
     "do_record_payment",
+    "do_record_peer_delivery",
     "do_reject_invoice",
     "do_request_cancellation",
+    "do_store_peer_invoice",
     "find_route",
     "route_invoice",
     "seller_party",

@@ -7,3 +7,7 @@ class SigningConfig(AppConfig):
     label = "signing"
     verbose_name = _("Signatures and certificates")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the system checks (production refuses a TEST seal).
+        from efactura.signing import checks  # noqa: F401

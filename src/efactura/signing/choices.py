@@ -11,8 +11,11 @@ class Policy(models.TextChoices):
 
     OWN = "own", _("With our own certificate")
     SEAL = "seal", _("With the platform's seal")
-    REFUSE = "refuse", _("Refuse to issue unsigned (no seal)")
+    REFUSE = "refuse", _("Never with the platform's seal: refuse to issue without our certificate")
 
 
 EXPIRY_WARNING_DAYS = 30
 """Certificates expiring within this many days are flagged on the page and by email."""
+
+MAX_P12_BYTES = 64 * 1024
+"""Largest certificate file accepted; real PKCS#12 files with their chain are a few KB."""

@@ -34,6 +34,7 @@ class Certificate(models.Model):
     serial = models.CharField(_("serial number"), max_length=100)
     common_name = models.CharField(_("name"), max_length=200)
     tax_ids = models.JSONField(_("tax IDs"), default=list)
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, blank=True)
     not_before = models.DateTimeField(_("valid from"))
     not_after = models.DateTimeField(_("valid until"))
     is_test = models.BooleanField(_("test certificate"), default=False)
@@ -46,12 +47,20 @@ class Certificate(models.Model):
         related_name="+",
     )
     created = models.DateTimeField(_("uploaded"), default=timezone.now)
+    retired = models.DateTimeField(_("no longer in use since"), null=True, blank=True)
     expiry_warned = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         ordering = ("-created",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=models.Q(is_active=True),
+                name="signing_one_active_certificate_per_company",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.common_name} ({self.not_after:%Y-%m-%d})"
@@ -63,6 +72,13 @@ class Certificate(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.not_after <= timezone.now()
+
+    def matches_tax_id(self, tax_id: str) -> bool:
+        """Whether the certificate names ``tax_id`` (any form: ``ESB12345678``, ``B12345678``)."""
+        from einvoice.signing.certs import normalise_tax_id
+
+        wanted = normalise_tax_id(tax_id)
+        return bool(wanted) and wanted in {normalise_tax_id(t) for t in self.tax_ids}
 
 
 class SigningSettings(models.Model):

@@ -1,0 +1,99 @@
+"""Authentication of API requests: ``Authorization: Bearer efk_…``.
+
+The gate runs before ninja reads any body, so it also enforces the request-size limit (413)
+and the per-key rate limit (429).  A missing, malformed, unknown or revoked key is 401 with
+one and the same answer, so nobody learns which keys exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+
+from efactura.api import ratelimit
+from efactura.api.choices import DEFAULT_MAX_REQUEST_BYTES
+from efactura.api.problems import ApiProblem
+from efactura.companies.models import Company
+from efactura.companies.selectors import (
+    InvalidApiKey,
+    access_company_by_api_key,
+    list_api_keys,
+)
+
+
+def max_request_bytes() -> int:
+    return int(getattr(settings, "EFACTURA_API_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES))
+
+
+def check_request_size(request: HttpRequest) -> None:
+    """413 when the declared body is larger than the limit (checked before reading it)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = max_request_bytes()
+    if length > limit:
+        raise ApiProblem(
+            status=413,
+            slug="request-too-large",
+            title=_("The request is too large."),
+            detail=_("The request has %(size)s bytes; the limit is %(limit)s bytes.")
+            % {"size": f"{length:,}", "limit": f"{limit:,}"},
+        )
+
+
+class ApiKeyAuth(HttpBearer):
+    """Resolves the acting company from the API key and sets, on the request:
+    ``api_company``, ``api_key_id`` and ``api_scopes``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Company | None:
+        try:
+            company = access_company_by_api_key(key=token)
+        except InvalidApiKey:
+            return None
+        lookup = token.strip().split("_", 2)[1]
+        row = list_api_keys(company=company).filter(prefix=lookup).values("pk", "scopes").first()
+        if row is None:  # revoked between the two reads
+            return None
+        wait = ratelimit.hit(f"key{row['pk']}")
+        if wait is not None:
+            raise ApiProblem(
+                status=429,
+                slug="rate-limited",
+                title=_("Too many requests."),
+                detail=_(
+                    "This API key made more than %(limit)s requests in %(window)s seconds; "
+                    "try again in %(wait)s seconds."
+                )
+                % {
+                    "limit": ratelimit.limits()[0],
+                    "window": ratelimit.limits()[1],
+                    "wait": wait,
+                },
+                headers={"Retry-After": str(wait)},
+            )
+        check_request_size(request)
+        request_any: Any = request
+        request_any.api_company = company
+        request_any.api_key_id = row["pk"]
+        request_any.api_scopes = frozenset(row["scopes"])
+        return company
+
+
+def require_scope(request: HttpRequest, *scopes: str) -> Company:
+    """The acting company, if the key holds one of ``scopes``; 403 otherwise."""
+    held: frozenset[str] = getattr(request, "api_scopes", frozenset())
+    if scopes and not held.intersection(scopes):
+        raise ApiProblem(
+            status=403,
+            slug="scope-missing",
+            title=_("This API key may not do that."),
+            detail=_("This operation needs an API key with the scope %(scopes)s.")
+            % {"scopes": " / ".join(scopes)},
+        )
+    company: Company = request.api_company  # type: ignore[attr-defined]
+    return company

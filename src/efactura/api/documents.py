@@ -1,0 +1,43 @@
+"""The files an invoice can be downloaded as: its archived original, another format, a PDF."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from efactura.api.problems import ApiProblem
+from efactura.invoices import storage
+from efactura.invoices.mapping import canonical_of
+from efactura.invoices.models import Invoice
+from efactura.invoices.selectors import original_document
+from einvoice import formats
+from einvoice.errors import EInvoiceError
+
+
+def document_for(*, invoice: Invoice, fmt: str, language: str = "es") -> tuple[bytes, str, str]:
+    """``(bytes, content type, file name)`` of ``invoice`` as ``fmt``."""
+    original = original_document(invoice=invoice)
+    base = invoice.full_number.replace("/", "-") or str(invoice.pk)
+    if original is not None and (fmt == "original" or fmt == original.format):
+        return storage.read(original), original.content_type, original.filename
+    if fmt == "original":
+        raise ApiProblem(
+            status=404,
+            slug="not-found",
+            title=_("This invoice has no archived original."),
+        )
+    model = canonical_of(invoice)
+    if fmt == "pdf":
+        from einvoice.pdf import render_pdf
+
+        return render_pdf(model, language=language), "application/pdf", f"{base}.pdf"
+    try:
+        data = formats.render(fmt, [model])
+    except EInvoiceError as exc:
+        raise ApiProblem(
+            status=422,
+            slug="conversion-failed",
+            title=_("The invoice cannot be written in this format."),
+            detail=exc.summary(language),
+            violations=exc.violations,
+        ) from None
+    return data, "application/xml", f"{base}-{fmt}.xml"

@@ -1,0 +1,143 @@
+"""Reads of the API app, always scoped to the acting company."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from efactura.api.choices import SYNC_SETTLE_SECONDS
+from efactura.api.models import Acknowledgement, Webhook, WebhookDelivery
+from efactura.companies.models import Company
+from efactura.invoices.models import Event, Invoice
+from efactura.invoices.selectors import InvoiceFilters, Side, list_invoices, page_of
+
+
+class BadCursor(ValueError):
+    """The cursor was not produced by this API (or belongs to another listing)."""
+
+
+def _encode(payload: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise BadCursor(cursor) from exc
+    if not isinstance(data, list):
+        raise BadCursor(cursor)
+    return data
+
+
+def with_acknowledgement(qs: QuerySet[Invoice], company: Company) -> QuerySet[Invoice]:
+    """Annotate ``acknowledged`` (the company's programme confirmed it has the invoice)."""
+    acked = Acknowledgement.objects.filter(company=company, invoice=OuterRef("pk"))
+    return qs.annotate(acknowledged=Exists(acked))
+
+
+@dataclass
+class InvoicePage:
+    items: list[Invoice]
+    next_cursor: str | None
+    has_more: bool
+
+
+def list_api_invoices(
+    *,
+    company: Company,
+    side: Side,
+    filters: InvoiceFilters,
+    unacknowledged: bool = False,
+    changes: bool = False,
+    cursor: str = "",
+    size: int,
+) -> InvoicePage:
+    """One page of the company's issued or received invoices.
+
+    Browsing (default): ``filters.sort`` order, keyset cursor, ``next_cursor`` null at the end.
+    Change feed (``changes``): oldest change first on (``updated``, ``id``); ``next_cursor``
+    is always given — store it and ask again later for what changed since.  Rows changed in
+    the last :data:`SYNC_SETTLE_SECONDS` wait for the next call, so a transaction committing
+    slightly out of order is not skipped.
+    """
+    qs = with_acknowledgement(list_invoices(company=company, side=side, filters=filters), company)
+    if unacknowledged:
+        qs = qs.filter(acknowledged=False)
+    if not changes:
+        if cursor:
+            _decode(cursor)  # refuse garbage instead of silently starting over
+        page = page_of(qs, sort=filters.sort, cursor=cursor, size=size)
+        return InvoicePage(
+            items=page.items, next_cursor=page.next_cursor or None, has_more=bool(page.next_cursor)
+        )
+    qs = qs.order_by("updated", "id").filter(
+        updated__lte=timezone.now() - dt.timedelta(seconds=SYNC_SETTLE_SECONDS)
+    )
+    if cursor:
+        data = _decode(cursor)
+        if len(data) != 3 or data[0] != "changes":
+            raise BadCursor(cursor)
+        try:
+            updated = dt.datetime.fromisoformat(data[1])
+        except (TypeError, ValueError) as exc:
+            raise BadCursor(cursor) from exc
+        qs = qs.filter(Q(updated__gt=updated) | Q(updated=updated, id__gt=data[2]))
+    rows = list(qs[: size + 1])
+    items = rows[:size]
+    if items:
+        last = items[-1]
+        next_cursor = _encode(["changes", last.updated.isoformat(), str(last.pk)])
+    else:
+        next_cursor = cursor or _encode(["changes", "1970-01-01T00:00:00+00:00", ""])
+    return InvoicePage(items=items, next_cursor=next_cursor, has_more=len(rows) > size)
+
+
+def list_visible_events(*, company: Company, after: int = 0, size: int) -> list[Event]:
+    """Events of invoices the company issued or received, in the order they happened, after
+    event id ``after`` (the feed cursor); recent events wait :data:`SYNC_SETTLE_SECONDS`."""
+    qs = (
+        Event.objects.filter(Q(invoice__issuer=company) | Q(invoice__recipient=company))
+        .filter(pk__gt=after, at__lte=timezone.now() - dt.timedelta(seconds=SYNC_SETTLE_SECONDS))
+        .select_related("invoice", "company")
+        .order_by("pk")
+    )
+    return list(qs[:size])
+
+
+def acknowledged_ids(*, company: Company, invoice_ids: list[Any]) -> set[str]:
+    return {
+        str(pk)
+        for pk in Acknowledgement.objects.filter(
+            company=company, invoice_id__in=invoice_ids
+        ).values_list("invoice_id", flat=True)
+    }
+
+
+def list_webhooks(*, company: Company) -> QuerySet[Webhook]:
+    return Webhook.objects.filter(company=company).order_by("-created")
+
+
+def access_webhook_by_id(*, company: Company, webhook_id: int) -> Webhook:
+    """One of the company's webhooks; ``Http404`` for another company's."""
+    webhook = list_webhooks(company=company).filter(pk=webhook_id).first()
+    if webhook is None:
+        raise Http404("No such webhook.")
+    return webhook
+
+
+def list_webhook_deliveries(*, company: Company, limit: int = 50) -> list[WebhookDelivery]:
+    """The company's latest webhook deliveries, newest first (the delivery log)."""
+    return list(
+        WebhookDelivery.objects.filter(webhook__company=company)
+        .select_related("webhook", "invoice")
+        .order_by("-created", "-id")[:limit]
+    )

@@ -1,0 +1,606 @@
+"""The ``efactura`` command: run the platform and administer it from a terminal.
+
+``efactura serve`` is all a small installation needs: it applies database migrations and runs
+the web server (gunicorn) and the background worker together.  Other subcommands add
+companies, users and API keys, load the demo, or run Django management commands.  The
+standards-library subcommands (validate, convert, sign, verify) need no database.
+
+A mistake by the person typing (unknown company, invalid tax ID, bad configuration) prints one
+sentence on standard error and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
+
+EXIT_USAGE = 2
+"""A user mistake: bad arguments, bad configuration, invalid or duplicate data."""
+EXIT_WEB_DIED = 3
+"""``serve``: the web server stopped on its own (the worker was stopped too)."""
+EXIT_WORKER_DIED = 4
+"""``serve``: the background worker stopped on its own (the web server was stopped too)."""
+
+STOP_TIMEOUT_SECONDS = 20.0
+
+
+class CliError(Exception):
+    """A problem to report to the person at the terminal in one sentence."""
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# -- Django set-up --------------------------------------------------------------------------
+
+
+def _cli_language() -> str:
+    """Spanish when the terminal's locale is Spanish, English otherwise."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "es" if value.lower().startswith("es") else "en"
+    return "en"
+
+
+def setup_django() -> None:
+    """Load settings (failing with the settings' own sentence) and activate the CLI language."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "efactura.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise CliError(f"Configuration error: {exc}") from None
+    from django.utils import translation
+
+    translation.activate(_cli_language())
+
+
+def _is_sqlite() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "sqlite"
+
+
+def migrate(*, verbose: bool = False) -> None:
+    """Bring the database schema up to date."""
+    from django.core.management import call_command
+    from django.db.utils import OperationalError
+
+    try:
+        call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+    except OperationalError as exc:
+        raise CliError(f"The database cannot be reached: {exc}.") from None
+
+
+def _pending_migrations() -> int:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.utils import OperationalError
+
+    try:
+        executor = MigrationExecutor(connection)
+        return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except OperationalError as exc:
+        raise CliError(f"The database cannot be reached: {exc}.") from None
+
+
+def ensure_database() -> None:
+    """Make sure the schema is current before a command uses the database.
+
+    The embedded SQLite database is migrated automatically (it belongs to this installation
+    alone).  A shared PostgreSQL database is only checked: migrating it is a deliberate
+    operator step (``efactura manage migrate`` or ``efactura serve``), as other machines may
+    still be running the previous version.
+    """
+    pending = _pending_migrations()
+    if not pending:
+        return
+    if _is_sqlite():
+        migrate()
+        return
+    raise CliError(
+        f"The database schema is not up to date ({pending} migrations pending): run "
+        "`efactura manage migrate` first."
+    )
+
+
+def _validation_text(exc: Exception) -> str:
+    messages = getattr(exc, "messages", None)
+    if messages:
+        return " ".join(str(message) for message in messages)
+    return str(exc)
+
+
+# -- Subcommands ----------------------------------------------------------------------------
+
+
+def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "efactura.wsgi:application",
+        "--bind",
+        f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        # Threads, not extra processes, by default: SQLite serialises writers per file, and
+        # threads keep memory small; PostgreSQL installations raise --workers.
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        "8",
+        "--graceful-timeout",
+        "15",
+        "--access-logfile",
+        "-",
+    ]
+
+
+def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each running child, wait, then SIGKILL whatever is left."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_system_checks() -> None:
+    """Django's system checks; any error (e.g. production with a TEST seal) stops ``serve``."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", fail_level="ERROR")
+    except SystemCheckError as exc:
+        raise CliError(f"efactura cannot start: {exc}".strip()) from None
+
+
+def prepare_signing() -> None:
+    """Open the platform seal now (generating the TEST seal on the embedded default), so the
+    first invoice is signed at once and web server and worker share one seal."""
+    from efactura.signing.services import ensure_platform_seal
+
+    seal = ensure_platform_seal()
+    if seal.is_test:
+        print(
+            "efactura: signing with a TEST seal (invoices are not legally valid); configure "
+            "EFACTURA_SEAL_P12 and EFACTURA_SEAL_PASSWORD for real use.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with a sentence now rather than letting the web server retry and die later."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CliError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}); choose another with --port."
+            ) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Migrate, optionally load the demo, then run web server and worker until stopped."""
+    _check_port_free(args.host, args.port)
+    # Links in emails must point at this server unless the operator said otherwise.
+    link_host = "127.0.0.1" if args.host in {"0.0.0.0", "::", ""} else args.host  # noqa: S104
+    link_host = f"[{link_host}]" if ":" in link_host else link_host
+    os.environ.setdefault("EFACTURA_BASE_URL", f"http://{link_host}:{args.port}")
+    setup_django()
+    run_system_checks()
+    migrate(verbose=False)
+    prepare_signing()
+    if args.demo:
+        from efactura.demo import credentials_text, do_load_demo
+
+        print(credentials_text(do_load_demo()), flush=True)
+    from django.db import connections
+
+    connections.close_all()
+
+    stop_requested: list[int] = []
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop_requested.append(signum)
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "efactura.settings"}
+    # Children get their own process group: Ctrl-C reaches only this supervisor, which then
+    # stops both children once, in order, instead of each getting the signal twice.
+    web = subprocess.Popen(
+        _gunicorn_command(args.host, args.port, args.workers), env=env, process_group=0
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "efactura", "worker", "--skip-migrate"], env=env, process_group=0
+    )
+    print(
+        f"efactura is running at http://{args.host}:{args.port}/ (web pid {web.pid}, "
+        f"worker pid {worker.pid}); press Ctrl-C to stop.",
+        flush=True,
+    )
+    status = 0
+    try:
+        while not stop_requested:
+            if web.poll() is not None:
+                print(
+                    f"efactura: the web server stopped (exit status {web.returncode}); "
+                    "stopping the worker.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                status = EXIT_WEB_DIED
+                break
+            if worker.poll() is not None:
+                print(
+                    f"efactura: the background worker stopped (exit status {worker.returncode}); "
+                    "stopping the web server.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                status = EXIT_WORKER_DIED
+                break
+            time.sleep(0.2)
+    finally:
+        _stop([web, worker])
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stop_requested:
+        print("efactura: stopped.", flush=True)
+    return status
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the background worker (django-tasks-db ``db_worker``) on every queue."""
+    setup_django()
+    if not args.skip_migrate:
+        ensure_database()
+    from django.core.management import call_command
+
+    call_command("db_worker", queue_name="*", reload=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from efactura.demo import credentials_text, do_load_demo
+
+    print(credentials_text(do_load_demo()))
+    return 0
+
+
+def cmd_company_add(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from django.core.exceptions import ValidationError
+
+    from efactura.audit.choices import Source
+    from efactura.companies.services import do_create_company
+
+    try:
+        company = do_create_company(
+            tax_id=args.tax_id,
+            legal_name=args.name,
+            contact_email=args.email,
+            address=args.address,
+            postal_code=args.postal_code,
+            city=args.city,
+            province=args.province,
+            language=args.language,
+            source=Source.CLI,
+        )
+    except ValidationError as exc:
+        raise CliError(_validation_text(exc)) from None
+    print(f"Company created: {company.legal_name} ({company.tax_id}), id {company.pk}.")
+    return 0
+
+
+def _company_by_tax_id(tax_id: str) -> Any:
+    from efactura.companies.models import Company
+    from efactura.companies.selectors import access_company_by_tax_id
+
+    try:
+        return access_company_by_tax_id(tax_id=tax_id)
+    except Company.DoesNotExist:
+        raise CliError(
+            f"No company with tax ID {tax_id} is registered; add it with `efactura company add`."
+        ) from None
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from efactura.accounts.selectors import access_user_by_email
+    from efactura.accounts.services import do_create_user, generate_password
+    from efactura.audit.choices import Source
+    from efactura.companies.services import do_add_membership
+
+    try:
+        validate_email(args.email)
+    except ValidationError:
+        raise CliError(f"{args.email} is not a valid email address.") from None
+    company = _company_by_tax_id(args.company)
+    user = access_user_by_email(email=args.email)
+    generated = ""
+    if user is None:
+        if args.password_env:
+            password = os.environ.get(args.password_env, "")
+            if not password:
+                raise CliError(f"The environment variable {args.password_env} is empty or unset.")
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                raise CliError(f"The password is too weak: {_validation_text(exc)}") from None
+        else:
+            password = generated = generate_password()
+        user = do_create_user(
+            email=args.email,
+            password=password,
+            full_name=args.name,
+            language=args.language,
+            source=Source.CLI,
+        )
+        print(f"User created: {user.email}.")
+    else:
+        print(f"User {user.email} already exists; adding the membership only.")
+    try:
+        membership = do_add_membership(
+            user=user, company=company, role=args.role, source=Source.CLI
+        )
+    except ValidationError as exc:
+        raise CliError(_validation_text(exc)) from None
+    print(f"{user.email} is {membership.role} of {company.legal_name} ({company.tax_id}).")
+    if generated:
+        print(f"Password (shown once): {generated}")
+    return 0
+
+
+def cmd_apikey_create(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from django.core.exceptions import ValidationError
+
+    from efactura.audit.choices import Source
+    from efactura.companies.services import do_create_api_key
+
+    company = _company_by_tax_id(args.company)
+    try:
+        api_key, clear = do_create_api_key(
+            company=company, name=args.name, scopes=args.scopes.split(","), source=Source.CLI
+        )
+    except ValidationError as exc:
+        raise CliError(_validation_text(exc)) from None
+    print(
+        f"API key {api_key.name!r} created for {company.legal_name} ({company.tax_id}) with "
+        f"scopes {', '.join(api_key.scopes)}. Store it now; it is not shown again:"
+    )
+    print(clear)
+    return 0
+
+
+def cmd_node(args: argparse.Namespace) -> int:
+    """Show this node's federation identity (generating its key on first use)."""
+    setup_django()
+    import json
+
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from efactura.federation import identity
+
+    try:
+        public_key = identity.public_key_text()
+    except ImproperlyConfigured as exc:
+        raise CliError(str(exc)) from None
+    entry = {"id": identity.node_id(), "url": settings.EFACTURA_BASE_URL, "public_key": public_key}
+    if args.json:
+        print(json.dumps(entry))
+        return 0
+    print(f"Node id:    {entry['id']}")
+    print(f"Address:    {entry['url']}")
+    print(f"Public key: {public_key}")
+    print("Peers add this node with:")
+    print(f"  efactura peer add --id {entry['id']} --url {entry['url']} --public-key {public_key}")
+    return 0
+
+
+def cmd_peer_add(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from django.core.exceptions import ValidationError
+
+    from efactura.federation.services import do_add_peer
+
+    try:
+        peer = do_add_peer(
+            node_id=args.id, base_url=args.url, public_key=args.public_key, note=args.note
+        )
+    except ValidationError as exc:
+        raise CliError(_validation_text(exc)) from None
+    print(f"Peer {peer.node_id} ({peer.base_url}) is trusted.")
+    return 0
+
+
+def cmd_peer_list(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from efactura.federation.selectors import list_peers
+
+    peers = list_peers()
+    if not peers:
+        print("No peers: set EFACTURA_PEERS or run `efactura peer add`.")
+    for peer in peers:
+        print(f"{peer.node_id}\t{peer.base_url}\t{peer.public_key}\t({peer.source})")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    arguments = list(args.arguments)
+    if arguments[:1] == ["--"]:
+        arguments = arguments[1:]
+    execute_from_command_line(["efactura manage", *arguments])
+    return 0
+
+
+# -- Parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="efactura",
+        description="Electronic invoicing platform for Spain (Facturae, UBL/Peppol, CII).",
+        epilog=(
+            "Configuration comes from environment variables (DATABASE_URL, EFACTURA_DATA_DIR, "
+            "EMAIL_URL, …); see the efactura.settings documentation."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the web server and the background worker",
+        description=(
+            "Apply database migrations, then run the web server and the background worker "
+            "until Ctrl-C. Exit status 3: the web server stopped on its own; 4: the worker did."
+        ),
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="web server processes, 8 threads each (default 1)"
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo data and print its logins"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the background worker only")
+    worker.add_argument("--skip-migrate", action="store_true", help=argparse.SUPPRESS)
+    worker.set_defaults(func=cmd_worker)
+
+    demo = sub.add_parser("demo", help="load the demo companies and users (idempotent)")
+    demo.set_defaults(func=cmd_demo)
+
+    company = sub.add_parser("company", help="manage companies").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    company_add = company.add_parser("add", help="register a company")
+    company_add.add_argument("--tax-id", required=True, help="NIF/CIF/NIE or EU VAT number")
+    company_add.add_argument("--name", required=True, help="legal name")
+    company_add.add_argument("--email", required=True, help="contact email")
+    company_add.add_argument("--address", default="")
+    company_add.add_argument("--postal-code", default="")
+    company_add.add_argument("--city", default="")
+    company_add.add_argument("--province", default="")
+    company_add.add_argument("--language", choices=["es", "en"], default="es")
+    company_add.set_defaults(func=cmd_company_add)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    user_add = user.add_parser(
+        "add", help="create a user (or reuse an existing one) and make it a member of a company"
+    )
+    user_add.add_argument("--email", required=True)
+    user_add.add_argument("--company", required=True, metavar="TAXID")
+    user_add.add_argument("--role", required=True, choices=["admin", "accountant", "viewer"])
+    user_add.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="read the password from this environment variable (default: generate one)",
+    )
+    user_add.add_argument("--name", default="", help="full name")
+    user_add.add_argument("--language", choices=["es", "en", ""], default="")
+    user_add.set_defaults(func=cmd_user_add)
+
+    apikey = sub.add_parser("apikey", help="manage API keys").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    apikey_create = apikey.add_parser(
+        "create", help="create an API key; the key is printed alone on the last line"
+    )
+    apikey_create.add_argument("--company", required=True, metavar="TAXID")
+    apikey_create.add_argument("--name", default="API")
+    apikey_create.add_argument("--scopes", default="send,receive,status")
+    apikey_create.set_defaults(func=cmd_apikey_create)
+
+    from efactura.sync import register as register_sync
+
+    register_sync(sub)
+
+    node = sub.add_parser("node", help="show this platform's federation node id and public key")
+    node.add_argument("--json", action="store_true", help="print one JSON peer entry")
+    node.set_defaults(func=cmd_node)
+
+    peer = sub.add_parser("peer", help="manage federated peer platforms").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    peer_add = peer.add_parser("add", help="trust a peer platform (or update it)")
+    peer_add.add_argument("--id", required=True, help="the peer's node id")
+    peer_add.add_argument("--url", required=True, help="the peer's base address")
+    peer_add.add_argument(
+        "--public-key", required=True, help="as the peer's `efactura node` prints"
+    )
+    peer_add.add_argument("--note", default="")
+    peer_add.set_defaults(func=cmd_peer_add)
+    peer_list = peer.add_parser("list", help="list trusted peers (settings and database)")
+    peer_list.set_defaults(func=cmd_peer_list)
+
+    manage = sub.add_parser(
+        "manage", help="run a Django management command", add_help=False, prefix_chars="\0"
+    )
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+
+    from einvoice.commands import register_all
+
+    register_all(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.func
+    try:
+        return handler(args)
+    except CliError as exc:
+        print(f"efactura: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

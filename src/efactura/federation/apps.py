@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FederationConfig(AppConfig):
+    name = "efactura.federation"
+    label = "federation"
+    verbose_name = _("Federation")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the signal receivers and registers the system checks.
+        from efactura.federation import checks, receivers  # noqa: F401

@@ -1,0 +1,89 @@
+"""Reads for the *Manage codes* page, scoped to the issuing company."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Min, QuerySet, Sum
+
+from efactura.companies.models import Company
+from efactura.invoices.choices import Route
+from efactura.invoices.models import Customer, Invoice
+from efactura.registration.models import InvitationCode, IssuerCode
+
+
+@dataclass
+class WaitingCustomer:
+    """A customer tax ID with invoices of ours awaiting its registration."""
+
+    tax_id: str
+    name: str
+    invoices: int
+    amount: Decimal
+    oldest: dt.date
+    email: str
+    code: IssuerCode | None
+    """Our latest code B for the tax ID (active, revoked or expired), if any."""
+    last_invitation: InvitationCode | None
+
+    @property
+    def display_tax_id(self) -> str:
+        return self.tax_id[2:] if self.tax_id.startswith("ES") else self.tax_id
+
+
+def list_waiting_customers(*, company: Company) -> list[WaitingCustomer]:
+    """Every tax ID with invoices of ``company`` awaiting registration, oldest first."""
+    groups = (
+        Invoice.objects.filter(
+            issuer=company, route=Route.AWAITING_REGISTRATION, recipient__isnull=True
+        )
+        .values("buyer_tax_id")
+        .annotate(count=Count("pk"), amount=Sum("payable"), oldest=Min("issue_date"))
+        .order_by("oldest", "buyer_tax_id")
+    )
+    rows = list(groups)
+    tax_ids = [row["buyer_tax_id"] for row in rows]
+    names: dict[str, str] = {}
+    for tax_id, name in (
+        Invoice.objects.filter(issuer=company, buyer_tax_id__in=tax_ids)
+        .order_by("created")
+        .values_list("buyer_tax_id", "buyer_name")
+    ):
+        names[tax_id] = name
+    customers = {c.tax_id: c for c in Customer.objects.filter(company=company, tax_id__in=tax_ids)}
+    codes: dict[str, IssuerCode] = {}
+    for code in IssuerCode.objects.filter(issuer=company, tax_id__in=tax_ids).order_by("created"):
+        codes[code.tax_id] = code
+    invitations: dict[str, InvitationCode] = {}
+    for invitation in InvitationCode.objects.filter(issuer=company, tax_id__in=tax_ids).order_by(
+        "created"
+    ):
+        invitations[invitation.tax_id] = invitation
+    result = []
+    for row in rows:
+        tax_id = row["buyer_tax_id"]
+        customer = customers.get(tax_id)
+        result.append(
+            WaitingCustomer(
+                tax_id=tax_id,
+                name=(customer.name if customer else "") or names.get(tax_id, ""),
+                invoices=row["count"],
+                amount=row["amount"] or Decimal("0"),
+                oldest=row["oldest"],
+                email=customer.email if customer else "",
+                code=codes.get(tax_id),
+                last_invitation=invitations.get(tax_id),
+            )
+        )
+    return result
+
+
+def list_used_issuer_codes(*, company: Company, limit: int = 50) -> QuerySet[IssuerCode]:
+    """``company``'s codes B that customers registered with, newest first."""
+    return (
+        IssuerCode.objects.filter(issuer=company, used_at__isnull=False)
+        .select_related("used_by", "created_by")
+        .order_by("-used_at")[:limit]
+    )

@@ -1,0 +1,286 @@
+"""Django settings for efactura, read from the environment at start-up.
+
+Variables (all optional in the embedded default):
+
+``EFACTURA_DATA_DIR``   folder for the SQLite database, documents, the generated secret key and
+                        stored emails (default ``./var``; created if missing).
+``DATABASE_URL``        ``postgres://user:pass@host:5432/name`` or ``sqlite:////abs/path.db``;
+                        unset = SQLite file ``efactura.sqlite3`` in the data folder.
+``EFACTURA_SECRET_KEY`` signing key for sessions and tokens; unset = a random key generated once
+                        into ``<data dir>/secret_key`` with permissions 0600.
+``EMAIL_URL``           ``smtp://host:25``, ``smtp+tls://user:pass@host:587``,
+                        ``smtp+ssl://user:pass@host:465`` or ``console://``; unset = the embedded
+                        outbox (messages kept in the database and readable at ``/outbox/``).
+``EFACTURA_FROM_EMAIL`` sender address of outgoing emails.
+``ALLOWED_HOSTS``       comma-separated host names the site answers to.
+``EFACTURA_BASE_URL``   absolute address of the site, used for links inside emails.
+``EFACTURA_DEBUG``      1 shows Django's debug pages (never in production).
+``EFACTURA_PRODUCTION`` 1 = production mode (below).
+``EFACTURA_BEHIND_PROXY`` 1 = trust ``X-Forwarded-Proto`` from the reverse proxy that ends TLS.
+``EFACTURA_ENCRYPTION_KEY`` key (32+ characters) encrypting companies' certificates and their
+                        passwords at rest; comma-separated to rotate (the first encrypts, all
+                        decrypt).  Unset = derived from the secret key, so changing
+                        ``EFACTURA_SECRET_KEY`` would make stored certificates unreadable.
+``EFACTURA_SEAL_P12``   path of the platform seal (PKCS#12 .p12/.pfx) that signs invoices of
+                        companies without their own certificate; ``EFACTURA_SEAL_PASSWORD`` is
+                        its password.  Unset = a self-signed TEST seal generated once into
+                        ``<data dir>/seal/``, labelled as a test seal wherever it shows.
+``EFACTURA_NODE_ID``    this platform's name among federated platforms (``bank-a``); unset =
+                        ``<host name>-<hash of the data folder>`` (set it in production).
+``EFACTURA_NODE_KEY_FILE`` the node's Ed25519 signing key (PEM); unset = generated once into
+                        ``<data dir>/node/ed25519.pem`` (0600).  ``efactura node`` prints the
+                        public key peers need.
+``EFACTURA_PEERS``      trusted peer platforms: a JSON list, or the path of a JSON file, of
+                        ``{"id", "url", "public_key"}`` (more can be added in the admin or
+                        with ``efactura peer add``).  Messages from other nodes are refused.
+``EFACTURA_ROUTE_RESOLVERS`` comma-separated dotted paths asked, in order, where an invoice
+                        for a tax ID not registered here goes; default federation discovery
+                        (``efactura.federation.resolvers.find_peer``); empty = none.
+``EFACTURA_FEDERATION_MAX_ATTEMPTS`` / ``EFACTURA_FEDERATION_RETRY_SECONDS`` /
+``EFACTURA_FEDERATION_REPLAY_SECONDS`` / ``EFACTURA_FEDERATION_DISCOVERY_TTL``  sending attempts
+                        before a delivery fails (8), first retry delay doubling each time (30),
+                        accepted clock difference of a peer's message (600), seconds a
+                        discovery answer is reused (3600).  See docs/federation.md.
+
+Production mode (``EFACTURA_PRODUCTION=1``) turns DEBUG off, makes session and CSRF cookies
+secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains with preload, so
+``efactura manage check --deploy`` reports nothing.  It refuses to start:
+
+- without ``EFACTURA_SECRET_KEY``: several web and worker machines must share one key, and a
+  key generated on one machine's disk would silently differ between them;
+- without ``ALLOWED_HOSTS``;
+- without ``EMAIL_URL``: the embedded outbox page is readable without logging in (it exists so
+  a demo can show invitation emails), which must never expose real customers' mail.
+- without ``EFACTURA_SEAL_P12``, or with a seal that is a test certificate, expired or cannot
+  be opened: system check ``signing.E001``–``E004``, reported by ``efactura serve`` and
+  ``efactura manage check --deploy`` (invoices signed with a test seal have no legal value).
+
+SQLite stays allowed in production: a single-machine installation is legitimate and the file is
+tuned (WAL, immediate transactions) for one web server plus one worker.  Several machines need
+PostgreSQL, which is the operator's decision, not something a setting can detect.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from efactura import environment
+from efactura.federation import config as federation_config
+from efactura.signing import config as signing_config
+
+ENV = os.environ
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+PRODUCTION = environment.flag(ENV, "EFACTURA_PRODUCTION")
+DEBUG = environment.flag(ENV, "EFACTURA_DEBUG") and not PRODUCTION
+DATA_DIR = environment.data_dir(ENV)
+
+if PRODUCTION and not ENV.get("EFACTURA_SECRET_KEY", "").strip():
+    raise ImproperlyConfigured(
+        "EFACTURA_PRODUCTION=1 needs EFACTURA_SECRET_KEY: set it to the same long random value "
+        'on every machine (for example the output of `python -c "import secrets; '
+        'print(secrets.token_urlsafe(64))"`).'
+    )
+SECRET_KEY = environment.secret_key(ENV, DATA_DIR)
+EFACTURA_ENCRYPTION_KEY = signing_config.encryption_keys(ENV)
+EFACTURA_SEAL_P12, EFACTURA_SEAL_PASSWORD = signing_config.seal_file(ENV)
+
+ALLOWED_HOSTS = environment.host_list(ENV, "ALLOWED_HOSTS")
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "EFACTURA_PRODUCTION=1 needs ALLOWED_HOSTS: the comma-separated host names of the site."
+    )
+if not PRODUCTION and not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+EFACTURA_BASE_URL = environment.base_url(ENV)
+CSRF_TRUSTED_ORIGINS = [EFACTURA_BASE_URL]
+
+INSTALLED_APPS = [
+    # Our apps come first so their templates (login, password reset) win over the admin's.
+    "efactura.web",
+    "efactura.accounts",
+    "efactura.companies",
+    "efactura.audit",
+    "efactura.notifications",
+    "efactura.registration",
+    "efactura.invoices",
+    "efactura.signing",
+    "efactura.api",
+    "efactura.federation",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    # django-ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI files
+    # (served by WhiteNoise) instead of a CDN, so the API documentation works offline.
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "efactura.web.middleware.UserLanguageMiddleware",
+    "efactura.web.middleware.ActingCompanyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "efactura.urls"
+WSGI_APPLICATION = "efactura.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "efactura.web.context_processors.platform",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": environment.database(ENV, DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "es"
+LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Europe/Madrid"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# WhiteNoise serves straight from the apps' static folders, so `efactura serve` needs no
+# collectstatic step; there is no CDN and nothing is fetched from the network.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "documents")},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# API limits (efactura.api).  The per-key rate limit counts requests in Django's cache: the
+# default in-process cache suits one process; several processes or machines must share one,
+# e.g. CACHE_URL=redis://host:6379/0 (needs the `redis` package installed).
+_CACHE_URL = ENV.get("CACHE_URL", "").strip()
+if _CACHE_URL:
+    if not _CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured(
+            f"CACHE_URL={_CACHE_URL!r} is not supported: use redis://host:6379/0 (or rediss://)."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+        }
+    }
+
+
+def _whole_number(name: str, default: int) -> int:
+    try:
+        return int(ENV.get(name, "").strip() or default)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number.") from None
+
+
+EFACTURA_API_RATE_LIMIT = _whole_number("EFACTURA_API_RATE_LIMIT", 600)
+"""Requests one API key may make per window; more get 429 with Retry-After."""
+EFACTURA_API_RATE_WINDOW = _whole_number("EFACTURA_API_RATE_WINDOW", 60)
+EFACTURA_API_MAX_REQUEST_BYTES = _whole_number("EFACTURA_API_MAX_REQUEST_BYTES", 11 * 1024 * 1024)
+"""Largest API request body; bigger ones get 413 before being read."""
+
+MAILERS = environment.mailers(ENV)
+EMAIL_OUTBOX_ENABLED = MAILERS["default"]["BACKEND"] == environment.OUTBOX_BACKEND
+"""True when emails go to the embedded outbox; only then does the /outbox/ page exist."""
+if PRODUCTION and EMAIL_OUTBOX_ENABLED:
+    raise ImproperlyConfigured(
+        "EFACTURA_PRODUCTION=1 needs EMAIL_URL (for example smtp+tls://user:pass@host:587): "
+        "the embedded demo outbox is readable without logging in."
+    )
+DEFAULT_FROM_EMAIL = ENV.get("EFACTURA_FROM_EMAIL", "").strip() or "efactura <no-reply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_SUBJECT_PREFIX = "[efactura] "
+
+# Two-code registration (efactura.registration): days a code A or B stays valid.
+EFACTURA_CODE_DAYS = int(ENV.get("EFACTURA_CODE_DAYS", "30") or 30)
+
+# Federation between platforms (efactura.federation, docs/federation.md).
+EFACTURA_NODE_ID = federation_config.node_id(ENV, DATA_DIR)
+EFACTURA_NODE_ID_EXPLICIT = bool(ENV.get("EFACTURA_NODE_ID", "").strip())
+EFACTURA_NODE_KEY_FILE = ENV.get("EFACTURA_NODE_KEY_FILE", "").strip()
+EFACTURA_PEERS = federation_config.peers(ENV)
+EFACTURA_ROUTE_RESOLVERS = federation_config.route_resolvers(ENV)
+EFACTURA_FEDERATION_MAX_ATTEMPTS = int(
+    federation_config.positive_number(ENV, "EFACTURA_FEDERATION_MAX_ATTEMPTS", 8)
+)
+EFACTURA_FEDERATION_RETRY_BASE_SECONDS = federation_config.positive_number(
+    ENV, "EFACTURA_FEDERATION_RETRY_SECONDS", 30
+)
+EFACTURA_FEDERATION_REPLAY_WINDOW_SECONDS = federation_config.positive_number(
+    ENV, "EFACTURA_FEDERATION_REPLAY_SECONDS", 600
+)
+EFACTURA_FEDERATION_DISCOVERY_TTL_SECONDS = federation_config.positive_number(
+    ENV, "EFACTURA_FEDERATION_DISCOVERY_TTL", 3600
+)
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if environment.flag(ENV, "EFACTURA_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

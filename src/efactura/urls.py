@@ -1,0 +1,20 @@
+"""Top-level URL map: the web pages, authentication, Django admin for the bank's operators."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from efactura.api.handlers import api
+from efactura.web.urls import auth_patterns
+
+admin.site.site_header = "efactura"
+admin.site.site_title = "efactura"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("federation/", include("efactura.federation.urls")),
+    *auth_patterns,
+    path("", include("efactura.web.urls")),
+]

@@ -1,0 +1,43 @@
+// efactura: small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Company switcher: change the company as soon as another one is chosen.
+  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // Ask before destructive actions (e.g. revoking an API key).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
+  // Copy buttons (the new API key).
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var field = document.querySelector(button.getAttribute("data-copy"));
+      if (!field) { return; }
+      field.select();
+      var done = function () { button.textContent = button.getAttribute("data-copied-label"); };
+      if (navigator.clipboard) { navigator.clipboard.writeText(field.value).then(done); }
+      else { document.execCommand("copy"); done(); }
+    });
+  });
+
+  // Close the Tools menu when clicking elsewhere or pressing Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll(".has-menu details[open]").forEach(function (details) {
+      if (!details.contains(event.target)) { details.removeAttribute("open"); }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll(".has-menu details[open]").forEach(function (details) {
+      details.removeAttribute("open");
+      details.querySelector("summary").focus();
+    });
+  });
+})();

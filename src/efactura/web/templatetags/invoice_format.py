@@ -1,0 +1,34 @@
+"""Template filters of the invoice pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def price(value: object) -> str:
+    """A unit price or quantity as written: at least two decimals, no trailing zeros beyond."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    exponent = number.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return number_format(number, decimal_pos=min(places, 6), use_l10n=True)
+
+
+@register.filter
+def quantity(value: object) -> str:
+    """A quantity without needless decimals (3, 2,5)."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    exponent = number.normalize().as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    return number_format(number, decimal_pos=min(places, 6), use_l10n=True)

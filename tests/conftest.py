@@ -1,0 +1,98 @@
+"""Shared fixtures: companies, users, logged-in clients; tasks run at once, mail in memory.
+
+pytest-django already swaps the email backend for Django's in-memory one (``mail.outbox``);
+tests that need the embedded outbox backend switch it on with the ``settings`` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Enqueued tasks run inside the test, unless it is marked ``uses_db_worker``."""
+    if request.node.get_closest_marker("uses_db_worker") or "settings" not in _django_ready():
+        yield
+        return
+    from django.test import override_settings
+
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    ):
+        yield
+
+
+def _django_ready() -> set[str]:
+    try:
+        from django.conf import settings
+
+        return {"settings"} if settings.configured else set()
+    except Exception:
+        return set()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "uses_db_worker: the test runs enqueued tasks through the database worker"
+    )
+
+
+@pytest.fixture
+def make_company(db: Any) -> Any:
+    """Factory creating a company through the service (valid CIFs, computed check digit)."""
+    from stdnum.es import cif
+
+    from efactura.companies.services import do_create_company
+
+    counter = iter(range(1000, 9999))
+
+    def make(name: str = "Empresa de Prueba, S.L.", tax_id: str | None = None, **extra: Any) -> Any:
+        if tax_id is None:
+            body = f"B{next(counter):04d}{len(name) % 10}{len(name) % 7}{len(name) % 3}"
+            tax_id = body + cif.calc_check_digits(body)[0]
+        return do_create_company(
+            tax_id=tax_id, legal_name=name, contact_email="facturas@example.com", **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: Any) -> Any:
+    """Factory creating a user (password ``pw-Secret-123``), optionally member of companies."""
+    from efactura.accounts.services import do_create_user
+    from efactura.companies.services import do_add_membership
+
+    def make(email: str, *companies: Any, role: str = "admin", language: str = "") -> Any:
+        user = do_create_user(email=email, password="pw-Secret-123", language=language)
+        for company in companies:
+            do_add_membership(user=user, company=company, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def supplier(make_company: Any) -> Any:
+    return make_company("Suministros Levante, S.L.", tax_id="B98765431")
+
+
+@pytest.fixture
+def customer(make_company: Any) -> Any:
+    return make_company("Hostelería Cantábrica, S.A.", tax_id="A39123450")
+
+
+@pytest.fixture
+def supplier_user(make_user: Any, supplier: Any) -> Any:
+    return make_user("proveedor@example.com", supplier, role="admin")
+
+
+@pytest.fixture
+def supplier_client(client: Any, supplier_user: Any) -> Any:
+    """A test client logged in as the supplier's administrator."""
+    client.force_login(supplier_user)
+    return client
