@@ -128,6 +128,10 @@ def cases() -> list[Case]:
         company=seller, side="issued", filters=selectors.InvoiceFilters(sort="-total")
     )
     deep_total_cursor = selectors.encode_cursor(by_total[int(ROWS * 0.75)], "-total")
+    by_due = selectors.list_invoices(
+        company=seller, side="issued", filters=selectors.InvoiceFilters(sort="-due_date")
+    )
+    deep_due_cursor = selectors.encode_cursor(by_due[int(ROWS * 0.75)], "-due_date")
     filtered = {"status": "accepted", "amount_min": "500", "amount_max": "2000", "date_from": "2025-01-01"}
     csv_filter = selectors.InvoiceFilters.from_query({"date_from": "2026-07-01"})
 
@@ -152,6 +156,8 @@ def cases() -> list[Case]:
              lambda: _page(seller, "issued", {}, deep_cursor), units=1, unit="pages"),
         Case("lists", "issued: deep keyset page, sorted by total",
              lambda: _page(seller, "issued", {"sort": "-total"}, deep_total_cursor), units=1, unit="pages"),
+        Case("lists", "issued: deep keyset page, sorted by due date",
+             lambda: _page(seller, "issued", {"sort": "-due_date"}, deep_due_cursor), units=1, unit="pages"),
         Case("lists", "issued: OFFSET page at 75 % (comparison)", offset_page, units=1, unit="pages"),
         Case("lists", f"CSV export ({csv_rows:,} rows)", csv_export, units=csv_rows, unit="rows"),
     ]

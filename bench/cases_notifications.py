@@ -57,7 +57,9 @@ def _setup() -> None:
 def _render(language: str) -> object:
     from efactura.notifications.emails import render_email
 
-    return render_email(kind="invitation", language=language, context=CONTEXT, code="ABCD-EFGH-JKLM")
+    return render_email(
+        kind="invitation", language=language, context=CONTEXT, code="ABCD-EFGH-JKLM"
+    )
 
 
 def _check_code() -> object:

@@ -1,47 +1,60 @@
-"""Benchmark cases for XAdES-EPES signing and verification of Facturae.
+"""Benchmark cases for the platform side of signing: what issuing pays per invoice.
 
-The document is the corpus invoice ``omeuid/Facturae-3.2.2-valid.xml`` (two lines); the key
-is a 2048-bit RSA test seal, the size most Spanish company certificates use.  "sign" covers
-the hardened parse, template, libxmlsec1 digests + RSA signature and serialisation;
-"verify" covers the hardened parse, structure checks, libxmlsec1 verification, certificate
-and policy checks of that signed file.  "verify (diagnose tampered)" is the slower path
-taken when a signature fails and every reference is recomputed to name the culprit.
+Issuing with a company's own certificate decrypts its PKCS#12 (Fernet) and opens it
+(PKCS#12 key derivation) for every invoice, then signs and verifies the fresh signature;
+with the seal only the signing and verification remain (the seal is cached per process).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import os
+import tempfile
 
 from bench import Case
-from tests.corpus import samples
 
-from einvoice.signing import make_test_certificate, sign, verify
+from einvoice import formats, totals
+from einvoice.signing import certs, sign
+from einvoice.signing.verify import verify
+from tests.corpus import CORPUS
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "efactura.settings")
+    os.environ.setdefault("EFACTURA_DATA_DIR", tempfile.mkdtemp(prefix="efactura-bench-"))
+    import django
+
+    django.setup()
 
 
 def cases() -> list[Case]:
-    [path] = [p for p in samples("facturae", "samples") if p.name == "Facturae-3.2.2-valid.xml"]
-    data = path.read_bytes()
-    key, cert = make_test_certificate("EMPRESA EJEMPLO SA", "B28015865", key_size=2048)
-    when = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
-    signed = sign(data, key=key, certificate=cert, signing_time=when)
-    tampered = signed.replace(b"<InvoiceTotal>", b"<InvoiceTotal>1", 1)
+    _django()
+    from efactura.signing import crypto
+    from efactura.signing.services import platform_seal
 
-    def do_sign() -> object:
-        return sign(data, key=key, certificate=cert, signing_time=when)
+    sample = CORPUS / "facturae" / "samples" / "omeuid" / "Facturae-3.2.2-valid.xml"
+    draft = formats.parse(sample.read_bytes()).invoices[0]
+    xml = formats.render("facturae", [totals.compute(draft)])
+    key, cert = certs.make_test_certificate("EMPRESA EJEMPLO SA", "B28015865")
+    p12 = certs.to_pkcs12(key, cert, "bench-password")
+    token, password_token = crypto.encrypt(p12), crypto.encrypt(b"bench-password")
+    seal = platform_seal()
 
-    def do_verify() -> object:
-        report = verify(signed)
-        assert report.is_valid
-        return report
+    def open_own_certificate() -> object:
+        return certs.load_pkcs12(
+            crypto.decrypt(token), crypto.decrypt(password_token).decode()
+        )
 
-    def do_verify_tampered() -> object:
-        report = verify(tampered)
-        assert not report.is_valid and report.failed_references
-        return report
+    def sign_and_verify_with_seal() -> object:
+        signed = sign(xml, key=seal.key, certificate=seal.certificate, role="tercero")
+        return verify(signed)
 
-    note = f"{path.name}, RSA 2048"
+    def issue_signature_with_own_certificate() -> object:
+        identity = open_own_certificate()
+        signed = sign(xml, key=identity.key, certificate=identity.certificate)  # type: ignore[attr-defined]
+        return verify(signed)
+
     return [
-        Case("signing", "sign (sha256)", do_sign, setup_note=note),
-        Case("signing", "verify", do_verify, setup_note=note),
-        Case("signing", "verify (diagnose tampered)", do_verify_tampered, setup_note=note),
+        Case("signing", "decrypt + open own PKCS#12", open_own_certificate, unit="certs"),
+        Case("signing", "sign + verify (platform seal, cached)", sign_and_verify_with_seal),
+        Case("signing", "decrypt + open + sign + verify (own cert)", issue_signature_with_own_certificate),
     ]

@@ -14,6 +14,8 @@ Variables (all optional in the embedded default):
 ``EFACTURA_FROM_EMAIL`` sender address of outgoing emails.
 ``ALLOWED_HOSTS``       comma-separated host names the site answers to.
 ``EFACTURA_BASE_URL``   absolute address of the site, used for links inside emails.
+``EFACTURA_CODE_DAYS``  days a registration code (A from the invitation, B from the issuer)
+                        stays valid (default 30).
 ``EFACTURA_DEBUG``      1 shows Django's debug pages (never in production).
 ``EFACTURA_PRODUCTION`` 1 = production mode (below).
 ``EFACTURA_BEHIND_PROXY`` 1 = trust ``X-Forwarded-Proto`` from the reverse proxy that ends TLS.

@@ -49,6 +49,7 @@ from efactura.invoices.services import (
     do_record_peer_delivery,
     do_store_peer_invoice,
 )
+from einvoice import model as em
 from einvoice.identifiers import (
     TaxIdError,
     normalise_tax_id,
@@ -188,10 +189,17 @@ def do_receive_message(
     previous = _previous(message_id=message_id, peer=peer, fingerprint=print_)
     if previous is not None:
         return previous
+    checked: CheckedInvoice | _Outcome | None = None
+    if envelope["kind"] == protocol.KIND_INVOICE:
+        checked = check_receive_from_peer(peer=peer, envelope=envelope, document=payload)
     try:
         with transaction.atomic():
-            if envelope["kind"] == protocol.KIND_INVOICE:
-                outcome = do_receive_from_peer(peer=peer, envelope=envelope, document=payload)
+            if isinstance(checked, _Outcome):
+                outcome = checked
+            elif checked is not None:
+                outcome = do_receive_from_peer(
+                    peer=peer, envelope=envelope, document=payload, checked=checked
+                )
             else:
                 outcome = do_receive_status_from_peer(peer=peer, envelope=envelope, body=payload)
             receipt = _receipt(envelope=envelope, outcome=outcome)
@@ -276,15 +284,29 @@ def _rejected(*violations: dict[str, str]) -> _Outcome:
     return _Outcome(status=InboundStatus.REJECTED, violations=list(violations))
 
 
-def do_receive_from_peer(*, peer: PeerInfo, envelope: dict[str, Any], document: bytes) -> _Outcome:
-    """Run a peer's invoice through the inbound pipeline and store it for the local recipient.
+@dataclass
+class CheckedInvoice:
+    """A peer's invoice that passed the inbound pipeline, ready to be stored."""
+
+    company: Company
+    invoice: em.Invoice
+    fmt: str
+    version: str
+    signed: bool
+    signature: dict[str, Any]
+
+
+def check_receive_from_peer(
+    *, peer: PeerInfo, envelope: dict[str, Any], document: bytes
+) -> CheckedInvoice | _Outcome:
+    """Run a peer's invoice through the inbound pipeline, without writing anything.
 
     Pipeline: recipient served here → size cap → hardened parse, format, XSD, official and
     Spanish rules (``einvoice.validation``) → signature verification when signed → the
     invoice named in the envelope is in the document, addressed to the recipient and issued
-    by the sending participant → not already on this platform → stored with origin PEER,
-    issuer none, the original bytes archived unchanged.  Any failure is a *rejected* outcome
-    with the violations (rule id and sentence in English and Spanish) for the receipt.
+    by the sending participant.  Any failure is a *rejected* outcome with the violations
+    (rule id and sentence in English and Spanish) for the receipt.  It runs outside the
+    storing transaction, so validating a large invoice never holds the database's write lock.
     """
     from einvoice.signing.verify import verify
     from einvoice.validation import validate
@@ -370,28 +392,45 @@ def do_receive_from_peer(*, peer: PeerInfo, envelope: dict[str, Any], document: 
                 f"{envelope['sender_participant']}.",
             )
         )
+    return CheckedInvoice(
+        company=company,
+        invoice=invoice,
+        fmt=report.format,
+        version=report.version,
+        signed=bool(report.signed),
+        signature=signature,
+    )
+
+
+def do_receive_from_peer(
+    *, peer: PeerInfo, envelope: dict[str, Any], document: bytes, checked: CheckedInvoice
+) -> _Outcome:
+    """Store a checked peer invoice for the local recipient (origin PEER, issuer none, the
+    original bytes archived unchanged), unless the same invoice is already on this platform.
+    Runs inside the receiving transaction."""
+    invoice = checked.invoice
     if Invoice.objects.filter(
         seller_tax_id=invoice.seller.tax_id, series=invoice.series, number=invoice.number
     ).exists():
         return _rejected(
             _problem(
                 "IMPORT-DUPLICATE",
-                f"Invoice {name} of seller {seller} is already on this platform; an invoice "
-                "number can be used only once.",
-                f"La factura {name} del emisor {seller} ya está en esta plataforma; un número de "
-                "factura solo puede usarse una vez.",
+                f"Invoice {invoice.full_number} of seller {invoice.seller.tax_id} is already "
+                "on this platform; an invoice number can be used only once.",
+                f"La factura {invoice.full_number} del emisor {invoice.seller.tax_id} ya está "
+                "en esta plataforma; un número de factura solo puede usarse una vez.",
             )
         )
-    suffix = ".xsig" if report.signed else ".xml"
+    suffix = ".xsig" if checked.signed else ".xml"
     row = do_store_peer_invoice(
-        company=company,
+        company=checked.company,
         invoice=invoice,
         original=document,
         filename=f"{invoice.full_number}{suffix}",
-        fmt=report.format,
-        version=report.version,
-        signed=bool(report.signed),
-        signature=signature,
+        fmt=checked.fmt,
+        version=checked.version,
+        signed=checked.signed,
+        signature=checked.signature,
         peer_id=peer.node_id,
         message_id=str(envelope["message_id"]),
     )

@@ -1230,11 +1230,11 @@ def do_record_peer_delivery(
             invoice.received_at = invoice.received_at or now
         invoice.updated = now
         invoice.save(update_fields=["transport", "received_at", "updated"])
-        _add_event(
+        # The peer platform did this, not the issuer: the timeline names the peer.
+        Event.objects.create(
             invoice=invoice,
             kind=EventKind.DELIVERED if delivered else EventKind.DELIVERY_FAILED,
-            actor=None,
-            company=invoice.issuer,
+            actor_label=peer_id,
             source=Source.PEER,
             data={"peer": peer_id, "route": Route.PEER, **data},
         )
@@ -1284,14 +1284,28 @@ def do_apply_peer_status(
             invoice.paid_amount = paid_total
         if paid_date is not None:
             invoice.paid_date = paid_date
-        return _status_event(
+        invoice.updated = now
+        invoice.save()
+        details = {"peer": peer_id, **({"reason": reason} if reason else {}), **(data or {})}
+        # The customer on the peer platform did this: the timeline names them, not the issuer.
+        event = Event.objects.create(
             invoice=invoice,
             kind=kind,
-            actor=None,
-            company=invoice.issuer,  # type: ignore[arg-type]
+            actor_label=f"{invoice.buyer_name} ({peer_id})"[:200],
             source=Source.PEER,
-            data={"peer": peer_id, **({"reason": reason} if reason else {}), **(data or {})},
+            data=details,
         )
+        record(
+            action=f"invoices.invoice.{kind}",
+            company=invoice.issuer,
+            obj=invoice,
+            source=Source.PEER,
+            data={"number": invoice.full_number, **details},
+        )
+        signals.invoice_status_changed.send(
+            sender=Invoice, invoice=invoice, event=event, source=Source.PEER
+        )
+        return event
 
 
 def canonical(invoice: Invoice) -> em.Invoice:
