@@ -132,7 +132,12 @@ def cases() -> list[Case]:
         company=seller, side="issued", filters=selectors.InvoiceFilters(sort="-due_date")
     )
     deep_due_cursor = selectors.encode_cursor(by_due[int(ROWS * 0.75)], "-due_date")
-    filtered = {"status": "accepted", "amount_min": "500", "amount_max": "2000", "date_from": "2025-01-01"}
+    filtered = {
+        "status": "accepted",
+        "amount_min": "500",
+        "amount_max": "2000",
+        "date_from": "2025-01-01",
+    }
     csv_filter = selectors.InvoiceFilters.from_query({"date_from": "2026-07-01"})
 
     def csv_export() -> int:
@@ -144,20 +149,58 @@ def cases() -> list[Case]:
 
     csv_rows = csv_export() - 2  # minus BOM and header
     return [
-        Case("lists", "issued: first page (50, newest first)", lambda: _page(seller, "issued", {}),
-             units=1, unit="pages", setup_note=note),
-        Case("lists", "payable: first page (50)", lambda: _page(buyer, "received", {}),
-             units=1, unit="pages"),
-        Case("lists", "issued: filtered page (status+amount+date)",
-             lambda: _page(seller, "issued", filtered), units=1, unit="pages"),
-        Case("lists", "issued: search by number (q=FV0123)",
-             lambda: _page(seller, "issued", {"q": "FV0123"}), units=1, unit="pages"),
-        Case("lists", "issued: deep keyset page (at 75 %)",
-             lambda: _page(seller, "issued", {}, deep_cursor), units=1, unit="pages"),
-        Case("lists", "issued: deep keyset page, sorted by total",
-             lambda: _page(seller, "issued", {"sort": "-total"}, deep_total_cursor), units=1, unit="pages"),
-        Case("lists", "issued: deep keyset page, sorted by due date",
-             lambda: _page(seller, "issued", {"sort": "-due_date"}, deep_due_cursor), units=1, unit="pages"),
-        Case("lists", "issued: OFFSET page at 75 % (comparison)", offset_page, units=1, unit="pages"),
+        Case(
+            "lists",
+            "issued: first page (50, newest first)",
+            lambda: _page(seller, "issued", {}),
+            units=1,
+            unit="pages",
+            setup_note=note,
+        ),
+        Case(
+            "lists",
+            "payable: first page (50)",
+            lambda: _page(buyer, "received", {}),
+            units=1,
+            unit="pages",
+        ),
+        Case(
+            "lists",
+            "issued: filtered page (status+amount+date)",
+            lambda: _page(seller, "issued", filtered),
+            units=1,
+            unit="pages",
+        ),
+        Case(
+            "lists",
+            "issued: search by number (q=FV0123)",
+            lambda: _page(seller, "issued", {"q": "FV0123"}),
+            units=1,
+            unit="pages",
+        ),
+        Case(
+            "lists",
+            "issued: deep keyset page (at 75 %)",
+            lambda: _page(seller, "issued", {}, deep_cursor),
+            units=1,
+            unit="pages",
+        ),
+        Case(
+            "lists",
+            "issued: deep keyset page, sorted by total",
+            lambda: _page(seller, "issued", {"sort": "-total"}, deep_total_cursor),
+            units=1,
+            unit="pages",
+        ),
+        Case(
+            "lists",
+            "issued: deep keyset page, sorted by due date",
+            lambda: _page(seller, "issued", {"sort": "-due_date"}, deep_due_cursor),
+            units=1,
+            unit="pages",
+        ),
+        Case(
+            "lists", "issued: OFFSET page at 75 % (comparison)", offset_page, units=1, unit="pages"
+        ),
         Case("lists", f"CSV export ({csv_rows:,} rows)", csv_export, units=csv_rows, unit="rows"),
     ]

@@ -11,11 +11,11 @@ import os
 import tempfile
 
 from bench import Case
+from tests.corpus import CORPUS
 
 from einvoice import formats, totals
 from einvoice.signing import certs, sign
 from einvoice.signing.verify import verify
-from tests.corpus import CORPUS
 
 
 def _django() -> None:
@@ -40,9 +40,7 @@ def cases() -> list[Case]:
     seal = platform_seal()
 
     def open_own_certificate() -> object:
-        return certs.load_pkcs12(
-            crypto.decrypt(token), crypto.decrypt(password_token).decode()
-        )
+        return certs.load_pkcs12(crypto.decrypt(token), crypto.decrypt(password_token).decode())
 
     def sign_and_verify_with_seal() -> object:
         signed = sign(xml, key=seal.key, certificate=seal.certificate, role="tercero")
@@ -53,8 +51,25 @@ def cases() -> list[Case]:
         signed = sign(xml, key=identity.key, certificate=identity.certificate)  # type: ignore[attr-defined]
         return verify(signed)
 
+    from efactura.signing.models import Certificate
+    from efactura.signing.services import _open_certificate
+
+    row = Certificate(
+        pk=1, fingerprint="bench", p12_encrypted=token, password_encrypted=password_token
+    )
+
+    def issue_signature_cached() -> object:
+        identity = _open_certificate(row)
+        signed = sign(xml, key=identity.key, certificate=identity.certificate)
+        return verify(signed)
+
     return [
         Case("signing", "decrypt + open own PKCS#12", open_own_certificate, unit="certs"),
+        Case("signing", "own cert, opened key cached: sign + verify", issue_signature_cached),
         Case("signing", "sign + verify (platform seal, cached)", sign_and_verify_with_seal),
-        Case("signing", "decrypt + open + sign + verify (own cert)", issue_signature_with_own_certificate),
+        Case(
+            "signing",
+            "decrypt + open + sign + verify (own cert)",
+            issue_signature_with_own_certificate,
+        ),
     ]

@@ -274,6 +274,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run the background worker (django-tasks-db ``db_worker``) on every queue."""
     setup_django()
+    run_system_checks()
     if not args.skip_migrate:
         ensure_database()
     from django.core.management import call_command

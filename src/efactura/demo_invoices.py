@@ -29,7 +29,11 @@ EXTERNAL_SUPPLIER = em.Party(
     name="Cafés del Norte, S.L.",
     tax_id="ESB33123456",
     address=em.Address(
-        line1="Calle Uría, 41", postal_code="33003", city="Oviedo", subdivision="Asturias", country="ES"
+        line1="Calle Uría, 41",
+        postal_code="33003",
+        city="Oviedo",
+        subdivision="Asturias",
+        country="ES",
     ),
     contact=em.Contact(email="facturacion@cafesdelnorte.demo.efactura.test"),
 )
@@ -100,7 +104,11 @@ def _draft(
         ),
         allowances_charges=adjustments,
         totals=em.Totals(
-            line_net_total=zero, tax_exclusive=zero, vat_total=zero, tax_inclusive=zero, payable=zero
+            line_net_total=zero,
+            tax_exclusive=zero,
+            vat_total=zero,
+            tax_inclusive=zero,
+            payable=zero,
         ),
         lines=tuple(
             em.Line(
@@ -129,7 +137,9 @@ def load_demo_invoices(
         return 0
     buyer = _party(customer)
 
-    def issue(kind: str, days_ago: int, *, due_in: int = 30, discount: str = "", to: em.Party = buyer) -> Invoice:
+    def issue(
+        kind: str, days_ago: int, *, due_in: int = 30, discount: str = "", to: em.Party = buyer
+    ) -> Invoice:
         return services.do_issue_invoice(
             company=supplier,
             actor=supplier_user,
@@ -150,12 +160,16 @@ def load_demo_invoices(
 
     paid = issue("coffee", 40)
     services.do_accept_invoice(invoice=paid, **as_customer)
-    services.do_record_payment(invoice=paid, amount=paid.payable, date=today - dt.timedelta(days=8), **as_customer)
+    services.do_record_payment(
+        invoice=paid, amount=paid.payable, date=today - dt.timedelta(days=8), **as_customer
+    )
 
     partial = issue("oil", 35, due_in=20)  # due date passed: payment overdue
     services.do_accept_invoice(invoice=partial, **as_customer)
     half = (partial.payable / 2).quantize(Decimal("0.01"))
-    services.do_record_payment(invoice=partial, amount=half, date=today - dt.timedelta(days=5), **as_customer)
+    services.do_record_payment(
+        invoice=partial, amount=half, date=today - dt.timedelta(days=5), **as_customer
+    )
 
     rejected = issue("linen", 21)
     services.do_reject_invoice(
@@ -218,7 +232,11 @@ def load_demo_invoices(
     external = []
     for number, days_ago, price in (("CN-2026-0412", 25, "18.60"), ("CN-2026-0455", 6, "17.95")):
         draft = dataclasses.replace(
-            _draft(buyer, (("Café molido mezcla hostelería, 1 kg", "12", price, "10"),), days_ago=days_ago),
+            _draft(
+                buyer,
+                (("Café molido mezcla hostelería, 1 kg", "12", price, "10"),),
+                days_ago=days_ago,
+            ),
             number=number,
             seller=EXTERNAL_SUPPLIER,
         )

@@ -64,7 +64,9 @@ def _log_in(page: Any, base: str, password: str, *, english: bool) -> None:
     page.wait_for_url(f"{base}/payable/")
 
 
-def test_certificates_page(browser: Any, live_server: Any, logins: dict[str, str], tmp_path: Path) -> None:
+def test_certificates_page(
+    browser: Any, live_server: Any, logins: dict[str, str], tmp_path: Path
+) -> None:
     from efactura.demo import SUPPLIER
 
     key, cert = make_test_certificate(SUPPLIER.legal_name.upper(), SUPPLIER.tax_id, days=20)
@@ -76,7 +78,9 @@ def test_certificates_page(browser: Any, live_server: Any, logins: dict[str, str
     page = context.new_page()
     _log_in(page, base, logins[EMAIL], english=False)
     page.goto(f"{base}/setup/certificates/")
-    assert page.get_by_role("heading", name="Esta plataforma firma con un sello de PRUEBAS").is_visible()
+    assert page.get_by_role(
+        "heading", name="Esta plataforma firma con un sello de PRUEBAS"
+    ).is_visible()
     assert page.get_by_label("Con el sello de la plataforma", exact=True).is_checked()
     page.screenshot(path=str(tmp_path / "1-es-seal.png"), full_page=True)
 
@@ -99,9 +103,11 @@ def test_certificates_page(browser: Any, live_server: Any, logins: dict[str, str
     page.get_by_role("button", name="Upload certificate").click()
     page.wait_for_url(f"{base}/setup/certificates/")
     assert page.get_by_text("is uploaded and now signs your invoices").is_visible()
-    assert page.get_by_role("heading", name="Your certificate expires in 19 days").count() + (
-        page.get_by_role("heading", name="Your certificate expires in 20 days").count()
-    ) == 1
+    assert (
+        page.get_by_role("heading", name="Your certificate expires in 19 days").count()
+        + (page.get_by_role("heading", name="Your certificate expires in 20 days").count())
+        == 1
+    )
     assert page.get_by_label("With our own certificate", exact=True).is_checked()
     page.screenshot(path=str(tmp_path / "3-en-own.png"), full_page=True)
 

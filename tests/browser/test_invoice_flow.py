@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.efactura.invoices import helpers as h
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,7 +46,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def people(transactional_db: Any, make_company: Any, make_user: Any, settings: Any) -> dict[str, Any]:
+def people(
+    transactional_db: Any, make_company: Any, make_user: Any, settings: Any
+) -> dict[str, Any]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     seller = h.company(make_company, "Suministros Levante, S.L.", h.SELLER_TAX_ID)
     buyer = h.company(make_company, "Hostelería Cantábrica, S.A.", h.BUYER_TAX_ID)
@@ -58,10 +59,17 @@ def people(transactional_db: Any, make_company: Any, make_user: Any, settings: A
 
 
 def _page(browser: Any, errors: list[str]) -> Any:
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = browser.new_context(
+        locale="en-GB", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "422" not in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text) if msg.type == "error" and "422" not in msg.text else None
+        ),
+    )
     return page
 
 
@@ -133,7 +141,10 @@ def test_issue_receive_read_accept_and_download_the_pdf(
 
     # 3. The supplier sees the acceptance on its side, in the list and on the page.
     supplier.goto(f"{base}/issued/")
-    assert "Accepted" in supplier.locator("tr", has=supplier.get_by_role("link", name=number)).inner_text()
+    assert (
+        "Accepted"
+        in supplier.locator("tr", has=supplier.get_by_role("link", name=number)).inner_text()
+    )
     supplier.get_by_role("link", name=number).click()
     timeline = supplier.locator(".timeline").inner_text()
     assert "Read by the customer" in timeline and "Accepted" in timeline
@@ -144,7 +155,9 @@ def test_issue_receive_read_accept_and_download_the_pdf(
         supplier.get_by_role("link", name="PDF", exact=True).click()
     pdf_path = tmp_path / "invoice.pdf"
     download_info.value.save_as(pdf_path)
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages)
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages
+    )
     assert number in text
     assert re.search(r"111[.,]16", text)
     assert not errors, errors

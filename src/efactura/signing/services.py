@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -446,7 +447,45 @@ def do_set_policy(
     return True
 
 
-@sensitive_variables("identity", "p12", "password")
+# Opening a PKCS#12 runs its password-based key derivation (~0.1 s); the opened key is kept
+# in this process for a few minutes so a run of invoices does not pay it each time.  The
+# cache is keyed by certificate id *and* fingerprint, and only consulted after the database
+# said the certificate is still the company's active one, so a replaced or removed
+# certificate is never used from it.
+_OPEN_TTL_SECONDS = 300.0
+_OPEN_MAX = 256
+_open_lock = threading.Lock()
+_open_cache: dict[tuple[int, str], tuple[float, certs.SigningIdentity]] = {}
+
+
+@sensitive_variables("p12", "password", "identity")
+def _open_certificate(certificate: Certificate) -> certs.SigningIdentity:
+    cache_key = (certificate.pk, certificate.fingerprint)
+    now = time.monotonic()
+    with _open_lock:
+        cached = _open_cache.get(cache_key)
+        if cached is not None and now - cached[0] < _OPEN_TTL_SECONDS:
+            return cached[1]
+    try:
+        p12 = decrypt(certificate.p12_encrypted)
+        password = decrypt(certificate.password_encrypted).decode("utf-8")
+    except SecretUnreadable as exc:
+        raise SigningRefused(
+            _(
+                "Your company's certificate cannot be read with the platform's current "
+                "encryption key. Upload it again under Tools › Set-up › Certificates."
+            ),
+            code="decrypt",
+        ) from exc
+    identity = certs.load_pkcs12(p12, password)
+    with _open_lock:
+        if len(_open_cache) >= _OPEN_MAX:
+            _open_cache.clear()
+        _open_cache[cache_key] = (now, identity)
+    return identity
+
+
+@sensitive_variables("identity")
 def _identity_for(company: Company) -> tuple[certs.SigningIdentity, str, dict[str, Any]]:
     """The key to sign with, the Facturae signer role, and what to remember about it."""
     policy = get_policy(company)
@@ -471,18 +510,7 @@ def _identity_for(company: Company) -> tuple[certs.SigningIdentity, str, dict[st
                 % {"name": certificate.common_name, "date": _date(certificate.not_after)},
                 code="expired",
             )
-        try:
-            p12 = decrypt(certificate.p12_encrypted)
-            password = decrypt(certificate.password_encrypted).decode("utf-8")
-        except SecretUnreadable as exc:
-            raise SigningRefused(
-                _(
-                    "Your company's certificate cannot be read with the platform's current "
-                    "encryption key. Upload it again under Tools › Set-up › Certificates."
-                ),
-                code="decrypt",
-            ) from exc
-        identity = certs.load_pkcs12(p12, password)
+        identity = _open_certificate(certificate)
         return identity, "emisor", {"kind": "own", "certificate_id": certificate.pk}
     if policy == Policy.SEAL:
         identity = platform_seal()

@@ -47,10 +47,20 @@ class TaxOption:
 
 TAX_OPTIONS: tuple[TaxOption, ...] = (
     TaxOption(
-        "IVA-21", _("VAT 21 %"), em.TaxType.IVA, em.VatCategory.STANDARD, Decimal(21), Decimal("5.2")
+        "IVA-21",
+        _("VAT 21 %"),
+        em.TaxType.IVA,
+        em.VatCategory.STANDARD,
+        Decimal(21),
+        Decimal("5.2"),
     ),
     TaxOption(
-        "IVA-10", _("VAT 10 %"), em.TaxType.IVA, em.VatCategory.STANDARD, Decimal(10), Decimal("1.4")
+        "IVA-10",
+        _("VAT 10 %"),
+        em.TaxType.IVA,
+        em.VatCategory.STANDARD,
+        Decimal(10),
+        Decimal("1.4"),
     ),
     TaxOption(
         "IVA-4", _("VAT 4 %"), em.TaxType.IVA, em.VatCategory.STANDARD, Decimal(4), Decimal("0.5")
@@ -108,9 +118,13 @@ PAYMENT_MEANS_CHOICES = [
 
 NEEDS_IBAN = frozenset({"58", "59"})
 
-CORRECTION_REASON_CHOICES = [(code, f"{code} – {text}") for code, text in REASON_DESCRIPTIONS.items()]
+CORRECTION_REASON_CHOICES = [
+    (code, f"{code} – {text}") for code, text in REASON_DESCRIPTIONS.items()
+]
 CORRECTION_METHOD_CHOICES = [
-    (code, f"{code} – {text}") for code, text in CORRECTION_METHOD_DESCRIPTIONS.items() if code in {"01", "02"}
+    (code, f"{code} – {text}")
+    for code, text in CORRECTION_METHOD_DESCRIPTIONS.items()
+    if code in {"01", "02"}
 ]
 
 
@@ -123,7 +137,9 @@ def _decimal_field(label: Any, **kwargs: Any) -> forms.DecimalField:
     kwargs.setdefault("max_digits", 18)
     kwargs.setdefault("decimal_places", 6)
     attrs = {"inputmode": "decimal", "class": "num"}
-    return forms.DecimalField(label=label, localize=True, widget=forms.TextInput(attrs=attrs), **kwargs)
+    return forms.DecimalField(
+        label=label, localize=True, widget=forms.TextInput(attrs=attrs), **kwargs
+    )
 
 
 class InvoiceForm(forms.Form):
@@ -160,7 +176,10 @@ class InvoiceForm(forms.Form):
     surcharge = forms.BooleanField(
         label=_("Equivalence surcharge (recargo de equivalencia)"),
         required=False,
-        help_text=_("The customer is a retailer under the surcharge regime: 5.2 %, 1.4 % or 0.5 % on VAT lines."),
+        help_text=_(
+            "The customer is a retailer under the surcharge regime: "
+            "5.2 %, 1.4 % or 0.5 % on VAT lines."
+        ),
     )
     withholding = forms.ChoiceField(
         label=_("IRPF withholding"), choices=WITHHOLDING_CHOICES, required=False
@@ -204,7 +223,10 @@ class InvoiceForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     correction_details = forms.CharField(
-        label=_("Explanation"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Explanation"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean_customer_tax_id(self) -> str:
@@ -225,7 +247,10 @@ class InvoiceForm(forms.Form):
             return str(stdnum_iban.validate(value))
         except StdnumError:
             raise ValidationError(
-                _("This IBAN is not valid: check the country letters, the check digits and the length.")
+                _(
+                    "This IBAN is not valid: check the country letters, the check digits "
+                    "and the length."
+                )
             ) from None
 
     def clean(self) -> dict[str, Any]:
@@ -298,7 +323,12 @@ class _BaseFormSet(forms.BaseFormSet):
 
 
 LineFormSet = forms.formset_factory(
-    LineForm, formset=_BaseFormSet, extra=0, min_num=1, validate_min=True, max_num=500,
+    LineForm,
+    formset=_BaseFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=500,
     validate_max=True,
 )
 AdjustmentFormSet = forms.formset_factory(
@@ -328,7 +358,10 @@ def draft_lines(
         if data.get("discount"):
             allowances = (
                 em.AllowanceCharge(
-                    is_charge=False, amount=ZERO, percent=data["discount"], reason=str(_("Discount"))
+                    is_charge=False,
+                    amount=ZERO,
+                    percent=data["discount"],
+                    reason=str(_("Discount")),
                 ),
             )
         withholdings: tuple[em.Withholding, ...] = ()
@@ -347,7 +380,9 @@ def draft_lines(
                 tax_type=option.tax_type,
                 surcharge_rate=option.surcharge if surcharge else None,
                 withholdings=withholdings,
-                exemption_reason=data.get("exemption_reason", "") if data["tax"] in EXEMPT_KEYS else "",
+                exemption_reason=data.get("exemption_reason", "")
+                if data["tax"] in EXEMPT_KEYS
+                else "",
             )
         )
     return tuple(lines)
@@ -557,7 +592,9 @@ class PaymentForm(forms.Form):
 
 class CancellationRequestForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why should it be cancelled?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why should it be cancelled?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -37,16 +37,16 @@ from efactura.invoices.choices import FACE_CODES, PEPPOL_CODES, Route, Status, T
 from efactura.invoices.models import Invoice
 from efactura.signing.services import SigningRefused
 from efactura.web.forms_invoices import (
+    PAYMENT_MEANS_CHOICES,
+    TAX_OPTIONS,
     AdjustmentFormSet,
     CancellationAnswerForm,
     CancellationRequestForm,
     ImportForm,
     InvoiceForm,
-    PAYMENT_MEANS_CHOICES,
     LineFormSet,
     PaymentForm,
     RejectForm,
-    TAX_OPTIONS,
     build_draft,
     initial_from_invoice,
 )
@@ -59,7 +59,11 @@ SIDES = {"payable": "received", "issued": "issued"}
 
 
 def _language(request: HttpRequest) -> str:
-    return "en" if (getattr(request, "LANGUAGE_CODE", "") or get_language() or "es").startswith("en") else "es"
+    return (
+        "en"
+        if (getattr(request, "LANGUAGE_CODE", "") or get_language() or "es").startswith("en")
+        else "es"
+    )
 
 
 def _can_write(request: HttpRequest) -> bool:
@@ -119,8 +123,15 @@ def _list_context(request: HttpRequest, section: str) -> dict[str, Any]:
     next_params = params.copy()
     next_params["after"] = page.next_cursor
     filtered = any(
-        [filters.q, filters.party, filters.date_from, filters.date_to, filters.status,
-         filters.amount_min is not None, filters.amount_max is not None]
+        [
+            filters.q,
+            filters.party,
+            filters.date_from,
+            filters.date_to,
+            filters.status,
+            filters.amount_min is not None,
+            filters.amount_max is not None,
+        ]
     )
     return {
         "section": section,
@@ -157,9 +168,23 @@ class _Echo:
 
 
 _CSV_FIELDS = (
-    "full_number", "issue_date", "due_date", "buyer_name", "buyer_tax_id", "seller_name",
-    "seller_tax_id", "net_total", "tax_total", "withheld_total", "total", "payable",
-    "paid_amount", "currency", "status", "transport", "response_due",
+    "full_number",
+    "issue_date",
+    "due_date",
+    "buyer_name",
+    "buyer_tax_id",
+    "seller_name",
+    "seller_tax_id",
+    "net_total",
+    "tax_total",
+    "withheld_total",
+    "total",
+    "payable",
+    "paid_amount",
+    "currency",
+    "status",
+    "transport",
+    "response_due",
 )
 
 
@@ -170,22 +195,62 @@ def _csv_rows(qs: Any, side: str) -> Iterator[str]:
     other = _("Customer") if side == "issued" else _("Supplier")
     yield writer.writerow(
         [
-            _("Invoice number"), _("Issue date"), _("Due date"), other, _("Tax ID"),
-            _("Net"), _("Taxes"), _("Withheld"), _("Total"), _("Amount due"), _("Paid"),
-            _("Currency"), _("Status"), _("Delivery"), _("Respond by"),
+            _("Invoice number"),
+            _("Issue date"),
+            _("Due date"),
+            other,
+            _("Tax ID"),
+            _("Net"),
+            _("Taxes"),
+            _("Withheld"),
+            _("Total"),
+            _("Amount due"),
+            _("Paid"),
+            _("Currency"),
+            _("Status"),
+            _("Delivery"),
+            _("Respond by"),
         ]
     )
     statuses = {value: str(label) for value, label in Status.choices}
     transports = {value: str(label) for value, label in Transport.choices}
     for row in qs.values_list(*_CSV_FIELDS).iterator(chunk_size=2000):
-        (number, issued_on, due, buyer, buyer_tax, seller, seller_tax, net, tax, withheld,
-         total, payable, paid, currency, status, transport, respond_by) = row
+        (
+            number,
+            issued_on,
+            due,
+            buyer,
+            buyer_tax,
+            seller,
+            seller_tax,
+            net,
+            tax,
+            withheld,
+            total,
+            payable,
+            paid,
+            currency,
+            status,
+            transport,
+            respond_by,
+        ) = row
         name, tax_id = (buyer, buyer_tax) if side == "issued" else (seller, seller_tax)
         yield writer.writerow(
             [
-                number, issued_on.isoformat(), due.isoformat() if due else "", name, tax_id,
-                net, tax, withheld, total, payable, paid, currency,
-                statuses.get(status, status), transports.get(transport, transport),
+                number,
+                issued_on.isoformat(),
+                due.isoformat() if due else "",
+                name,
+                tax_id,
+                net,
+                tax,
+                withheld,
+                total,
+                payable,
+                paid,
+                currency,
+                statuses.get(status, status),
+                transports.get(transport, transport),
                 respond_by.isoformat() if respond_by else "",
             ]
         )
@@ -239,7 +304,11 @@ def _form_context(
         "show_errors": show_errors,
         "series_codes": list(company.series.values_list("code", flat=True)),
         "tax_rates": {
-            o.key: {"rate": str(o.rate or 0), "surcharge": str(o.surcharge or ""), "type": o.tax_type.name}
+            o.key: {
+                "rate": str(o.rate or 0),
+                "surcharge": str(o.surcharge or ""),
+                "type": o.tax_type.name,
+            }
             for o in TAX_OPTIONS
         },
         "company": company,
@@ -298,7 +367,9 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/invoices/form.html",
-            _form_context(request, form, lines, adjustments, corrected=corrected, show_errors=False),
+            _form_context(
+                request, form, lines, adjustments, corrected=corrected, show_errors=False
+            ),
         )
     if form.is_valid() and lines.is_valid() and adjustments.is_valid():
         draft = build_draft(
@@ -320,7 +391,9 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
         except services.InvoiceRejected as exc:
             violations = violation_rows(exc.violations, _language(request))
         except SigningRefused as exc:
-            violations = [{"rule": "SIGNING", "location": "", "text": " ".join(exc.messages), "fatal": True}]
+            violations = [
+                {"rule": "SIGNING", "location": "", "text": " ".join(exc.messages), "fatal": True}
+            ]
         else:
             text = _("Invoice %(number)s is issued, signed and %(route)s.") % {
                 "number": invoice.full_number,
@@ -331,7 +404,9 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/invoices/form.html",
-            _form_context(request, form, lines, adjustments, corrected=corrected, violations=violations),
+            _form_context(
+                request, form, lines, adjustments, corrected=corrected, violations=violations
+            ),
             status=422,
         )
     return render(
@@ -398,7 +473,11 @@ def invoice_preview(request: HttpRequest) -> JsonResponse:
                 for row in computed.vat_breakdown
             ],
             "withholdings": [
-                {"rate": _decimal_text(w.rate), "base": _decimal_text(w.base), "amount": _decimal_text(w.amount)}
+                {
+                    "rate": _decimal_text(w.rate),
+                    "base": _decimal_text(w.base),
+                    "amount": _decimal_text(w.amount),
+                }
                 for w in computed.withholdings
             ],
             "totals": {
@@ -498,7 +577,9 @@ def _status_lines(invoice: Invoice, language: str) -> list[str]:
         lines.append(f"{'Motivo' if es else 'Reason'}: {invoice.rejection_reason[:200]}")
     if invoice.transport == Transport.AWAITING_REGISTRATION:
         lines.append(
-            "Pendiente de que el cliente se registre" if es else "Awaiting the customer's registration"
+            "Pendiente de que el cliente se registre"
+            if es
+            else "Awaiting the customer's registration"
         )
     return lines
 
@@ -531,7 +612,9 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
     invoice = _access(request, invoice_id)
     company = request.company  # type: ignore[attr-defined]
     if invoice.recipient_id == company.pk and invoice.read_at is None:
-        services.do_mark_read(invoice=invoice, company=company, actor=request.user, source=Source.WEB)  # type: ignore[arg-type]
+        services.do_mark_read(
+            invoice=invoice, company=company, actor=request.user, source=Source.WEB
+        )  # type: ignore[arg-type]
         invoice = _access(request, invoice_id)
     language = _language(request)
     canonical = services.canonical(invoice)
@@ -548,7 +631,9 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
         "request_cancellation": can_write
         and is_issuer
         and status in {Status.RECEIVED, Status.READ, Status.ACCEPTED, Status.REJECTED},
-        "answer_cancellation": can_write and is_recipient and status == Status.CANCELLATION_REQUESTED,
+        "answer_cancellation": can_write
+        and is_recipient
+        and status == Status.CANCELLATION_REQUESTED,
         "correct": can_write and is_issuer and not invoice.is_corrective,
     }
     original = selectors.original_document(invoice=invoice)
@@ -577,7 +662,10 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
             "means_label": _means_label(canonical.payment),
             "reject_form": RejectForm(),
             "payment_form": PaymentForm(
-                initial={"amount": invoice.payable - invoice.paid_amount, "date": timezone.localdate()}
+                initial={
+                    "amount": invoice.payable - invoice.paid_amount,
+                    "date": timezone.localdate(),
+                }
             ),
             "cancel_form": CancellationRequestForm(),
             "answer_form": CancellationAnswerForm(),
@@ -605,7 +693,9 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
         if document is None:
             raise Http404(_("This invoice has no archived original."))
         data = storage.read(document)
-        return _attachment(data, document.content_type, document.filename.split("/")[-1] or f"{base}.xml")
+        return _attachment(
+            data, document.content_type, document.filename.split("/")[-1] or f"{base}.xml"
+        )
     if kind == "pdf":
         from einvoice.pdf import render_pdf
 
@@ -625,7 +715,11 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
         document = selectors.original_document(invoice=invoice)
         if document is not None and document.format == "facturae" and document.version == "3.2.2":
             # The signed original is the legal Facturae: served as archived, never re-rendered.
-            return _attachment(storage.read(document), "application/xml", f"{base}.xsig" if document.signed else f"{base}.xml")
+            return _attachment(
+                storage.read(document),
+                "application/xml",
+                f"{base}.xsig" if document.signed else f"{base}.xml",
+            )
     try:
         data = formats.render(kind, [services.canonical(invoice)])
     except ConversionError as exc:
@@ -733,7 +827,9 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not can_write:
-            raise PermissionDenied(_("Your role in this company does not allow importing invoices."))
+            raise PermissionDenied(
+                _("Your role in this company does not allow importing invoices.")
+            )
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             files = [(f.name or "upload.xml", f.read()) for f in form.cleaned_data["files"]]
@@ -791,4 +887,3 @@ __all__ = [
     "payable",
     "payable_csv",
 ]
-

@@ -1,4 +1,4 @@
-"""Invoice tests create many users: a fast password hasher keeps them quick (not a security test)."""
+"""Invoice tests create many users: a fast password hasher keeps them quick."""
 
 from __future__ import annotations
 

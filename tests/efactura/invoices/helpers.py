@@ -95,7 +95,11 @@ def external_invoice(
         name="Distribuciones Externas, S.L.",
         tax_id=seller_tax_id,
         address=em.Address(
-            line1="Calle Mayor, 1", postal_code="28013", city="Madrid", subdivision="Madrid", country="ES"
+            line1="Calle Mayor, 1",
+            postal_code="28013",
+            city="Madrid",
+            subdivision="Madrid",
+            country="ES",
         ),
     )
     base = draft(
@@ -106,4 +110,5 @@ def external_invoice(
         seller=seller,
     )
     return totals.compute(dataclasses.replace(base, buyer_reference="PO-2026-17"))
-from einvoice import model as em  # noqa: F401  (re-exported for tests)
+
+

@@ -8,6 +8,8 @@ import zipfile
 from typing import Any
 
 import pytest
+from tests.corpus import CORPUS
+from tests.efactura.invoices import helpers as h
 
 from efactura.audit.models import AuditEntry
 from efactura.invoices import services, storage
@@ -15,8 +17,6 @@ from efactura.invoices.choices import Origin, Route, Status, Transport
 from efactura.invoices.models import Document, Event, Invoice
 from einvoice import formats
 from einvoice.signing import certs, xades
-from tests.corpus import CORPUS
-from tests.efactura.invoices import helpers as h
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,9 @@ def test_a_signed_file_is_archived_byte_for_byte(buyer: Any, buyer_user: Any) ->
 
 
 def test_a_signed_file_altered_after_signing_is_refused(buyer: Any, buyer_user: Any) -> None:
-    data = _signed_external("EXT-41").replace(b"Servicio de mantenimiento", b"Servicio de mantenimientO")
+    data = _signed_external("EXT-41").replace(
+        b"Servicio de mantenimiento", b"Servicio de mantenimientO"
+    )
     before = _counts()
     report = _import(buyer, buyer_user, [("EXT-41.xsig", data)], "received")
     assert report.files[0].violations[0].rule == "SIG-INVALID"

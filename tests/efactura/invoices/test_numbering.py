@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from tests.efactura.invoices import helpers as h
 
 from efactura.invoices import services, storage
 from efactura.invoices.models import Invoice, Series
 from einvoice import formats
-from tests.efactura.invoices import helpers as h
 
 
 @pytest.fixture
@@ -92,7 +92,9 @@ def test_parallel_issuing_gives_no_gaps_and_no_duplicates(seller: Any, seller_us
         thread.join(timeout=300)
 
     assert not errors, errors
-    numbers = sorted(Invoice.objects.filter(issuer=seller, series="P").values_list("number", flat=True))
+    numbers = sorted(
+        Invoice.objects.filter(issuer=seller, series="P").values_list("number", flat=True)
+    )
     expected = [f"{n:06d}" for n in range(1, workers * per_worker + 1)]
     assert numbers == expected
     assert Series.objects.get(company=seller, code="P").next_number == workers * per_worker + 1

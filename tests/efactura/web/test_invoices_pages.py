@@ -1,4 +1,4 @@
-"""Invoice pages: the form, live totals, lists, CSV, the invoice page, lifecycle, import, isolation."""
+"""Invoice pages: form, live totals, lists, CSV, invoice page, lifecycle, import, isolation."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
+from tests.efactura.invoices import helpers as h
 
 from efactura.invoices import services
 from efactura.invoices.choices import Route, Status
 from efactura.invoices.models import Customer, Invoice
 from einvoice import formats
-from tests.efactura.invoices import helpers as h
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,9 @@ def _client(client: Any, user: Any) -> Any:
 
 
 def form_data(lines: list[dict[str, str]] | None = None, **header: str) -> dict[str, str]:
-    lines = lines or [{"name": "Café en grano 1 kg", "quantity": "3", "price": "18.50", "tax": "IVA-21"}]
+    lines = lines or [
+        {"name": "Café en grano 1 kg", "quantity": "3", "price": "18.50", "tax": "IVA-21"}
+    ]
     data = {
         "series": "A",
         "issue_date": timezone.localdate().isoformat(),
@@ -125,21 +127,41 @@ def test_taxes_discounts_surcharge_and_withholding_reach_the_invoice(
 ) -> None:
     c = _client(client, world["seller_user"])
     lines = [
-        {"name": "Asesoría fiscal", "quantity": "1", "price": "100", "tax": "IVA-21", "discount": "10"},
+        {
+            "name": "Asesoría fiscal",
+            "quantity": "1",
+            "price": "100",
+            "tax": "IVA-21",
+            "discount": "10",
+        },
         {"name": "Libro", "quantity": "2", "price": "25", "tax": "IVA-4"},
-        {"name": "Formación", "quantity": "1", "price": "40", "tax": "IVA-E",
-         "exemption_reason": "Exenta art. 20.Uno.9º Ley 37/1992"},
+        {
+            "name": "Formación",
+            "quantity": "1",
+            "price": "40",
+            "tax": "IVA-E",
+            "exemption_reason": "Exenta art. 20.Uno.9º Ley 37/1992",
+        },
     ]
     data = form_data(lines, surcharge="on", withholding="15")
-    data.update({"adj-TOTAL_FORMS": "1", "adj-0-kind": "charge", "adj-0-reason": "Portes",
-                 "adj-0-amount": "10", "adj-0-tax": "IVA-21"})
+    data.update(
+        {
+            "adj-TOTAL_FORMS": "1",
+            "adj-0-kind": "charge",
+            "adj-0-reason": "Portes",
+            "adj-0-amount": "10",
+            "adj-0-tax": "IVA-21",
+        }
+    )
     response = c.post(reverse("web:invoice_new"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     doc = services.canonical(Invoice.objects.get())
     rows = {(r.tax_type.name, r.category.value, r.rate): r for r in doc.vat_breakdown}
     standard = rows[("IVA", "S", Decimal(21))]
     assert standard.taxable_amount == Decimal("100.00")  # 90 + 10 portes
-    assert standard.surcharge_rate == Decimal("5.2") and standard.surcharge_amount == Decimal("5.20")
+    assert standard.surcharge_rate == Decimal("5.2") and standard.surcharge_amount == Decimal(
+        "5.20"
+    )
     assert rows[("IVA", "S", Decimal(4))].surcharge_amount == Decimal("0.25")
     exempt = rows[("IVA", "E", Decimal(0))]
     assert "art. 20" in exempt.exemption_reason
@@ -201,8 +223,14 @@ def test_live_preview_uses_the_totals_engine(client: Any, world: dict[str, Any])
     assert body["lines"] == ["100.00", "50.00"]
     # 150 + IVA (21 + 5) + RE (5.20 + 0.70) − IRPF 15 % (22.50)
     assert body["totals"] == {
-        "lines": "150.00", "allowances": "0.00", "charges": "0.00", "net": "150.00",
-        "taxes": "31.90", "withheld": "22.50", "total": "159.40", "payable": "159.40",
+        "lines": "150.00",
+        "allowances": "0.00",
+        "charges": "0.00",
+        "net": "150.00",
+        "taxes": "31.90",
+        "withheld": "22.50",
+        "total": "159.40",
+        "payable": "159.40",
     }
 
 
@@ -213,8 +241,15 @@ def test_preview_explains_an_ambiguous_discount(client: Any, world: dict[str, An
         {"name": "B", "quantity": "1", "price": "100", "tax": "IVA-10"},
     ]
     data = form_data(lines)
-    data.update({"adj-TOTAL_FORMS": "1", "adj-0-kind": "discount", "adj-0-reason": "Pronto pago",
-                 "adj-0-percent": "5", "adj-0-tax": ""})
+    data.update(
+        {
+            "adj-TOTAL_FORMS": "1",
+            "adj-0-kind": "discount",
+            "adj-0-reason": "Pronto pago",
+            "adj-0-percent": "5",
+            "adj-0-tax": "",
+        }
+    )
     body = c.post(reverse("web:invoice_preview"), data).json()
     assert not body["ok"] and body["violations"][0]["rule"] == "BR-32"
 
@@ -230,7 +265,9 @@ def test_customer_autocomplete_lists_only_my_customers(client: Any, world: dict[
     assert other.get(reverse("web:customer_search"), {"q": "A391"}).json()["results"] == []
 
 
-def test_correct_this_invoice_prefills_and_issues_a_corrective(client: Any, world: dict[str, Any]) -> None:
+def test_correct_this_invoice_prefills_and_issues_a_corrective(
+    client: Any, world: dict[str, Any]
+) -> None:
     original = _issue(world)
     c = _client(client, world["seller_user"])
     page = c.get(reverse("web:invoice_new"), {"corrects": original.pk}).content.decode()
@@ -238,7 +275,10 @@ def test_correct_this_invoice_prefills_and_issues_a_corrective(client: Any, worl
     assert 'value="Café en grano, 1 kg"' in page and 'value="ESA39123450"' in page
     data = form_data(
         [{"name": "Café en grano, 1 kg", "quantity": "3", "price": "17.00", "tax": "IVA-21"}],
-        series="R", corrects=str(original.pk), correction_reason="10", correction_method="01",
+        series="R",
+        corrects=str(original.pk),
+        correction_reason="10",
+        correction_method="01",
         correction_details="Precio pactado 17,00",
     )
     response = c.post(reverse("web:invoice_new"), data)
@@ -262,12 +302,12 @@ def test_viewers_cannot_issue(client: Any, world: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_lists_filter_search_sort_and_page(client: Any, world: dict[str, Any], settings: Any) -> None:
+def test_lists_filter_search_sort_and_page(
+    client: Any, world: dict[str, Any], settings: Any
+) -> None:
     from efactura.web import views_invoices
 
-    invoices = [
-        _issue(world, lines=(("Item", "1", str(10 * (i + 1)), "21"),)) for i in range(5)
-    ]
+    invoices = [_issue(world, lines=(("Item", "1", str(10 * (i + 1)), "21"),)) for i in range(5)]
     c = _client(client, world["seller_user"])
     page = c.get(reverse("web:issued")).content.decode()
     assert all(i.full_number in page for i in invoices)
@@ -276,7 +316,9 @@ def test_lists_filter_search_sort_and_page(client: Any, world: dict[str, Any], s
     assert "A000003" in found and "A000002" not in found
     cheap = c.get(reverse("web:issued"), {"amount_max": "25"}).content.decode()
     assert "A000001" in cheap and "A000002" in cheap and "A000003" not in cheap
-    services.do_accept_invoice(invoice=invoices[4], company=world["buyer"], actor=world["buyer_user"])
+    services.do_accept_invoice(
+        invoice=invoices[4], company=world["buyer"], actor=world["buyer_user"]
+    )
     accepted = c.get(reverse("web:issued"), {"status": "accepted"}).content.decode()
     assert "A000005" in accepted and "A000004" not in accepted
 
@@ -336,12 +378,24 @@ def test_both_sides_see_the_same_invoice_and_opening_marks_it_read(
     client: Any, world: dict[str, Any]
 ) -> None:
     invoice = _issue(world)
-    seller_view = _client(client, world["seller_user"]).get(reverse("web:invoice", args=[invoice.pk]))
+    seller_view = _client(client, world["seller_user"]).get(
+        reverse("web:invoice", args=[invoice.pk])
+    )
     invoice.refresh_from_db()
     assert invoice.status == Status.RECEIVED  # the issuer opening it is not "read"
     html = seller_view.content.decode()
-    for text in ("Suministros Levante, S.L.", "Hostelería Cantábrica, S.A.", "Café en grano, 1 kg",
-                 "Electronic signature", "Test seal", "Timeline", "FACe", "1200", "Peppol", "AB"):
+    for text in (
+        "Suministros Levante, S.L.",
+        "Hostelería Cantábrica, S.A.",
+        "Café en grano, 1 kg",
+        "Electronic signature",
+        "Test seal",
+        "Timeline",
+        "FACe",
+        "1200",
+        "Peppol",
+        "AB",
+    ):
         assert text in html, text
     buyer_view = _client(client, world["buyer_user"]).get(reverse("web:invoice", args=[invoice.pk]))
     invoice.refresh_from_db()
@@ -363,23 +417,31 @@ def test_downloads(client: Any, world: dict[str, Any]) -> None:
     pdf = c.get(url("pdf"))
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
-    assert invoice.full_number in text and "67.16" in text or "67,16" in text
+    assert (invoice.full_number in text and "67.16" in text) or "67,16" in text
 
 
 def test_a_format_that_cannot_carry_the_invoice_names_the_missing_terms(
     client: Any, world: dict[str, Any]
 ) -> None:
     foreign = h.external_invoice("US-77", seller_tax_id="US123456789")
-    foreign = foreign.__class__(**{
-        **{f: getattr(foreign, f) for f in foreign.__dataclass_fields__},
-        "seller": foreign.seller.__class__(**{
-            **{f: getattr(foreign.seller, f) for f in foreign.seller.__dataclass_fields__},
-            "address": h.em.Address(line1="5th Avenue 1", city="New York", postal_code="10001", country="US"),
-        }),
-    })
+    foreign = foreign.__class__(
+        **{
+            **{f: getattr(foreign, f) for f in foreign.__dataclass_fields__},
+            "seller": foreign.seller.__class__(
+                **{
+                    **{f: getattr(foreign.seller, f) for f in foreign.seller.__dataclass_fields__},
+                    "address": h.em.Address(
+                        line1="5th Avenue 1", city="New York", postal_code="10001", country="US"
+                    ),
+                }
+            ),
+        }
+    )
     report = services.do_import_files(
-        company=world["buyer"], actor=world["buyer_user"],
-        files=[("us.xml", formats.render("facturae", [foreign]))], direction="received",
+        company=world["buyer"],
+        actor=world["buyer_user"],
+        files=[("us.xml", formats.render("facturae", [foreign]))],
+        direction="received",
     )
     if not report.imported:
         pytest.skip(f"the foreign test invoice is not importable here: {report.as_dict()}")
@@ -451,7 +513,9 @@ def test_actions_need_post(client: Any, world: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_a_third_company_cannot_see_or_touch_the_invoice(client: Any, world: dict[str, Any]) -> None:
+def test_a_third_company_cannot_see_or_touch_the_invoice(
+    client: Any, world: dict[str, Any]
+) -> None:
     invoice = _issue(world)
     outsider = _client(client, world["outsider_user"])
     assert outsider.get(reverse("web:invoice", args=[invoice.pk])).status_code == 404
@@ -461,11 +525,21 @@ def test_a_third_company_cannot_see_or_touch_the_invoice(client: Any, world: dic
     for action in ("accept", "reject", "pay", "cancel", "answer_cancellation"):
         response = outsider.post(
             reverse("web:invoice_action", args=[invoice.pk, action]),
-            {"reason": "x", "amount": "1", "date": timezone.localdate().isoformat(), "answer": "accept"},
+            {
+                "reason": "x",
+                "amount": "1",
+                "date": timezone.localdate().isoformat(),
+                "answer": "accept",
+            },
         )
         assert response.status_code == 404, action
     for name in ("web:issued", "web:payable"):
-        for params in ({}, {"q": invoice.full_number}, {"q": h.BUYER_TAX_ID}, {"party": "Hostelería"}):
+        for params in (
+            {},
+            {"q": invoice.full_number},
+            {"q": h.BUYER_TAX_ID},
+            {"party": "Hostelería"},
+        ):
             html = outsider.get(reverse(name), params).content.decode()
             assert f">{invoice.full_number}</a>" not in html and str(invoice.pk) not in html
             assert "No invoices" in html
@@ -515,7 +589,13 @@ def test_import_without_files_explains(client: Any, world: dict[str, Any]) -> No
 
 def test_viewers_cannot_import(client: Any, world: dict[str, Any]) -> None:
     c = _client(client, world["viewer"])
-    assert "lets you read invoices but not import them" in c.get(reverse("web:import")).content.decode()
+    assert (
+        "lets you read invoices but not import them"
+        in c.get(reverse("web:import")).content.decode()
+    )
     data = formats.render("facturae", [h.external_invoice("EXT-2")])
-    response = c.post(reverse("web:import"), {"direction": "received", "files": [SimpleUploadedFile("a.xml", data)]})
+    response = c.post(
+        reverse("web:import"),
+        {"direction": "received", "files": [SimpleUploadedFile("a.xml", data)]},
+    )
     assert response.status_code == 403
