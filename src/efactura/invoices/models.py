@@ -288,6 +288,24 @@ class Document(models.Model):
         return f"{self.filename} ({self.role})"
 
 
+class ArchiveHead(models.Model):
+    """The single row holding the newest chain hash of the document archive.
+
+    Archiving locks this row (``SELECT … FOR UPDATE``), so concurrent archives from any company
+    append to the chain one after the other; PostgreSQL hands the waiting transaction the row
+    as the first one committed it, so nobody links to a stale head.
+    """
+
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("archive chain head")
+        verbose_name_plural = _("archive chain head")
+
+    def __str__(self) -> str:
+        return self.chain_hash
+
+
 class Event(models.Model):
     """One thing that happened to an invoice: its timeline, shared by both sides."""
 

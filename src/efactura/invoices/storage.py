@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 
-from efactura.invoices.models import Document, Invoice
+from efactura.invoices.models import ArchiveHead, Document, Invoice
 
 GENESIS = "0" * 64
 _CONTENT_TYPES = {"pdf": "application/pdf"}
@@ -63,11 +63,10 @@ def archive(
     serialise on it (on SQLite the whole database is locked for writes anyway).
     """
     name, digest = store_bytes(data)
-    head = (
-        Document.objects.select_for_update().order_by("-id").values_list("chain_hash", flat=True)
-    ).first()
-    previous = head or GENESIS
-    return Document.objects.create(
+    ArchiveHead.objects.get_or_create(pk=1, defaults={"chain_hash": GENESIS})
+    head = ArchiveHead.objects.select_for_update().get(pk=1)
+    previous = head.chain_hash
+    document = Document.objects.create(
         invoice=invoice,
         role=role,
         filename=filename[:200],
@@ -83,6 +82,9 @@ def archive(
             previous, invoice_id=str(invoice.pk), role=role, sha256=digest, size=len(data)
         ),
     )
+    head.chain_hash = document.chain_hash
+    head.save(update_fields=["chain_hash"])
+    return document
 
 
 def read(document: Document) -> bytes:
@@ -137,4 +139,7 @@ def check_archive(*, verify_bytes: bool = True) -> ArchiveCheck:
                 except FileNotFoundError:
                     problems.append(f"document {doc.pk}: file {doc.storage_name} is missing")
             previous = doc.chain_hash
+        head = ArchiveHead.objects.filter(pk=1).values_list("chain_hash", flat=True).first()
+        if head is not None and head != previous:
+            problems.append("the newest archived record is missing (chain head mismatch)")
     return ArchiveCheck(checked=count, problems=tuple(problems))
