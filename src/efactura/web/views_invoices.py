@@ -622,6 +622,7 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
     is_recipient = invoice.recipient_id == company.pk
     can_write = _can_write(request)
     status = invoice.status
+    delivered = invoice.transport == Transport.DELIVERED or status != Status.RECEIVED
     actions = {
         "accept": can_write and is_recipient and status in {Status.RECEIVED, Status.READ},
         "reject": can_write and is_recipient and status in {Status.RECEIVED, Status.READ},
@@ -651,8 +652,9 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
             "any_action": any(actions.values()),
             "signature": _signature_view(invoice.signature, language),
             "events": events,
-            "face": FACE_CODES.get(status),
-            "peppol": PEPPOL_CODES.get(status),
+            # The codes describe the recipient's view: none until the invoice reached them.
+            "face": FACE_CODES.get(status) if delivered else None,
+            "peppol": PEPPOL_CODES.get(status) if delivered else None,
             "original": original,
             "documents": list(selectors.list_documents(invoice=invoice)),
             "corrections": list(selectors.visible_invoices(company).filter(corrects=invoice)),
