@@ -279,8 +279,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
         ensure_database()
     from django.core.management import call_command
 
+    from efactura.housekeeping import start_scheduler
+
+    start_scheduler()
     call_command("db_worker", queue_name="*", reload=False)
     return 0
+
+
+def cmd_housekeeping(args: argparse.Namespace) -> int:
+    """Run the periodic jobs once (certificate warnings, retries, purges) and print results."""
+    setup_django()
+    ensure_database()
+    from efactura.housekeeping import run_housekeeping
+
+    results = run_housekeeping()
+    for name, result in results.items():
+        print(f"{name}: {result}")
+    return 1 if any(r.startswith("error:") for r in results.values()) else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -509,6 +524,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run the background worker only")
     worker.add_argument("--skip-migrate", action="store_true", help=argparse.SUPPRESS)
     worker.set_defaults(func=cmd_worker)
+
+    housekeeping = sub.add_parser(
+        "housekeeping",
+        help="run the periodic jobs once (workers also run them every hour)",
+    )
+    housekeeping.set_defaults(func=cmd_housekeeping)
 
     demo = sub.add_parser("demo", help="load the demo companies and users (idempotent)")
     demo.set_defaults(func=cmd_demo)
