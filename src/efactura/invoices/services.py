@@ -186,6 +186,19 @@ def _upsert_customer(*, company: Company, buyer: em.Party, email: str = "") -> N
     Customer.objects.update_or_create(company=company, tax_id=buyer.tax_id, defaults=defaults)
 
 
+def _with_sealing_party(company: Company, invoice: em.Invoice) -> em.Invoice:
+    """When the platform seal signs for ``company``, the invoice names the platform as the
+    Facturae third party issuing on its behalf (InvoiceIssuerType TE), so the signer of the
+    seal is a party of the invoice and verifiers can check it."""
+    from efactura.signing.services import issuing_as_third_party, sealing_party
+
+    if not issuing_as_third_party(company) or invoice.issuer_type is not em.IssuerType.SELLER:
+        return invoice
+    return dataclasses.replace(
+        invoice, issuer_type=em.IssuerType.THIRD_PARTY, third_party=sealing_party()
+    )
+
+
 def do_issue_invoice(
     *,
     company: Company,
@@ -251,6 +264,7 @@ def do_issue_invoice(
                 ),
                 invoice_class="OR",
             )
+        prepared = _with_sealing_party(company, prepared)
         try:
             computed = totals.compute(prepared)
         except EInvoiceError as exc:
@@ -787,7 +801,7 @@ def _store_imported(
         original, signed = shared_original
         original_fmt, original_version = "facturae", version
     elif direction == "issued":
-        xml = formats.render("facturae", [invoice])
+        xml = formats.render("facturae", [_with_sealing_party(company, invoice)])
         original, signature = _sign(company, xml)
         signed = signature.get("status") == "valid"
         original_fmt, original_version = "facturae", "3.2.2"

@@ -40,6 +40,7 @@ from efactura.companies.models import Company
 from efactura.signing.choices import MAX_P12_BYTES, Policy
 from efactura.signing.crypto import SecretUnreadable, decrypt, encrypt, reencrypt
 from efactura.signing.models import Certificate, SigningSettings
+from einvoice import model as em
 from einvoice.errors import SignatureError
 from einvoice.signing import certs, xades
 from einvoice.signing.verify import verify
@@ -226,6 +227,34 @@ def seal_info() -> SealInfo:
         not_after=info.not_after,
         sha256=info.sha256,
     )
+
+
+def sealing_party() -> em.Party:
+    """The platform operator as the Facturae *third party* that issues on behalf of companies
+    signing with the platform seal (InvoiceIssuerType TE), so the signer named in the seal
+    matches a party of the invoice.  Name and tax ID come from the seal certificate unless
+    ``EFACTURA_OPERATOR_NAME`` says otherwise; the address from ``EFACTURA_OPERATOR_ADDRESS``,
+    ``EFACTURA_OPERATOR_POSTAL_CODE``, ``EFACTURA_OPERATOR_TOWN`` and
+    ``EFACTURA_OPERATOR_PROVINCE`` (the test seal uses a placeholder address in Madrid)."""
+    info = seal_info()
+    tax_id = info.tax_ids[0] if info.tax_ids else TEST_SEAL_TAX_ID
+    tax_id = tax_id if tax_id[:2].isalpha() and len(tax_id) > 9 else f"ES{tax_id}"
+    return em.Party(
+        name=str(getattr(settings, "EFACTURA_OPERATOR_NAME", "") or info.common_name)[:80],
+        tax_id=tax_id,
+        address=em.Address(
+            line1=str(getattr(settings, "EFACTURA_OPERATOR_ADDRESS", "") or "Plataforma efactura"),
+            postal_code=str(getattr(settings, "EFACTURA_OPERATOR_POSTAL_CODE", "") or "28001"),
+            city=str(getattr(settings, "EFACTURA_OPERATOR_TOWN", "") or "Madrid"),
+            subdivision=str(getattr(settings, "EFACTURA_OPERATOR_PROVINCE", "") or "Madrid"),
+            country="ES",
+        ),
+    )
+
+
+def issuing_as_third_party(company: Company) -> bool:
+    """True when ``company``'s invoices are signed by the platform seal on its behalf."""
+    return get_policy(company) == Policy.SEAL
 
 
 # ---------------------------------------------------------------------------------------------
