@@ -40,6 +40,20 @@ def flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     )
 
 
+def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number greater than zero; unset or empty gives ``default``."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number greater than 0, not {raw!r}.")
+    return value
+
+
 def host_list(env: Mapping[str, str], name: str) -> list[str]:
     """Comma-separated list with blanks removed (``ALLOWED_HOSTS=a.example, b.example``)."""
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]

@@ -16,6 +16,11 @@ Variables (all optional in the embedded default):
 ``EFACTURA_BASE_URL``   absolute address of the site, used for links inside emails.
 ``EFACTURA_CODE_DAYS``  days a registration code (A from the invitation, B from the issuer)
                         stays valid (default 30).
+``EFACTURA_RESPONSE_DAYS`` days the recipient has to report acceptance or rejection (default 4).
+``EFACTURA_MAX_DOCUMENT_BYTES`` size cap of one uploaded or received document (default 10 MB).
+``EFACTURA_HOUSEKEEPING_SECONDS`` how often each worker runs the periodic jobs (default 3600).
+``EFACTURA_OPERATOR_NAME`` / ``_ADDRESS`` / ``_POSTAL_CODE`` / ``_TOWN`` / ``_PROVINCE`` the
+                        platform operator, named as Facturae third party on seal-signed invoices.
 ``EFACTURA_DEBUG``      1 shows Django's debug pages (never in production).
 ``EFACTURA_PRODUCTION`` 1 = production mode (below).
 ``EFACTURA_BEHIND_PROXY`` 1 = trust ``X-Forwarded-Proto`` from the reverse proxy that ends TLS.
@@ -241,7 +246,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[efactura] "
 
 # Two-code registration (efactura.registration): days a code A or B stays valid.
-EFACTURA_CODE_DAYS = int(ENV.get("EFACTURA_CODE_DAYS", "30") or 30)
+EFACTURA_CODE_DAYS = environment.positive_int(ENV, "EFACTURA_CODE_DAYS", 30)
+EFACTURA_RESPONSE_DAYS = environment.positive_int(ENV, "EFACTURA_RESPONSE_DAYS", 4)
+EFACTURA_HOUSEKEEPING_SECONDS = environment.positive_int(ENV, "EFACTURA_HOUSEKEEPING_SECONDS", 3600)
+EFACTURA_MAX_DOCUMENT_BYTES = environment.positive_int(
+    ENV, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024
+)
+EFACTURA_OPERATOR_NAME = ENV.get("EFACTURA_OPERATOR_NAME", "").strip()
+EFACTURA_OPERATOR_ADDRESS = ENV.get("EFACTURA_OPERATOR_ADDRESS", "").strip()
+EFACTURA_OPERATOR_POSTAL_CODE = ENV.get("EFACTURA_OPERATOR_POSTAL_CODE", "").strip()
+EFACTURA_OPERATOR_TOWN = ENV.get("EFACTURA_OPERATOR_TOWN", "").strip()
+EFACTURA_OPERATOR_PROVINCE = ENV.get("EFACTURA_OPERATOR_PROVINCE", "").strip()
 
 # Federation between platforms (efactura.federation, docs/federation.md).
 EFACTURA_NODE_ID = federation_config.node_id(ENV, DATA_DIR)
