@@ -649,6 +649,42 @@ class SplitCharges:
 
 
 def split_general_charges(invoice: Invoice) -> SplitCharges:
+    """Document-level allowances/charges ready for EN 16931 (see :func:`_split_charges`), plus
+    a one-part SPLIT tag with ``keep=1`` for every entry whose tax (IGIC, IPSI …) its VAT
+    category alone does not tell (an exempt IGIC discount has category E, read back as IVA)."""
+    result = _split_charges(invoice)
+    covered: set[int] = set()
+    for tag in result.tags:
+        decoded = decode(tag)
+        if decoded is not None:
+            first = int(decoded.fields["first"]) - 1
+            covered.update(range(first, first + int(decoded.fields["count"])))
+    for index, charge in enumerate(result.charges):
+        if (
+            index in covered
+            or charge.vat_category is None
+            or charge.tax_type is default_tax_type(charge.vat_category)
+        ):
+            continue
+        result.tags.append(
+            encode(
+                SPLIT,
+                f"{'Recargo' if charge.is_charge else 'Descuento'} de {money(charge.amount)} "
+                f"sobre {tax_name(charge.tax_type)} / "
+                f"{'charge' if charge.is_charge else 'discount'} on {tax_name(charge.tax_type)}.",
+                {
+                    "first": str(index + 1),
+                    "count": "1",
+                    "amount": num(charge.amount),
+                    "tax": charge.tax_type.value,
+                    "keep": "1",
+                },
+            )
+        )
+    return result
+
+
+def _split_charges(invoice: Invoice) -> SplitCharges:
     """Give every document-level allowance/charge the VAT category EN 16931 requires.
 
     EN 16931 gives each document-level allowance or charge one VAT category and rate (BT-95/
@@ -729,6 +765,10 @@ def merge_split_charges(
             or len({p.is_charge for p in parts}) != 1
             or sum((p.amount for p in parts), ZERO) != amount
         ):
+            continue
+        if fields.get("keep") == "1":
+            # Not a split: only the tax the category could not tell.
+            merged[first] = (count, replace(parts[0], tax_type=TaxType(fields["tax"])))
             continue
         merged[first] = (
             count,

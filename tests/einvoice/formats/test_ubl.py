@@ -710,6 +710,40 @@ def test_igic_exempt_line_and_row_keep_their_tax() -> None:
     assert back == _peppol_ids(invoice)
 
 
+def test_igic_exempt_discount_keeps_its_tax() -> None:
+    """A discount on the IGIC-exempt base has category E, which alone reads back as IVA."""
+    base = _canary_invoice()
+    discount = AllowanceCharge(
+        is_charge=False,
+        amount=Decimal("100.00"),
+        reason="Descuento por pronto pago",
+        vat_category=VatCategory.EXEMPT,
+        vat_rate=Decimal("0"),
+        tax_type=TaxType.IGIC,
+    )
+    rows = (
+        base.vat_breakdown[0],
+        dataclasses.replace(base.vat_breakdown[1], taxable_amount=Decimal("900.00")),
+    )
+    invoice = dataclasses.replace(
+        base,
+        allowances_charges=(discount,),
+        vat_breakdown=rows,
+        totals=dataclasses.replace(
+            base.totals,
+            allowance_total=Decimal("100.00"),
+            tax_exclusive=Decimal("1900.00"),
+            tax_inclusive=Decimal("1970.00"),
+            payable=Decimal("1970.00"),
+        ),
+    )
+    out, back = _round_trip(invoice)
+    assert _fatal_ids(out) == set()
+    assert back.allowances_charges[0].tax_type is TaxType.IGIC
+    assert back.allowances_charges[0].vat_category is VatCategory.EXEMPT
+    assert back == _peppol_ids(invoice)
+
+
 def test_tax_rows_of_one_rate_are_merged_for_en16931_and_restored() -> None:
     """Facturae may list one tax row per line; BR-S-08 wants one per category and rate."""
     base = _spanish_invoice()
