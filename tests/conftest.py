@@ -131,3 +131,20 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+def _hypothesis_profiles() -> None:
+    """On CI (``CI=true``) property tests explore the same examples every run, so a red run
+    is reproducible; developers' runs keep exploring new ones."""
+    import os
+
+    try:
+        from hypothesis import settings as hypothesis_settings
+    except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+        return
+    hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        hypothesis_settings.load_profile("ci")
+
+
+_hypothesis_profiles()
