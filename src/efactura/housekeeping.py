@@ -67,8 +67,6 @@ def run_housekeeping() -> dict[str, str]:
         except Exception as exc:  # one broken job must not stop the others
             log.exception("housekeeping job %s failed", name)
             results[name] = f"error: {exc}"
-        finally:
-            close_old_connections()
     return results
 
 
@@ -81,8 +79,12 @@ def start_scheduler(*, first_delay: float = 30.0) -> threading.Thread:
         if stop.wait(first_delay):
             return
         while True:
+            # This thread keeps its own database connection between runs: drop it when stale
+            # or broken (a restarted database), before and after each run.
+            close_old_connections()
             results = run_housekeeping()
             log.info("housekeeping: %s", results)
+            close_old_connections()
             if stop.wait(interval):
                 return
 
