@@ -83,24 +83,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("web:payable")
 
 
-# -- Pages that later issues fill in: honest empty states -----------------------------------
-
-
-@company_required
-def setup_notifications(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/setup_notifications.html", {"section": "setup"})
-
-
-@company_required
-def setup_codes(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/setup_codes.html", {"section": "setup"})
-
-
-@company_required
-def setup_certificates(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/setup_certificates.html", {"section": "setup"})
-
-
 def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/help.html", {"section": "help"})
 
