@@ -64,8 +64,14 @@ def measure(case: Case, seconds: float) -> Row:
             break
     samples.sort()
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return Row(case, len(samples), sum(samples), statistics.median(samples) * 1000, p99 * 1000,
-               first * 1000)
+    return Row(
+        case,
+        len(samples),
+        sum(samples),
+        statistics.median(samples) * 1000,
+        p99 * 1000,
+        first * 1000,
+    )
 
 
 def load_cases() -> list[Case]:
@@ -91,13 +97,17 @@ def main(argv: list[str] | None = None) -> int:
             continue
         rows.append(measure(case, args.seconds))
         print(f"  measured {label}", file=sys.stderr)
-    header = f"{'group':<14} {'operation':<46} {'rate':>12} {'p50 ms':>9} {'p99 ms':>9} {'first ms':>9}"
+    header = (
+        f"{'group':<14} {'operation':<46} {'rate':>12} {'p50 ms':>9} {'p99 ms':>9} {'first ms':>9}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
         rate = f"{r.rate:,.1f} {r.case.unit}/s"
-        print(f"{r.case.group:<14} {r.case.name:<46} {rate:>12} {r.p50_ms:>9.2f} "
-              f"{r.p99_ms:>9.2f} {r.first_ms:>9.1f}")
+        print(
+            f"{r.case.group:<14} {r.case.name:<46} {rate:>12} {r.p50_ms:>9.2f} "
+            f"{r.p99_ms:>9.2f} {r.first_ms:>9.1f}"
+        )
     return 0
 
 

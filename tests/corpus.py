@@ -19,5 +19,5 @@ def samples(*parts: str, pattern: str = "*") -> list[Path]:
     return sorted(
         p
         for p in base.rglob(pattern)
-        if p.is_file() and p.suffix.lower() in {".xml", ".xsig"} or p.name.endswith(".XML")
+        if (p.is_file() and p.suffix.lower() in {".xml", ".xsig"}) or p.name.endswith(".XML")
     )

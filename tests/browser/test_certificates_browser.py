@@ -19,8 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EMAIL = "proveedor@demo.efactura.test"
 
 
-
-
 @pytest.fixture
 def logins(transactional_db: Any, settings: Any, tmp_path: Path) -> dict[str, str]:
     from efactura.demo import do_load_demo

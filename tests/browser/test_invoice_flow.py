@@ -20,8 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pw-Secret-123"
 
 
-
-
 @pytest.fixture
 def people(
     transactional_db: Any, make_company: Any, make_user: Any, settings: Any

@@ -24,8 +24,6 @@ CODE_RE = re.compile(r"\b([A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})
 SHOTS = os.environ.get("EFACTURA_SCREENSHOTS", "")
 
 
-
-
 @pytest.fixture
 def smtp(settings: Any, live_server: Any) -> Iterator[SmtpServer]:
     server = SmtpServer().start()

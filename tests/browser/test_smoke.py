@@ -14,9 +14,6 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
-
-
 @pytest.fixture
 def demo_logins(transactional_db: Any) -> dict[str, str]:
     from efactura.demo import do_load_demo

@@ -15,7 +15,9 @@ def test_every_job_runs_and_reports_its_result() -> None:
 
 
 @pytest.mark.django_db
-def test_a_failing_job_is_reported_and_the_others_still_run(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_job_is_reported_and_the_others_still_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     ran: list[str] = []
 
     def broken() -> None:

@@ -13,9 +13,7 @@ from efactura.companies.selectors import list_memberships
 def platform(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     memberships = (
-        list(list_memberships(user=user))
-        if user is not None and user.is_authenticated
-        else []
+        list(list_memberships(user=user)) if user is not None and user.is_authenticated else []
     )
     return {
         "acting_company": getattr(request, "company", None),

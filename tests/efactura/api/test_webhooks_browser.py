@@ -11,9 +11,6 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
-
-
 def test_create_webhook_and_read_delivery_log(
     browser: Any, live_server: Any, supplier: Any, supplier_user: Any, tmp_path: Path
 ) -> None:

@@ -24,9 +24,6 @@ from efactura.invoices.services import do_issue_invoice
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
-
-
 @pytest.fixture
 def peer_b(settings: Any) -> Iterator[StubPeer]:
     settings.EFACTURA_NODE_ID = "node-a"

@@ -110,5 +110,3 @@ def external_invoice(
         seller=seller,
     )
     return totals.compute(dataclasses.replace(base, buyer_reference="PO-2026-17"))
-
-

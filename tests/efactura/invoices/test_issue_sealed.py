@@ -6,12 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from einvoice import formats
-from einvoice import model as em
-from einvoice.signing.verify import verify
 
 from efactura.companies.services import do_create_company
 from efactura.invoices import selectors, services, storage
+from einvoice import formats
+from einvoice import model as em
+from einvoice.signing.verify import verify
 
 
 def _draft() -> em.Invoice:
