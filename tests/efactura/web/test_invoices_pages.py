@@ -15,7 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 from tests.efactura.invoices import helpers as h
 
-from efactura.invoices import services
+from efactura.invoices import services, storage
 from efactura.invoices.choices import Route, Status
 from efactura.invoices.models import Customer, Invoice
 from einvoice import formats
@@ -409,7 +409,7 @@ def test_downloads(client: Any, world: dict[str, Any]) -> None:
     c = _client(client, world["buyer_user"])
     url = lambda kind: reverse("web:invoice_download", args=[invoice.pk, kind])  # noqa: E731
     original = c.get(url("original"))
-    assert original.content == services.storage.read(invoice.documents.get())
+    assert original.content == storage.read(invoice.documents.get())
     assert c.get(url("facturae")).content == original.content  # the signed original, as archived
     ubl = c.get(url("ubl"))
     assert formats.detect(ubl.content).format == "ubl"

@@ -1,0 +1,123 @@
+"""Writes on invoices: issue, import, route, and the business lifecycle.
+
+Every function is keyword-only, takes the acting company and user explicitly (``actor`` is
+``None`` for API keys, peers and the system) and the edge it came through (``source``), runs in
+one transaction, appends an :class:`~efactura.invoices.models.Event` to the invoice's timeline
+and an audit entry, and fires the signals of :mod:`efactura.invoices.signals` so notifications,
+federation and webhooks act after commit.
+
+Errors a user can fix raise :class:`InvoiceRejected` (carrying the standards library's
+violations, each with rule id and a bilingual sentence) or Django's ``ValidationError``;
+acting on an invoice of another company raises ``Invoice.DoesNotExist`` (a 404 at the edges,
+so nobody learns that the invoice exists).
+"""
+
+from __future__ import annotations
+
+from efactura.invoices.services._common import (
+    InvoiceRejected,
+    _add_event,
+    _require_writer,
+    _violation,
+    canonical,
+    response_days,
+    seller_party,
+)
+from efactura.invoices.services.importing import (
+    FileReport,
+    ImportedInvoice,
+    ImportReport,
+    _duplicate_violation,
+    _find_duplicate,
+    _import_one_file,
+    _side_violation,
+    _store_imported,
+    _validate,
+    _verify_signature,
+    do_import_files,
+    expand_upload,
+)
+from efactura.invoices.services.issuing import (
+    _sign,
+    _spanish_violations,
+    _upsert_customer,
+    _with_sealing_party,
+    do_issue_invoice,
+    month_of,
+)
+from efactura.invoices.services.lifecycle import (
+    _as_issuer,
+    _as_recipient,
+    _check_open,
+    _locked,
+    _status_event,
+    do_accept_invoice,
+    do_answer_cancellation,
+    do_mark_read,
+    do_record_payment,
+    do_reject_invoice,
+    do_request_cancellation,
+)
+from efactura.invoices.services.numbering import (
+    allocate_number,
+)
+from efactura.invoices.services.peer import (
+    do_apply_peer_status,
+    do_record_peer_delivery,
+    do_store_peer_invoice,
+)
+from efactura.invoices.services.routing import (
+    RouteDecision,
+    _deliver_locally,
+    do_deliver_waiting_invoices,
+    find_route,
+    route_invoice,
+)
+
+__all__ = [
+    "FileReport",
+    "ImportReport",
+    "ImportedInvoice",
+    "InvoiceRejected",
+    "RouteDecision",
+    "_add_event",
+    "_as_issuer",
+    "_as_recipient",
+    "_check_open",
+    "_deliver_locally",
+    "_duplicate_violation",
+    "_find_duplicate",
+    "_import_one_file",
+    "_locked",
+    "_require_writer",
+    "_side_violation",
+    "_sign",
+    "_spanish_violations",
+    "_status_event",
+    "_store_imported",
+    "_upsert_customer",
+    "_validate",
+    "_verify_signature",
+    "_violation",
+    "_with_sealing_party",
+    "allocate_number",
+    "canonical",
+    "do_accept_invoice",
+    "do_answer_cancellation",
+    "do_apply_peer_status",
+    "do_deliver_waiting_invoices",
+    "do_import_files",
+    "do_issue_invoice",
+    "do_mark_read",
+    "do_record_payment",
+    "do_record_peer_delivery",
+    "do_reject_invoice",
+    "do_request_cancellation",
+    "do_store_peer_invoice",
+    "expand_upload",
+    "find_route",
+    "month_of",
+    "response_days",
+    "route_invoice",
+    "seller_party",
+]

@@ -1,0 +1,96 @@
+"""Shared pieces of the invoice services.
+
+The rejection error, the permission check, timeline events and the seller party.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from efactura.accounts.models import User
+from efactura.companies.models import Company, Membership
+from efactura.invoices.choices import (
+    DEFAULT_RESPONSE_DAYS,
+)
+from efactura.invoices.mapping import canonical_of
+from efactura.invoices.models import Event, Invoice
+from einvoice import model as em
+from einvoice.errors import Layer, Violation
+
+
+class InvoiceRejected(Exception):
+    """The invoice cannot be issued or imported; ``violations`` say why (rule ids, sentences)."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        self.violations = list(violations)
+        first = self.violations[0].message if self.violations else "rejected"
+        super().__init__(first)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _violation(rule: str, en: str, es: str, *, layer: Layer = Layer.SPAIN) -> Violation:
+    return Violation(rule=rule, message=en, message_es=es, layer=layer)
+
+
+def _require_writer(*, actor: User | None, company: Company) -> None:
+    """Viewers read only; admins and accountants act (API keys are checked at the edge)."""
+    if actor is None:
+        return
+    membership = Membership.objects.filter(user=actor, company=company).first()
+    if membership is None or not membership.can_write:
+        raise PermissionDenied(_("Your role in this company does not allow changing invoices."))
+
+
+def response_days() -> int:
+    return int(getattr(settings, "EFACTURA_RESPONSE_DAYS", DEFAULT_RESPONSE_DAYS))
+
+
+def _add_event(
+    *,
+    invoice: Invoice,
+    kind: str,
+    actor: User | None,
+    company: Company | None,
+    source: str,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    return Event.objects.create(
+        invoice=invoice,
+        kind=kind,
+        actor=actor,
+        actor_label=actor.email if actor is not None else "",
+        company=company,
+        source=source,
+        data=data or {},
+    )
+
+
+def seller_party(company: Company) -> em.Party:
+    """The company as the seller printed on its invoices (snapshot at issue time)."""
+    return em.Party(
+        name=company.legal_name,
+        tax_id=company.tax_id,
+        address=em.Address(
+            line1=company.address,
+            city=company.city,
+            postal_code=company.postal_code,
+            subdivision=company.province,
+            country=company.country,
+        ),
+        contact=em.Contact(email=company.contact_email),
+        residence=em.Residence.RESIDENT if company.country == "ES" else em.Residence.EU,
+    )
+
+
+def canonical(invoice: Invoice) -> em.Invoice:
+    """The canonical invoice of a row (re-exported for edges that render it)."""
+    return canonical_of(invoice)

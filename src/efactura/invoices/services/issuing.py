@@ -1,0 +1,207 @@
+"""Issuing an invoice from the canonical model (web form, API JSON)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from efactura.accounts.models import User
+from efactura.audit.choices import Source
+from efactura.audit.services import record
+from efactura.companies.models import Company
+from efactura.invoices import storage
+from efactura.invoices.choices import (
+    EventKind,
+    Origin,
+)
+from efactura.invoices.mapping import row_fields
+from efactura.invoices.models import Customer, Document, Invoice
+from efactura.invoices.services._common import (
+    InvoiceRejected,
+    _add_event,
+    _require_writer,
+    _violation,
+    seller_party,
+)
+from efactura.invoices.services.numbering import allocate_number
+from efactura.invoices.services.routing import route_invoice
+from einvoice import formats, totals
+from einvoice import model as em
+from einvoice.errors import EInvoiceError, Violation
+
+# ---------------------------------------------------------------------------------------------
+# Issuing
+# ---------------------------------------------------------------------------------------------
+
+
+def month_of(day: dt.date) -> em.Period:
+    """The calendar month of ``day``: the tax period Facturae asks of a corrected invoice."""
+    first = day.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return em.Period(start=first, end=last)
+
+
+def _spanish_violations(invoice: em.Invoice) -> list[Violation]:
+    from einvoice.rules import spain
+
+    return [v for v in spain.check_invoice(invoice) if v.is_fatal]
+
+
+def _sign(company: Company, xml: bytes) -> tuple[bytes, dict[str, Any]]:
+    """Sign a rendered Facturae for ``company`` following its signing policy."""
+    from efactura.signing.services import sign_for_company
+
+    return sign_for_company(company=company, xml=xml)
+
+
+def _upsert_customer(*, company: Company, buyer: em.Party, email: str = "") -> None:
+    defaults: dict[str, Any] = {
+        "name": buyer.full_name[:200],
+        "address": buyer.address.line1[:200],
+        "postal_code": buyer.address.postal_code[:10],
+        "city": buyer.address.city[:100],
+        "province": buyer.address.subdivision[:100],
+        "country": (buyer.address.country or buyer.country or "ES")[:2],
+        "last_invoiced": timezone.now(),
+    }
+    if email or buyer.contact.email:
+        defaults["email"] = email or buyer.contact.email
+    Customer.objects.update_or_create(company=company, tax_id=buyer.tax_id, defaults=defaults)
+
+
+def _with_sealing_party(company: Company, invoice: em.Invoice) -> em.Invoice:
+    """When the platform seal signs for ``company``, the invoice names the platform as the
+    Facturae third party issuing on its behalf (InvoiceIssuerType TE), so the signer of the
+    seal is a party of the invoice and verifiers can check it."""
+    from efactura.signing.services import issuing_as_third_party, sealing_party
+
+    if not issuing_as_third_party(company) or invoice.issuer_type is not em.IssuerType.SELLER:
+        return invoice
+    return dataclasses.replace(
+        invoice, issuer_type=em.IssuerType.THIRD_PARTY, third_party=sealing_party()
+    )
+
+
+def do_issue_invoice(
+    *,
+    company: Company,
+    actor: User | None,
+    draft: em.Invoice,
+    series_code: str = "",
+    customer_email: str = "",
+    source: str = Source.WEB,
+    corrects: Invoice | None = None,
+) -> Invoice:
+    """Issue ``draft`` as ``company``: number it, compute totals, check the rules, render
+    Facturae 3.2.2, sign it, archive the signed original and route it.
+
+    The seller is always ``company`` (its registered data), whatever the draft says; the
+    number comes from ``series_code``'s correlative counter.  Raises :class:`InvoiceRejected`
+    with the rules' violations, or ``SigningRefused`` when the company's policy forbids
+    issuing without a usable certificate.
+    """
+    _require_writer(actor=actor, company=company)
+    from einvoice.identifiers import normalise_tax_id
+
+    try:
+        buyer_tax = normalise_tax_id(draft.buyer.tax_id, draft.buyer.address.country or "ES")
+    except ValueError as exc:
+        raise InvoiceRejected(
+            [
+                _violation(
+                    "ES-TAXID-02",
+                    f"The customer's tax ID '{draft.buyer.tax_id}' is not valid: {exc}",
+                    f"El NIF del cliente '{draft.buyer.tax_id}' no es válido: {exc}",
+                )
+            ]
+        ) from exc
+    with transaction.atomic():
+        series, number = allocate_number(company=company, series_code=series_code)
+        prepared = dataclasses.replace(
+            draft,
+            series=series_code,
+            number=number,
+            seller=seller_party(company),
+            buyer=dataclasses.replace(draft.buyer, tax_id=buyer_tax),
+        )
+        if corrects is not None and prepared.correction is None:
+            prepared = dataclasses.replace(
+                prepared,
+                correction=em.Correction(
+                    number=corrects.number,
+                    series=corrects.series,
+                    issue_date=corrects.issue_date,
+                    reason_code="01",
+                    method="01",
+                    period=month_of(corrects.issue_date),
+                ),
+            )
+        if prepared.correction is not None and not prepared.preceding:
+            prepared = dataclasses.replace(
+                prepared,
+                preceding=(
+                    em.PrecedingInvoice(
+                        number=f"{prepared.correction.series}{prepared.correction.number}",
+                        issue_date=prepared.correction.issue_date,
+                    ),
+                ),
+                invoice_class="OR",
+            )
+        prepared = _with_sealing_party(company, prepared)
+        try:
+            computed = totals.compute(prepared)
+        except EInvoiceError as exc:
+            raise InvoiceRejected(exc.violations) from exc
+        problems = _spanish_violations(computed)
+        if problems:
+            raise InvoiceRejected(problems)
+        try:
+            xml = formats.render("facturae", [computed])
+        except EInvoiceError as exc:
+            raise InvoiceRejected(exc.violations) from exc
+        signed_xml, signature = _sign(company, xml)
+        invoice = Invoice.objects.create(
+            issuer=company,
+            origin=Origin.API if source == Source.API else Origin.ISSUED,
+            corrects=corrects,
+            signature=signature,
+            **row_fields(computed),
+        )
+        storage.archive(
+            invoice=invoice,
+            data=signed_xml,
+            role=Document.Role.ORIGINAL,
+            filename=f"{computed.full_number}.xsig",
+            fmt="facturae",
+            version="3.2.2",
+            signed=bool(signature.get("status") == "valid"),
+        )
+        series.next_number += 1
+        series.save(update_fields=["next_number"])
+        _upsert_customer(company=company, buyer=computed.buyer, email=customer_email)
+        _add_event(
+            invoice=invoice,
+            kind=EventKind.ISSUED,
+            actor=actor,
+            company=company,
+            source=source,
+            data={"number": computed.full_number, "email": customer_email},
+        )
+        record(
+            action="invoices.invoice.issued",
+            actor=actor,
+            company=company,
+            obj=invoice,
+            source=Source(source),
+            data={
+                "number": computed.full_number,
+                "buyer": computed.buyer.tax_id,
+                "total": str(computed.totals.invoice_total),
+            },
+        )
+        route_invoice(invoice=invoice, actor=actor, source=source)
+    return invoice

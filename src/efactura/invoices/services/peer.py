@@ -1,0 +1,182 @@
+"""Hooks for invoices and statuses that arrive from partner platforms (source PEER)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from efactura.audit.choices import Source
+from efactura.audit.services import record
+from efactura.companies.models import Company
+from efactura.invoices import signals, storage
+from efactura.invoices.choices import (
+    EventKind,
+    Origin,
+    Route,
+    Status,
+    Transport,
+)
+from efactura.invoices.mapping import row_fields
+from efactura.invoices.models import Document, Event, Invoice
+from efactura.invoices.services._common import _add_event, response_days
+from efactura.invoices.services.lifecycle import _locked
+from einvoice import model as em
+
+# ---------------------------------------------------------------------------------------------
+# Federation hooks (called by efactura.federation.services, source PEER)
+# ---------------------------------------------------------------------------------------------
+
+
+def do_store_peer_invoice(
+    *,
+    company: Company,
+    invoice: em.Invoice,
+    original: bytes,
+    filename: str,
+    fmt: str,
+    version: str,
+    signed: bool,
+    signature: dict[str, Any],
+    peer_id: str,
+    message_id: str,
+) -> Invoice:
+    """Put an invoice a federated platform delivered into ``company``'s *Invoices payable*.
+
+    The caller (federation) has verified the peer, the envelope, the document and its
+    signature; ``original`` is archived byte for byte as the peer sent it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = Invoice.objects.create(
+            issuer=None,
+            recipient=company,
+            origin=Origin.PEER,
+            route=Route.PEER,
+            route_detail=peer_id[:200],
+            transport=Transport.DELIVERED,
+            received_at=now,
+            response_due=timezone.localdate(now) + dt.timedelta(days=response_days()),
+            signature=signature,
+            **row_fields(invoice),
+        )
+        storage.archive(
+            invoice=row,
+            data=original,
+            role=Document.Role.ORIGINAL,
+            filename=filename,
+            fmt=fmt,
+            version=version,
+            signed=signed,
+        )
+        _add_event(
+            invoice=row,
+            kind=EventKind.DELIVERED,
+            actor=None,
+            company=company,
+            source=Source.PEER,
+            data={"from_peer": peer_id, "message_id": message_id, "route": Route.PEER},
+        )
+        record(
+            action="invoices.invoice.received",
+            company=company,
+            obj=row,
+            source=Source.PEER,
+            data={"number": invoice.full_number, "peer": peer_id, "message_id": message_id},
+        )
+        signals.invoice_received.send(sender=Invoice, invoice=row, source=Source.PEER)
+    return row
+
+
+def do_record_peer_delivery(
+    *, invoice: Invoice, peer_id: str, delivered: bool, data: dict[str, Any]
+) -> Invoice:
+    """Record the outcome of sending an issued invoice to a peer: delivered, or failed."""
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        now = timezone.now()
+        invoice.transport = Transport.DELIVERED if delivered else Transport.FAILED
+        if delivered:
+            invoice.received_at = invoice.received_at or now
+        invoice.updated = now
+        invoice.save(update_fields=["transport", "received_at", "updated"])
+        # The peer platform did this, not the issuer: the timeline names the peer.
+        Event.objects.create(
+            invoice=invoice,
+            kind=EventKind.DELIVERED if delivered else EventKind.DELIVERY_FAILED,
+            actor_label=peer_id,
+            source=Source.PEER,
+            data={"peer": peer_id, "route": Route.PEER, **data},
+        )
+        verb = "delivered" if delivered else "delivery_failed"
+        record(
+            action=f"invoices.invoice.{verb}",
+            company=invoice.issuer,
+            obj=invoice,
+            source=Source.PEER,
+            data={"number": invoice.full_number, "peer": peer_id, **data},
+        )
+    return invoice
+
+
+def do_apply_peer_status(
+    *,
+    invoice: Invoice,
+    peer_id: str,
+    kind: str,
+    status: str,
+    reason: str = "",
+    paid_total: Decimal | None = None,
+    paid_date: dt.date | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Apply to an issued invoice a status its recipient set on a federated platform.
+
+    The peer is the recipient's platform, which enforced the lifecycle there; this records
+    the outcome (same fields, an event with source PEER) so the issuer sees it.  A late
+    "read" never undoes an answer that arrived before it.
+    """
+    if status not in Status.values or kind not in EventKind.values:
+        raise ValidationError(f"Unknown status {status!r} or event {kind!r}.", code="invalid")
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        now = timezone.now()
+        if kind == EventKind.READ:
+            invoice.read_at = invoice.read_at or now
+            if invoice.status == Status.RECEIVED:
+                invoice.status = Status.READ
+        else:
+            invoice.status = status
+            invoice.read_at = invoice.read_at or now
+        if kind == EventKind.REJECTED:
+            invoice.rejection_reason = reason[:2000]
+        if paid_total is not None:
+            invoice.paid_amount = paid_total
+        if paid_date is not None:
+            invoice.paid_date = paid_date
+        invoice.updated = now
+        invoice.save()
+        details = {"peer": peer_id, **({"reason": reason} if reason else {}), **(data or {})}
+        # The customer on the peer platform did this: the timeline names them, not the issuer.
+        event = Event.objects.create(
+            invoice=invoice,
+            kind=kind,
+            actor_label=f"{invoice.buyer_name} ({peer_id})"[:200],
+            source=Source.PEER,
+            data=details,
+        )
+        record(
+            action=f"invoices.invoice.{kind}",
+            company=invoice.issuer,
+            obj=invoice,
+            source=Source.PEER,
+            data={"number": invoice.full_number, **details},
+        )
+        signals.invoice_status_changed.send(
+            sender=Invoice, invoice=invoice, event=event, source=Source.PEER
+        )
+        return event
