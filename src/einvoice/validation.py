@@ -94,8 +94,9 @@ class Report:
     invoices: tuple[InvoiceResult, ...] = ()
     document: Document | None = field(default=None, compare=False)
     """The parsed document; ``None`` when parsing failed or never started."""
-    official: bool = True
-    """Whether the official EN 16931 / Peppol rules were run."""
+    official: bool = False
+    """Whether the official EN 16931 / Peppol rules ran on every invoice of the file (never
+    ``True`` when the file stopped before them or they were skipped)."""
 
     @property
     def ok(self) -> bool:
@@ -202,8 +203,11 @@ def _run_official(tree: etree._ElementTree, artefacts: tuple[str, ...]) -> list[
     return out
 
 
-def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation]:
-    """EN 16931 rules on a Facturae invoice's meaning, through its UBL rendering."""
+def _official_on_facturae(invoice: Invoice, index: int | None) -> tuple[list[Violation], bool]:
+    """EN 16931 rules on a Facturae invoice's meaning, through its UBL rendering.
+
+    Returns the findings and whether the rules ran (not when the UBL rendering failed).
+    """
     from einvoice.rules import official
 
     try:
@@ -212,12 +216,12 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation
         return [
             replace(v, severity=Severity.WARNING, layer=Layer.CONVERSION, invoice=index)
             for v in exc.violations
-        ]
+        ], False
     except EInvoiceError as exc:
-        return [replace(v, severity=Severity.WARNING, invoice=index) for v in exc.violations]
+        return [replace(v, severity=Severity.WARNING, invoice=index) for v in exc.violations], False
     except Exception as exc:  # another package's bug must not sink the whole report
         problem = _internal("checked against EN 16931", "validar según la EN 16931", exc)
-        return [replace(problem, severity=Severity.WARNING, invoice=index)]
+        return [replace(problem, severity=Severity.WARNING, invoice=index)], False
     found = official.check(ubl, "cen-ubl", lines=False)
     # Advisory only: Facturae is not one of the EN 16931 syntaxes (CEN/TS 16931-3 binds
     # UBL and CII); a Facturae invoice is lawful when it meets its own schema and Spanish
@@ -233,7 +237,7 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation
             invoice=index,
         )
         for v in found
-    ]
+    ], True
 
 
 def validate(
@@ -250,7 +254,7 @@ def validate(
     that only need structure.  ``today`` fixes the date the "issue date in the future" rule
     compares with (tests); it defaults to the current date.
     """
-    report = Report(filename=filename, official=official)
+    report = Report(filename=filename)
     if len(data) <= max_bytes and _declares_dtd(data):
         return replace(report, violations=(_dtd_violation(filename),))
     try:
@@ -316,12 +320,17 @@ def validate(
     batch = len(document.invoices) > 1
     per_invoice: list[list[Violation]] = [[] for _ in document.invoices]
 
+    ran = False
     if official:
         if detected.format == "facturae":
+            ran = bool(document.invoices)
             for i, invoice in enumerate(document.invoices):
-                per_invoice[i].extend(_official_on_facturae(invoice, i if batch else None))
+                found_i, ran_i = _official_on_facturae(invoice, i if batch else None)
+                per_invoice[i].extend(found_i)
+                ran = ran and ran_i
         else:
             found = _run_official(tree, official_artefacts(detected, tree))
+            ran = not any(v.rule == "RULES-ERROR" for v in found)
             if len(per_invoice) == 1:
                 per_invoice[0].extend(found)
             else:
@@ -338,4 +347,10 @@ def validate(
         InvoiceResult(index=i, number=inv.full_number, violations=tuple(per_invoice[i]))
         for i, inv in enumerate(document.invoices)
     )
-    return replace(report, violations=tuple(doc_violations), invoices=results, document=document)
+    return replace(
+        report,
+        violations=tuple(doc_violations),
+        invoices=results,
+        document=document,
+        official=ran,
+    )

@@ -422,7 +422,8 @@ def test_province_is_derived_from_spanish_post_code(base_invoice: Invoice) -> No
         (TaxType.IVA, Decimal("0.00"), "02", VatCategory.NOT_SUBJECT),
         (TaxType.IVA, Decimal("0"), "", VatCategory.ZERO_RATED),
         (TaxType.IGIC, Decimal("7"), "", VatCategory.CANARY_IGIC),
-        (TaxType.IGIC, Decimal("0"), "", VatCategory.CANARY_IGIC),
+        (TaxType.IGIC, Decimal("0"), "", VatCategory.ZERO_RATED),  # BR-AF-05
+        (TaxType.IPSI, Decimal("0"), "", VatCategory.ZERO_RATED),  # BR-AG-05
         (TaxType.IGIC, Decimal("0"), "01", VatCategory.EXEMPT),
         (TaxType.IVA, Decimal("21"), "01", VatCategory.STANDARD),
         (TaxType.IPSI, Decimal("4"), "", VatCategory.CEUTA_MELILLA_IPSI),

@@ -554,14 +554,17 @@ class _Writer:
                 _ram(_ram(agreement, name), "IssuerAssignedID", value)
         # AdditionalReferencedDocument: IssuerAssignedID, URIID, TypeCode, Name,
         # AttachmentBinaryObject, ReferenceTypeCode
-        for attachment in inv.attachments:
+        for att_index, attachment in enumerate(inv.attachments, start=1):
             reference = _ram(agreement, "AdditionalReferencedDocument")
             _ram(reference, "IssuerAssignedID", attachment.id)
             _opt(reference, "URIID", attachment.uri)
             _ram(reference, "TypeCode", DOC_ATTACHMENT)
             _opt(reference, "Name", attachment.description)
             if attachment.content:
-                attrib = {"mimeCode": attachment.mime_type, "filename": attachment.filename}
+                attrib = {
+                    "mimeCode": attachment.mime_type,
+                    "filename": _tags.attachment_filename(attachment, att_index),
+                }
                 _ram(
                     reference,
                     "AttachmentBinaryObject",
@@ -588,7 +591,12 @@ class _Writer:
     def _party(self, parent: _Element, name: str, party: Party, *, seller: bool = False) -> None:
         holder = _ram(parent, name)
         vat_id, local_id = party.tax_id, ""
-        if vat_id and not _VAT_PREFIX.match(vat_id):
+        if vat_id and _tags.not_subject(self.inv):
+            # BR-O-02 … BR-O-04: no VAT identifiers on a "not subject" invoice; the NIF is
+            # the seller's tax registration (BT-32) or the buyer's identifier (BT-46), and
+            # tag NIF gives it back to our reader.
+            vat_id, local_id = "", party.tax_id
+        elif vat_id and not _VAT_PREFIX.match(vat_id):
             # BR-CO-09: a VAT identifier starts with its country code.  A tax number without
             # one (non-EU parties in Facturae) is the seller's local tax registration
             # (BT-32) or, for other parties, a plain party identifier (BT-46 …).
@@ -900,6 +908,10 @@ class _Writer:
                 notes.append((info, tag))
         if inv.correction is not None:
             notes.append((info, _tags.correction_tag(inv.correction)))
+        if _tags.not_subject(inv):
+            tag = _tags.tax_ids_tag(inv)
+            if tag:
+                notes.append((info, tag))
         # CII D16B has room for one preceding invoice (BG-3); the others become notes.
         notes.extend((info, _tags.preceding_tag(p)) for p in inv.preceding[1:])
         notes.extend((info, tag) for tag in self.charges.tags)

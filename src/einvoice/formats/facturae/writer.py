@@ -44,6 +44,7 @@ from einvoice.model import (
     PersonType,
     Residence,
     TaxType,
+    VatBreakdown,
     VatCategory,
     Withholding,
 )
@@ -550,7 +551,7 @@ class _Writer:
             )
         for index, line in enumerate(invoice.lines):
             despatch = invoice.despatch_advice_ref if index == 0 else ""
-            self.line(_sub(items, "InvoiceLine"), line, despatch)
+            self.line(_sub(items, "InvoiceLine"), line, despatch, invoice)
         self.payment(el, invoice)
         literals = list(invoice.legal_literals)
         literals += [
@@ -570,11 +571,12 @@ class _Writer:
         self.put(el, "InvoiceNumber", invoice.number, "BT-1")
         if invoice.series:
             self.put(el, "InvoiceSeriesCode", invoice.series, "BT-1")
-        _sub(
-            el,
-            "InvoiceDocumentType",
-            invoice.document_type if invoice.document_type in codes.DOCUMENT_TYPES else "FC",
+        document_type = (
+            invoice.document_type if invoice.document_type in codes.DOCUMENT_TYPES else "FC"
         )
+        if invoice.type_code in {"389", "261"} and document_type == "FC":
+            document_type = "AF"  # a self-billed invoice (UNCL1001 389) is an autofactura
+        _sub(el, "InvoiceDocumentType", document_type)
         invoice_class = (
             invoice.invoice_class if invoice.invoice_class in codes.INVOICE_CLASSES else "OO"
         )
@@ -806,7 +808,7 @@ class _Writer:
 
     # -- lines ----------------------------------------------------------------------------------
 
-    def line(self, el: etree._Element, line: Line, despatch: str) -> None:
+    def line(self, el: etree._Element, line: Line, despatch: str, invoice: Invoice) -> None:
         if line.order_ref:
             self.put(el, "ReceiverContractReference", line.order_ref, "BT-132")
         if line.order_line_ref:
@@ -862,7 +864,14 @@ class _Writer:
         if event is not None:
             special = _sub(el, "SpecialTaxableEvent")
             _sub(special, "SpecialTaxableEventCode", event)
-            reason = line.exemption_reason or line.exemption_code
+            code, words = line.exemption_code, line.exemption_reason
+            if not (code or words):
+                # EN 16931 gives the reason per breakdown row (BT-120/BT-121); Facturae per
+                # line, and RD 1619/2012 art. 6.1.j requires it: take the row's.
+                row = _row_of(line, invoice)
+                if row is not None:
+                    code, words = row.exemption_code, row.exemption_reason
+            reason = codes.event_reason(code, words)
             self.put(special, "SpecialTaxableEventReason", reason, "BT-120")
         if line.seller_item_id:
             self.put(el, "ArticleCode", line.seller_item_id, "BT-155")
@@ -1037,6 +1046,14 @@ _FOLDED_CATEGORIES = frozenset(
     {VatCategory.INTRA_COMMUNITY, VatCategory.EXPORT, VatCategory.REVERSE_CHARGE}
 )
 """Categories Facturae cannot tell apart from E / O: they come back as E or O."""
+
+
+def _row_of(line: Line, invoice: Invoice) -> VatBreakdown | None:
+    """The breakdown row of ``line``'s category and rate (the first one when several)."""
+    for row in invoice.vat_breakdown:
+        if row.category is line.vat_category and (row.rate or ZERO) == (line.vat_rate or ZERO):
+            return row
+    return None
 
 
 def _tax_type(tax_type: TaxType, category: VatCategory) -> TaxType:

@@ -20,6 +20,7 @@ from einvoice.errors import ConversionError, Layer, Severity, Violation
 from einvoice.formats import _tags
 from einvoice.formats.ubl import extras
 from einvoice.formats.ubl._common import (
+    EN16931_CUSTOMIZATION,
     NS_CAC,
     NS_CBC,
     NS_CREDIT_NOTE,
@@ -27,6 +28,9 @@ from einvoice.formats.ubl._common import (
     PEPPOL_CUSTOMIZATION,
     PEPPOL_EAS,
     PEPPOL_PROFILE,
+    PEPPOL_SELF_BILLING_CUSTOMIZATION,
+    PEPPOL_SELF_BILLING_PROFILE,
+    SELF_BILLING_TYPES,
     VAT_EAS_BY_COUNTRY,
     amount_text,
     centres_reference,
@@ -136,6 +140,47 @@ def endpoint_for(party: Party) -> Identifier | None:
     return None
 
 
+_GAP_EN = (
+    "electronic addresses BT-34/BT-49 with a Peppol scheme (not an email address), a buyer "
+    "reference BT-10 or an order reference BT-13"
+)
+_GAP_ES = (
+    "direcciones electrónicas BT-34/BT-49 con un esquema Peppol (no un correo electrónico), "
+    "una referencia del comprador BT-10 o una referencia de pedido BT-13"
+)
+
+
+def peppol_gaps(invoice: Invoice) -> list[str]:
+    """The business terms Peppol BIS 3 needs beyond EN 16931 that ``invoice`` lacks.
+
+    BT-34 / BT-49 when an electronic address cannot be derived (:func:`endpoint_for`),
+    BT-10 when there is neither a buyer reference nor a purchase order reference
+    (PEPPOL-EN16931-R003; DIR3 centres count as a buyer reference, see ``centres_reference``).
+    """
+    gaps: list[str] = []
+    if endpoint_for(invoice.seller) is None:
+        gaps.append("BT-34")
+    if endpoint_for(invoice.buyer) is None:
+        gaps.append("BT-49")
+    if not (_buyer_reference(invoice) or invoice.order_ref):
+        gaps.append("BT-10")
+    return gaps
+
+
+def profile(invoice: Invoice) -> tuple[str, str]:
+    """(BT-24 CustomizationID, BT-23 ProfileID) written for ``invoice``.
+
+    Peppol BIS Billing 3.0 when the invoice has what Peppol needs, Peppol BIS Self-Billing
+    3.0 for a self-billed invoice (BT-3 389 / 261), otherwise plain EN 16931 UBL
+    (``urn:cen.eu:en16931:2017``, no BT-23) and :func:`losses` says why.
+    """
+    if peppol_gaps(invoice):
+        return EN16931_CUSTOMIZATION, ""
+    if _type_code(invoice) in SELF_BILLING_TYPES:
+        return PEPPOL_SELF_BILLING_CUSTOMIZATION, PEPPOL_SELF_BILLING_PROFILE
+    return PEPPOL_CUSTOMIZATION, PEPPOL_PROFILE
+
+
 def _preflight(invoice: Invoice) -> None:
     problems: list[Violation] = []
     if not invoice.full_number.strip():
@@ -144,34 +189,15 @@ def _preflight(invoice: Invoice) -> None:
         problems.append(_missing("BT-5", "The invoice currency", "la moneda de la factura"))
     if not invoice.type_code:
         problems.append(_missing("BT-3", "The invoice type code", "el código de tipo de factura"))
-    for party, name_bt, country_bt, endpoint_bt, en, es in (
-        (invoice.seller, "BT-27", "BT-40", "BT-34", "seller", "vendedor"),
-        (invoice.buyer, "BT-44", "BT-55", "BT-49", "buyer", "comprador"),
+    for party, name_bt, country_bt, en, es in (
+        (invoice.seller, "BT-27", "BT-40", "seller", "vendedor"),
+        (invoice.buyer, "BT-44", "BT-55", "buyer", "comprador"),
     ):
         if not party.full_name.strip():
             problems.append(_missing(name_bt, f"The {en}'s name", f"el nombre del {es}"))
         if not party.address.country:
             problems.append(
                 _missing(country_bt, f"The {en}'s country code", f"el código de país del {es}")
-            )
-        if endpoint_for(party) is None:
-            problems.append(
-                Violation(
-                    rule=endpoint_bt,
-                    message=(
-                        f"The {en}'s Peppol electronic address ({endpoint_bt}) is missing and "
-                        "cannot be derived: give an endpoint, a VAT number of a country with a "
-                        "Peppol VAT scheme, or an identifier with a Peppol EAS scheme "
-                        "(an email address is not accepted by Peppol)."
-                    ),
-                    message_es=(
-                        f"Falta la dirección electrónica Peppol del {es} ({endpoint_bt}) y no "
-                        "se puede deducir: indique un endpoint, un NIF-IVA de un país con "
-                        "esquema IVA en Peppol o un identificador con esquema EAS de Peppol "
-                        "(Peppol no admite una dirección de correo electrónico)."
-                    ),
-                    layer=Layer.CONVERSION,
-                )
             )
     if not invoice.lines:
         problems.append(_missing("BG-25", "At least one invoice line", "al menos una línea"))
@@ -261,9 +287,20 @@ def _party_identification(parent: Element, ident: Identifier) -> None:
     _id_with_scheme(_cac(parent, "PartyIdentification"), "ID", ident)
 
 
-def _party(parent: Element, party: Party, *, seller: bool, creditor_id: str) -> None:
+def _party(
+    parent: Element,
+    party: Party,
+    *,
+    seller: bool,
+    creditor_id: str,
+    peppol: bool = True,
+    vat_ids: bool = True,
+) -> None:
     node = _cac(parent, "Party")
-    _id_with_scheme(node, "EndpointID", endpoint_for(party))
+    endpoint = endpoint_for(party)
+    if endpoint is None and not peppol:
+        endpoint = party.endpoint  # plain EN 16931 accepts every EAS code (EM included)
+    _id_with_scheme(node, "EndpointID", endpoint)
     for ident in party.identifiers:
         if ident.value:
             _party_identification(node, ident)
@@ -273,17 +310,21 @@ def _party(parent: Element, party: Party, *, seller: bool, creditor_id: str) -> 
         _cbc(_cac(node, "PartyName"), "Name", party.trading_name)
     _address(node, "PostalAddress", party.address)
     vat = _vat_with_prefix(party)
-    if vat:
+    if vat and vat_ids:
         scheme = _cac(node, "PartyTaxScheme")
         _cbc(scheme, "CompanyID", vat)
         _cbc(_cac(scheme, "TaxScheme"), "ID", "VAT")
-    if seller and party.tax_registration_id:
+    registration = party.tax_registration_id or ("" if vat_ids else party.tax_id)
+    if seller and registration:
         scheme = _cac(node, "PartyTaxScheme")
-        _cbc(scheme, "CompanyID", party.tax_registration_id)
+        _cbc(scheme, "CompanyID", registration)
         _cbc(_cac(scheme, "TaxScheme"), "ID", "TAX")
     legal = _cac(node, "PartyLegalEntity")
     _cbc(legal, "RegistrationName", party.full_name)
-    _id_with_scheme(legal, "CompanyID", party.legal_id)
+    legal_id = party.legal_id
+    if not vat_ids and not seller and legal_id is None and party.tax_id:
+        legal_id = Identifier(value=party.tax_id)
+    _id_with_scheme(legal, "CompanyID", legal_id)
     if seller:
         _cbc(legal, "CompanyLegalForm", party.legal_form)
     contact = party.contact
@@ -306,12 +347,12 @@ def _payee(parent: Element, payee: Party, creditor_id: str) -> None:
         _id_with_scheme(_cac(node, "PartyLegalEntity"), "CompanyID", payee.legal_id)
 
 
-def _tax_representative(parent: Element, rep: Party) -> None:
+def _tax_representative(parent: Element, rep: Party, *, vat_ids: bool = True) -> None:
     node = _cac(parent, "TaxRepresentativeParty")
     _cbc(_cac(node, "PartyName"), "Name", rep.full_name)
     _address(node, "PostalAddress", rep.address)
     vat = _vat_with_prefix(rep)
-    if vat:
+    if vat and vat_ids:
         scheme = _cac(node, "PartyTaxScheme")
         _cbc(scheme, "CompanyID", vat)
         _cbc(_cac(scheme, "TaxScheme"), "ID", "VAT")
@@ -500,6 +541,13 @@ def write(invoices: Sequence[Invoice]) -> bytes:
     cur = inv.currency
     charges = _tags.split_general_charges(inv)
     extra = list(charges.tags)
+    customization, profile_id = profile(inv)
+    peppol = customization != EN16931_CUSTOMIZATION
+    vat_ids = not _tags.not_subject(inv)
+    if not vat_ids:
+        tag = _tags.tax_ids_tag(inv)
+        if tag:
+            extra.append(tag)
     written_means = means_code(inv)
     if inv.payment is not None and written_means != inv.payment.means_code:
         extra.append(_tags.payment_tag(inv.payment.means_code, written_means))
@@ -508,8 +556,8 @@ def write(invoices: Sequence[Invoice]) -> bytes:
         f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}",
         nsmap={None: ns, "cac": NS_CAC, "cbc": NS_CBC},  # type: ignore[dict-item]
     )
-    _cbc(root, "CustomizationID", PEPPOL_CUSTOMIZATION)
-    _cbc(root, "ProfileID", PEPPOL_PROFILE)
+    _cbc(root, "CustomizationID", customization)
+    _cbc(root, "ProfileID", profile_id)
     _cbc(root, "ID", inv.full_number)
     _cbc(root, "IssueDate", inv.issue_date.isoformat())
     tax_point = inv.tax_point_date.isoformat() if inv.tax_point_date else ""
@@ -559,7 +607,7 @@ def write(invoices: Sequence[Invoice]) -> bytes:
         ref = _cac(root, "AdditionalDocumentReference")
         _id_with_scheme(ref, "ID", inv.invoiced_object)
         _cbc(ref, "DocumentTypeCode", "130")
-    for att in inv.attachments:
+    for att_index, att in enumerate(inv.attachments, start=1):
         ref = _cac(root, "AdditionalDocumentReference")
         _cbc(ref, "ID", att.id)
         _cbc(ref, "DocumentDescription", att.description)
@@ -571,7 +619,7 @@ def write(invoices: Sequence[Invoice]) -> bytes:
                     "EmbeddedDocumentBinaryObject",
                     base64.b64encode(att.content).decode("ascii"),
                     mimeCode=att.mime_type,
-                    filename=att.filename,
+                    filename=_tags.attachment_filename(att, att_index),
                 )
             if att.uri:
                 _cbc(_cac(attachment, "ExternalReference"), "URI", att.uri)
@@ -591,12 +639,21 @@ def write(invoices: Sequence[Invoice]) -> bytes:
         inv.seller,
         seller=True,
         creditor_id="" if inv.payee else creditor,
+        peppol=peppol,
+        vat_ids=vat_ids,
     )
-    _party(_cac(root, "AccountingCustomerParty"), inv.buyer, seller=False, creditor_id="")
+    _party(
+        _cac(root, "AccountingCustomerParty"),
+        inv.buyer,
+        seller=False,
+        creditor_id="",
+        peppol=peppol,
+        vat_ids=vat_ids,
+    )
     if inv.payee is not None:
         _payee(root, inv.payee, creditor)
     if inv.tax_representative is not None:
-        _tax_representative(root, inv.tax_representative)
+        _tax_representative(root, inv.tax_representative, vat_ids=vat_ids)
 
     if inv.delivery is not None:
         d = inv.delivery
@@ -721,6 +778,20 @@ def losses(invoice: Invoice) -> list[Violation]:
     the file.
     """
     out: list[Violation] = []
+    gaps = peppol_gaps(invoice)
+    if gaps:
+        terms = ", ".join(gaps)
+        out.append(
+            _changed(
+                "UBL-PROFILE",
+                f"Peppol BIS 3 needs {terms} ({_GAP_EN}), which the invoice lacks: it is "
+                "written as plain EN 16931 UBL (urn:cen.eu:en16931:2017), valid under "
+                "RD 238/2026 but not deliverable over Peppol until they are added.",
+                f"Peppol BIS 3 exige {terms} ({_GAP_ES}), que la factura no tiene: se escribe "
+                "como UBL EN 16931 sin Peppol (urn:cen.eu:en16931:2017), válido según el "
+                "RD 238/2026 pero no entregable por Peppol hasta que se añadan.",
+            )
+        )
     if len(invoice.notes) > 1:
         out.append(
             _changed(
