@@ -803,8 +803,9 @@ def vat_category(tax_type: TaxType, rate: Decimal, event_code: str) -> VatCatego
     subject (O) for "02", whatever the tax (IVA, IGIC or IPSI: ``tax_type`` keeps which).
     Otherwise IGIC (Canary Islands) is L, IPSI (Ceuta and Melilla) M, IVA above zero S, and
     any of them at zero Z: EN 16931 wants a rate above zero in L and M (BR-AF-05, BR-AG-05),
-    so a 0 % IGIC/IPSI line is zero-rated and ``tax_type`` keeps which tax it is.  Any other Facturae tax is reported as Z: EN 16931 has no category for
-    it, and the tax itself stays in ``tax_type``.
+    so a 0 % IGIC/IPSI line is zero-rated and ``tax_type`` keeps which tax it is.  Any other
+    Facturae tax is reported as Z: EN 16931 has no category for it, and the tax itself stays
+    in ``tax_type``.
     """
     if rate == 0 and event_code == "01":
         return VatCategory.EXEMPT
