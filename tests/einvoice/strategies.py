@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from stdnum import iban as iban_mod
 from stdnum.es import ccc, cif, dni
 
+from einvoice.formats.facturae import codes as facturae_codes
 from einvoice.model import (
     Address,
     AllowanceCharge,
@@ -333,6 +334,12 @@ def _party_without_en16931_losses(party: Party) -> Party:
     )
 
 
+def _facturae_unit(unit: str) -> str:
+    """The Rec 20 unit read back from the Facturae unit ``unit`` is written as."""
+    written = facturae_codes.REC20_TO_UNIT.get(unit, "05")
+    return facturae_codes.UNIT_TO_REC20.get(written, unit)
+
+
 def _without_facturae_losses(inv: Invoice) -> Invoice:
     payment = inv.payment
     if payment is not None:
@@ -357,12 +364,18 @@ def _without_facturae_losses(inv: Invoice) -> Invoice:
             dataclasses.replace(ac, vat_category=None, vat_rate=None, tax_type=TaxType.IVA)
             for ac in inv.allowances_charges
         ),
-        # No VATEX code (BT-121): only the SpecialTaxableEvent reason text.
-        vat_breakdown=tuple(dataclasses.replace(r, exemption_code="") for r in inv.vat_breakdown),
+        # docs/mapping.md "UBL / CII → Facturae", written with a loss: BT-19, BG-13.
+        accounting_ref="",
+        delivery=None,
         lines=tuple(
             dataclasses.replace(
                 line,
-                exemption_code="",
+                # Written with a loss: BT-133, BT-154, BT-159; a unit travels as its Facturae
+                # code (several Rec 20 codes share one, others become 05 "other").
+                accounting_ref="",
+                description="",
+                origin_country="",
+                unit_code=_facturae_unit(line.unit_code),
                 # Line Discount/Charge has rate and amount but no base (BT-137/BT-142).
                 allowances_charges=tuple(
                     dataclasses.replace(ac, base_amount=None) for ac in line.allowances_charges

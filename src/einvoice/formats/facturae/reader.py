@@ -759,7 +759,8 @@ class _EventGroups:
         self._used[tax_type] = index + 1
         key = keys[index]
         reasons, codes_ = self._groups[key]
-        return key[1], "; ".join(reasons), "; ".join(codes_)
+        # BT-121 holds one code: the first line's (as einvoice.totals builds the row).
+        return key[1], "; ".join(reasons), codes_[0] if codes_ else ""
 
 
 def _looks_like_iban(account: str) -> bool:
