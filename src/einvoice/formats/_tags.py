@@ -51,6 +51,7 @@ from einvoice.model import (
     Invoice,
     IssuerType,
     Line,
+    Party,
     Period,
     PrecedingInvoice,
     TaxType,
@@ -947,21 +948,28 @@ def tax_ids_tag(invoice: Invoice) -> str:
     )
 
 
+def _with_tax_id(party: Party, value: str) -> Party:
+    """``party`` with tax ID ``value`` and the scheme-less copies of it removed."""
+    legal = party.legal_id
+    if legal is not None and legal.value == value and not legal.scheme:
+        legal = None
+    return replace(
+        party,
+        tax_id=value,
+        legal_id=legal,
+        identifiers=tuple(i for i in party.identifiers if not (i.value == value and not i.scheme)),
+        tax_registration_id="" if party.tax_registration_id == value else party.tax_registration_id,
+    )
+
+
 def with_tax_ids(invoice: Invoice, fields: dict[str, str]) -> Invoice:
     """``invoice`` with the tax IDs of a NIF tag restored (and the copies written in
     their place, BT-32 / BT-47, removed)."""
     seller, buyer, rep = invoice.seller, invoice.buyer, invoice.tax_representative
     if fields.get("seller"):
-        value = fields["seller"]
-        registration = "" if seller.tax_registration_id == value else seller.tax_registration_id
-        seller = replace(seller, tax_id=value, tax_registration_id=registration)
+        seller = _with_tax_id(seller, fields["seller"])
     if fields.get("buyer"):
-        value = fields["buyer"]
-        legal = buyer.legal_id
-        if legal is not None and legal.value == value and not legal.scheme:
-            legal = None
-        identifiers = tuple(i for i in buyer.identifiers if not (i.value == value and not i.scheme))
-        buyer = replace(buyer, tax_id=value, legal_id=legal, identifiers=identifiers)
+        buyer = _with_tax_id(buyer, fields["buyer"])
     if rep is not None and fields.get("rep"):
         rep = replace(rep, tax_id=fields["rep"])
     return replace(invoice, seller=seller, buyer=buyer, tax_representative=rep)

@@ -314,16 +314,22 @@ def _party(
         scheme = _cac(node, "PartyTaxScheme")
         _cbc(scheme, "CompanyID", vat)
         _cbc(_cac(scheme, "TaxScheme"), "ID", "VAT")
-    registration = party.tax_registration_id or ("" if vat_ids else party.tax_id)
+    legal_id = party.legal_id
+    registration = party.tax_registration_id
+    if not vat_ids and party.tax_id:
+        # Not subject to VAT (BR-O-02): the NIF is the legal registration identifier
+        # (BT-30/BT-47, which also identifies the seller for BR-CO-26), else the seller's
+        # tax registration (BT-32).
+        if legal_id is None:
+            legal_id = Identifier(value=party.tax_id)
+        elif not registration:
+            registration = party.tax_id
     if seller and registration:
         scheme = _cac(node, "PartyTaxScheme")
         _cbc(scheme, "CompanyID", registration)
         _cbc(_cac(scheme, "TaxScheme"), "ID", "TAX")
     legal = _cac(node, "PartyLegalEntity")
     _cbc(legal, "RegistrationName", party.full_name)
-    legal_id = party.legal_id
-    if not vat_ids and not seller and legal_id is None and party.tax_id:
-        legal_id = Identifier(value=party.tax_id)
     _id_with_scheme(legal, "CompanyID", legal_id)
     if seller:
         _cbc(legal, "CompanyLegalForm", party.legal_form)
