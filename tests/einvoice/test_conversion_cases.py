@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from einvoice import formats
+from einvoice.errors import ConversionError
 from einvoice.formats.ubl._common import (
     EN16931_CUSTOMIZATION,
     PEPPOL_CUSTOMIZATION,
@@ -25,18 +26,23 @@ from einvoice.formats.ubl._common import (
 from einvoice.model import (
     Address,
     Attachment,
+    Correction,
     CreditTransfer,
+    DocumentKind,
     Invoice,
     IssuerType,
     Line,
     Party,
     Payment,
+    Period,
+    PrecedingInvoice,
     TaxType,
     Totals,
     VatCategory,
 )
 from einvoice.rules.official import check
 from einvoice.totals import compute
+from einvoice.validation import validate
 from einvoice.xml import parse_bytes
 
 NS = {
@@ -340,3 +346,54 @@ def test_without_buyer_reference_ubl_is_plain_en16931() -> None:
         PEPPOL_CUSTOMIZATION
     )
     _valid("ubl", with_reference)
+
+
+# --------------------------------------------------------------------------------------------
+# 8. Credit notes become Facturae corrective invoices
+# --------------------------------------------------------------------------------------------
+
+
+def _credit_note(**changes: object) -> Invoice:
+    return _invoice(
+        _line(),
+        kind=DocumentKind.CREDIT_NOTE,
+        type_code="381",
+        preceding=(PrecedingInvoice(number="F26-9", issue_date=dt.date(2026, 4, 2)),),
+        **changes,
+    )
+
+
+CORRECTION = Correction(
+    number="9",
+    series="F26-",
+    reason_code="83",
+    method="02",
+    period=Period(start=dt.date(2026, 4, 1), end=dt.date(2026, 4, 30)),
+    issue_date=dt.date(2026, 4, 2),
+)
+
+
+@pytest.mark.parametrize("fmt", ["ubl", "cii"])
+def test_credit_note_becomes_a_negative_facturae_corrective(fmt: str) -> None:
+    source = _credit_note(correction=CORRECTION)
+    (from_en,) = formats.parse(formats.render(fmt, [source])).invoices
+    data = formats.render("facturae", [from_en])
+    _valid("facturae", data)
+    root = parse_bytes(data).getroot()
+    assert root.findtext(".//InvoiceClass") == "OR"
+    assert root.findtext(".//Corrective/ReasonCode") == "83"
+    assert root.findtext(".//InvoiceTotals/TotalExecutableAmount") == "-121.00"
+    assert root.findtext(".//InvoiceLine/Quantity") == "-2"
+    report = validate(data)
+    assert report.ok, [v.rule for v in report.all_violations() if v.is_fatal]
+    (back,) = formats.parse(data).invoices
+    assert (back.kind, back.type_code) == (DocumentKind.CREDIT_NOTE, "381")
+    assert back.totals == from_en.totals and back.lines == from_en.lines
+    assert _through(back, fmt).totals.payable == Decimal("121.00")
+
+
+def test_credit_note_without_correction_data_names_the_missing_terms() -> None:
+    with pytest.raises(ConversionError) as info:
+        formats.render("facturae", [_credit_note()])
+    assert {v.rule for v in info.value.violations} == {"BG-3"}
+    assert all(v.message and v.message_es for v in info.value.violations)

@@ -38,8 +38,9 @@ from decimal import Decimal
 from typing import Final
 
 from einvoice.errors import Layer, Severity, Violation
+from einvoice.formats.facturae import sign
 from einvoice.identifiers import check_tax_id
-from einvoice.model import ZERO, Document, Invoice, Party, Period, Withholding
+from einvoice.model import ZERO, Document, DocumentKind, Invoice, Party, Period, Withholding
 from einvoice.money import minor_units, round_amount
 
 HUNDRED: Final = Decimal(100)
@@ -616,7 +617,14 @@ def check_batch(document: Document) -> list[Violation]:
             "Batch/InvoicesCount",
         )
     tolerance = unit * max(1, count)
-    totals = [inv.totals for inv in document.invoices]
+    # A credit note is read from a negative Facturae corrective (einvoice.formats.facturae.
+    # sign): the file's batch totals hold its amounts negative.
+    totals = [
+        sign.negated(inv, kind=inv.kind, type_code=inv.type_code).totals
+        if inv.kind is DocumentKind.CREDIT_NOTE
+        else inv.totals
+        for inv in document.invoices
+    ]
     sums = (
         (
             "ES-BATCH-02",

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from einvoice.errors import ParseError, UnsupportedDocument
-from einvoice.formats.facturae import codes
+from einvoice.formats.facturae import codes, sign
 from einvoice.identifiers import normalise_tax_id
 from einvoice.model import (
     ZERO,
@@ -222,7 +222,9 @@ class _Reader:
         invoices = []
         for index, inv in enumerate(invoices_el):
             self.invoice_index = index if len(invoices_el) > 1 else None
-            invoices.append(self.invoice(inv, seller, buyer, issuer_type, third_party))
+            invoice = self.invoice(inv, seller, buyer, issuer_type, third_party)
+            # A corrective whose amounts are all credits is what EN 16931 calls a credit note.
+            invoices.append(sign.as_credit_note(invoice) if sign.is_credit(invoice) else invoice)
         self.invoice_index = None
         count_raw = self.text_req(batch, "InvoicesCount")
         try:

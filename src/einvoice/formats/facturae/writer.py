@@ -24,7 +24,7 @@ from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, UnsupportedDocument, Violation
 from einvoice.formats.base import load_schema
-from einvoice.formats.facturae import codes
+from einvoice.formats.facturae import codes, sign
 from einvoice.formats.facturae.reader import (
     NOTE_SUBJECT_DESCRIPTION,
     NOTE_SUBJECT_LEGAL,
@@ -1100,6 +1100,8 @@ def write(invoices: Sequence[Invoice], version: str | None = None) -> bytes:
             "There is no invoice to write.",
             "No hay ninguna factura que generar.",
         )
+    # A credit note is written as the negative corrective invoice Facturae knows.
+    invoices = [sign.as_facturae(invoice) for invoice in invoices]
     writer = _Writer(target)
     root = writer.file(invoices)
     if writer.violations:
