@@ -397,3 +397,44 @@ def test_credit_note_without_correction_data_names_the_missing_terms() -> None:
         formats.render("facturae", [_credit_note()])
     assert {v.rule for v in info.value.violations} == {"BG-3"}
     assert all(v.message and v.message_es for v in info.value.violations)
+
+
+# --------------------------------------------------------------------------------------------
+# 11. Line amounts that miss the stated total by a rounding cent (BR-CO-10)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["ubl", "cii"])
+def test_rounding_cent_is_refused_with_the_figures(fmt: str) -> None:
+    # Two Facturae lines of 1.005 (Facturae allows eight decimals): their exact sum 2.010
+    # is the stated total 2.01, but written with two decimals each line is 1.01: 2.02.
+    lines = tuple(
+        _line(id=str(i), quantity=Decimal(1), net_price=Decimal("1.005"),
+              net_amount=Decimal("1.005"))
+        for i in (1, 2)
+    )  # fmt: skip
+    source = _invoice(*lines)
+    source = dataclasses.replace(
+        source,
+        lines=lines,
+        totals=dataclasses.replace(source.totals, line_net_total=Decimal("2.01")),
+    )
+    with pytest.raises(ConversionError) as info:
+        formats.render(fmt, [source])
+    [violation] = info.value.violations
+    assert violation.rule == "BR-CO-10"
+    assert "2.02" in violation.message and "2.01" in violation.message
+    assert "2.02" in violation.message_es and "2.01" in violation.message_es
+
+
+def test_one_checklist_for_ubl_and_cii() -> None:
+    from einvoice.formats import _required
+
+    empty = _invoice(_line(), number="", series="", currency="", lines=())
+    ubl_terms = {v.rule for v in _required.missing_terms(empty, "ubl")}
+    cii_terms = {v.rule for v in _required.missing_terms(empty, "cii")}
+    assert {"BT-1", "BT-5", "BG-25"} <= ubl_terms & cii_terms
+    for fmt, terms in (("ubl", ubl_terms), ("cii", cii_terms)):
+        with pytest.raises(ConversionError) as info:
+            formats.render(fmt, [empty])
+        assert {v.rule for v in info.value.violations} == terms

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, Severity, Violation
-from einvoice.formats import _tags
+from einvoice.formats import _required, _tags
 from einvoice.formats.ubl import extras
 from einvoice.formats.ubl._common import (
     EN16931_CUSTOMIZATION,
@@ -182,85 +183,9 @@ def profile(invoice: Invoice) -> tuple[str, str]:
 
 
 def _preflight(invoice: Invoice) -> None:
-    problems: list[Violation] = []
-    if not invoice.full_number.strip():
-        problems.append(_missing("BT-1", "The invoice number", "el número de factura"))
-    if not invoice.currency:
-        problems.append(_missing("BT-5", "The invoice currency", "la moneda de la factura"))
-    if not invoice.type_code:
-        problems.append(_missing("BT-3", "The invoice type code", "el código de tipo de factura"))
-    for party, name_bt, country_bt, en, es in (
-        (invoice.seller, "BT-27", "BT-40", "seller", "vendedor"),
-        (invoice.buyer, "BT-44", "BT-55", "buyer", "comprador"),
-    ):
-        if not party.full_name.strip():
-            problems.append(_missing(name_bt, f"The {en}'s name", f"el nombre del {es}"))
-        if not party.address.country:
-            problems.append(
-                _missing(country_bt, f"The {en}'s country code", f"el código de país del {es}")
-            )
-    if not invoice.lines:
-        problems.append(_missing("BG-25", "At least one invoice line", "al menos una línea"))
-    for ac in _tags.split_general_charges(invoice).charges:
-        if ac.vat_category is None:
-            term = "BT-102" if ac.is_charge else "BT-95"
-            problems.append(
-                Violation(
-                    rule=term,
-                    message=(
-                        f"A document-level {'charge' if ac.is_charge else 'allowance'} has no "
-                        f"VAT category ({term}) and the invoice has no lines to take one "
-                        "from; give its VAT category and rate."
-                    ),
-                    message_es=(
-                        f"Un {'cargo' if ac.is_charge else 'descuento'} general no tiene "
-                        f"categoría de IVA ({term}) y la factura no tiene líneas de las que "
-                        "tomarla; indique su categoría y tipo de IVA."
-                    ),
-                    layer=Layer.CONVERSION,
-                )
-            )
-    for index, ac in enumerate(invoice.allowances_charges, start=1):
-        if not (ac.reason.strip() or ac.reason_code.strip()):
-            # BR-33 / BR-38: EN 16931 wants a reason text or code; we cannot invent one.
-            term = "BT-104" if ac.is_charge else "BT-97"
-            problems.append(
-                _missing(
-                    term,
-                    f"The reason of document-level {'charge' if ac.is_charge else 'allowance'} "
-                    f"{index}",
-                    f"el motivo del {'cargo' if ac.is_charge else 'descuento'} general {index}",
-                )
-            )
-    for index, line in enumerate(invoice.lines, start=1):
-        for ac in line.allowances_charges:
-            if not (ac.reason.strip() or ac.reason_code.strip()):
-                term = "BT-144" if ac.is_charge else "BT-139"
-                problems.append(
-                    _missing(
-                        term,
-                        f"The reason of a {'charge' if ac.is_charge else 'allowance'} of line "
-                        f"{index}",
-                        f"el motivo de un {'cargo' if ac.is_charge else 'descuento'} de la línea "
-                        f"{index}",
-                    )
-                )
-        if not line.name.strip():
-            problems.append(
-                _missing(
-                    "BT-153",
-                    f"The item name of line {index}",
-                    f"el nombre del artículo de la línea {index}",
-                )
-            )
-        if not line.unit_code:
-            problems.append(
-                _missing(
-                    "BT-130",
-                    f"The unit of measure of line {index}",
-                    f"la unidad de medida de la línea {index}",
-                )
-            )
+    """Refuse, naming every term, an invoice UBL cannot be written from (one shared table
+    with the CII renderer: :mod:`einvoice.formats._required`)."""
+    problems = _required.missing_terms(invoice, "ubl")
     if problems:
         raise ConversionError(problems)
 
@@ -270,7 +195,11 @@ def _preflight(invoice: Invoice) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _address(parent: Element, name: str, address: Address) -> None:
+def _address(parent: Element, name: str, address: Address, country: str = "") -> None:
+    """A postal address; ``country`` stands in for a missing country code (BT-40/BT-55 are
+    mandatory: a party's VAT prefix says its country when the address does not)."""
+    if country and not address.country:
+        address = replace(address, country=country)
     node = _cac(parent, name)
     _cbc(node, "StreetName", address.line1)
     _cbc(node, "AdditionalStreetName", address.line2)
@@ -308,7 +237,7 @@ def _party(
         _party_identification(node, Identifier(value=creditor_id, scheme="SEPA"))
     if party.trading_name:
         _cbc(_cac(node, "PartyName"), "Name", party.trading_name)
-    _address(node, "PostalAddress", party.address)
+    _address(node, "PostalAddress", party.address, party.country)
     vat = _vat_with_prefix(party)
     if vat and vat_ids:
         scheme = _cac(node, "PartyTaxScheme")
