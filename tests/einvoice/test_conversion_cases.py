@@ -38,6 +38,7 @@ from einvoice.model import (
     PrecedingInvoice,
     TaxType,
     Totals,
+    VatBreakdown,
     VatCategory,
 )
 from einvoice.rules.official import check
@@ -438,3 +439,92 @@ def test_one_checklist_for_ubl_and_cii() -> None:
         with pytest.raises(ConversionError) as info:
             formats.render(fmt, [empty])
         assert {v.rule for v in info.value.violations} == terms
+
+
+# --------------------------------------------------------------------------------------------
+# 1 and 2. Impuestos Especiales: in the IVA base by law, not VAT for EN 16931
+# --------------------------------------------------------------------------------------------
+
+
+def _electricity() -> Invoice:
+    """100.00 of energy; electricity tax (Facturae 07) 5.11269632 % = 5.11, part of the IVA
+    base (art. 78.Dos.4º LIVA): IVA 21 % of 105.11 = 22.07."""
+    line = _line(name="Energía consumida", quantity=Decimal(1), net_price=Decimal(100))
+    source = _invoice(line)
+    iva = dataclasses.replace(
+        source.vat_breakdown[0], taxable_amount=Decimal("105.11"), tax_amount=Decimal("22.07")
+    )
+    ie = VatBreakdown(
+        category=VatCategory.ZERO_RATED,
+        rate=Decimal("5.11269632"),
+        taxable_amount=Decimal("100.00"),
+        tax_amount=Decimal("5.11"),
+        tax_type=TaxType.IE,
+    )
+    totals = dataclasses.replace(
+        source.totals,
+        vat_total=Decimal("27.18"),
+        tax_inclusive=Decimal("127.18"),
+        payable=Decimal("127.18"),
+    )
+    return dataclasses.replace(source, vat_breakdown=(iva, ie), totals=totals)
+
+
+def test_electricity_tax_in_the_iva_base_is_lawful() -> None:
+    data = formats.render("facturae", [_electricity()])
+    _valid("facturae", data)
+    report = validate(data)
+    assert "ES-TOT-12" not in {v.rule for v in report.all_violations()}
+    assert report.ok, [v.rule for v in report.all_violations() if v.is_fatal]
+
+
+def test_a_wrong_iva_base_is_still_refused() -> None:
+    wrong = _electricity()
+    iva = dataclasses.replace(wrong.vat_breakdown[0], taxable_amount=Decimal("107.00"))
+    wrong = dataclasses.replace(wrong, vat_breakdown=(iva, wrong.vat_breakdown[1]))
+    report = validate(formats.render("facturae", [wrong]))
+    assert "ES-TOT-12" in {v.rule for v in report.all_violations() if v.is_fatal}
+
+
+@pytest.mark.parametrize("fmt", ["ubl", "cii"])
+def test_a_tax_that_is_not_vat_is_named_not_written_as_vat(fmt: str) -> None:
+    with pytest.raises(ConversionError) as info:
+        formats.render(fmt, [_electricity()])
+    [violation] = info.value.violations
+    assert violation.rule == "BT-118"
+    assert "07" in violation.message and "5.11" in violation.message
+    assert "no es IVA" in violation.message_es
+
+
+# --------------------------------------------------------------------------------------------
+# 12. Foreign currency: the tax in euros or the rate (RD 1619/2012 art. 10.1)
+# --------------------------------------------------------------------------------------------
+
+
+def _rules(invoice: Invoice) -> set[str]:
+    report = validate(formats.render("facturae", [invoice]))
+    return {v.rule for v in report.all_violations() if v.is_fatal}
+
+
+def test_foreign_currency_without_rate_or_euro_tax_is_refused() -> None:
+    usd = _invoice(_line(), currency="USD")
+    assert "ES-CUR-01" in _rules(usd)
+    assert "ES-CUR-01" not in _rules(dataclasses.replace(usd, exchange_rate=Decimal("1.08")))
+    assert "ES-CUR-01" not in _rules(_invoice(_line()))
+
+
+def test_foreign_currency_with_the_tax_in_euros_is_accepted() -> None:
+    from einvoice.rules import spain
+
+    usd = _invoice(_line(), currency="USD", tax_currency="EUR")
+    usd = dataclasses.replace(
+        usd, totals=dataclasses.replace(usd.totals, vat_total_tax_currency=Decimal("19.40"))
+    )
+    assert "ES-CUR-01" not in {v.rule for v in spain.check_invoice(usd)}
+    foreign_seller = dataclasses.replace(
+        _invoice(_line(), currency="USD"),
+        seller=dataclasses.replace(
+            SELLER, tax_id="FR40303265045", address=Address(city="Paris", country="FR")
+        ),
+    )
+    assert "ES-CUR-01" not in {v.rule for v in spain.check_invoice(foreign_seller)}
