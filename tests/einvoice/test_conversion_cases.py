@@ -40,6 +40,7 @@ from einvoice.model import (
     Totals,
     VatBreakdown,
     VatCategory,
+    Withholding,
 )
 from einvoice.rules.official import check
 from einvoice.totals import compute
@@ -528,3 +529,54 @@ def test_foreign_currency_with_the_tax_in_euros_is_accepted() -> None:
         ),
     )
     assert "ES-CUR-01" not in {v.rule for v in spain.check_invoice(foreign_seller)}
+
+
+# --------------------------------------------------------------------------------------------
+# 16. IRPF and equivalence surcharge in UBL/CII (docs/mapping.md, "Spanish CIUS")
+# --------------------------------------------------------------------------------------------
+
+
+def _irpf_and_surcharge() -> Invoice:
+    """1000.00 at IVA 21 % (210.00) with recargo 5.2 % (52.00) and IRPF 15 % (150.00)."""
+    line = _line(
+        name="Tornillos",
+        quantity=Decimal(10),
+        net_price=Decimal(100),
+        surcharge_rate=Decimal("5.2"),
+        withholdings=(Withholding(rate=Decimal(15), base=Decimal(0), amount=Decimal(0)),),
+    )
+    return _invoice(line)
+
+
+@pytest.mark.parametrize("fmt", ["ubl", "cii"])
+def test_irpf_and_surcharge_both_ways(fmt: str) -> None:
+    source = _through(_irpf_and_surcharge(), "facturae")
+    t = source.totals
+    assert (t.vat_total, t.surcharge_total, t.withheld_total, t.payable) == (
+        Decimal("262.00"),
+        Decimal("52.00"),
+        Decimal("150.00"),
+        Decimal("1112.00"),
+    )
+    data = formats.render(fmt, [source])
+    _valid(fmt, data)
+    # What any EN 16931 reader sees: VAT only in BT-110/BT-112 (BR-CO-14, BR-CO-15), the
+    # amount the buyer really pays in BT-115, the difference in BT-113, and a sentence.
+    text = data.decode()
+    if fmt == "ubl":
+        root = etree.fromstring(data)
+        assert root.findtext("cac:TaxTotal/cbc:TaxAmount", "", NS) == "210.00"
+        monetary = "cac:LegalMonetaryTotal/cbc:"
+        assert root.findtext(monetary + "TaxInclusiveAmount", "", NS) == "1210.00"
+        assert root.findtext(monetary + "PrepaidAmount", "", NS) == "98.00"
+        assert root.findtext(monetary + "PayableAmount", "", NS) == "1112.00"
+    else:
+        assert '<ram:TaxTotalAmount currencyID="EUR">210.00</ram:TaxTotalAmount>' in text
+        assert "<ram:DuePayableAmount>1112.00</ram:DuePayableAmount>" in text
+    assert "IRPF" in text and "150.00" in text and "52.00" in text
+    # And back: the Facturae taxes, withheld and surcharge, exactly as they were.
+    back = _through(source, fmt, "facturae")
+    assert back.totals == source.totals
+    assert back.withholdings == source.withholdings
+    assert back.vat_breakdown == source.vat_breakdown
+    assert [ln.withholdings for ln in back.lines] == [ln.withholdings for ln in source.lines]
