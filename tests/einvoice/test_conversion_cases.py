@@ -580,3 +580,20 @@ def test_irpf_and_surcharge_both_ways(fmt: str) -> None:
     assert back.withholdings == source.withholdings
     assert back.vat_breakdown == source.vat_breakdown
     assert [ln.withholdings for ln in back.lines] == [ln.withholdings for ln in source.lines]
+
+
+def test_a_bic_facturae_cannot_hold_is_left_out_with_a_warning() -> None:
+    from einvoice.formats.facturae.losses import losses
+
+    odd = _invoice(
+        _line(),
+        payment=Payment(
+            means_code="58",
+            credit_transfers=(CreditTransfer(account="ES9121000418450200051332", bic="BIC324098"),),
+        ),
+    )
+    data = formats.render("facturae", [odd])
+    _valid("facturae", data)
+    assert b"BIC324098" not in data and b"ES9121000418450200051332" in data
+    [warning] = [v for v in losses([odd]) if v.rule == "BT-86"]
+    assert "BIC324098" in warning.message and "BIC324098" in warning.message_es

@@ -959,16 +959,8 @@ class _Writer:
                 f"La cuenta '{account}' debe tener entre 5 y 34 caracteres en Facturae.",
             )
         _sub(el, "IBAN" if is_iban else "AccountNumber", account)
-        if bic:
-            # Facturae's BICType is exactly 11 characters; an 8-character BIC names the
-            # institution's primary office, which is branch code "XXX" in 11-character form.
-            full = bic + "XXX" if len(bic) == 8 else bic
-            if len(full) != 11:
-                self.violation(
-                    "BT-86",
-                    f"BIC '{bic}' must have 8 or 11 characters.",
-                    f"El BIC '{bic}' debe tener 8 u 11 caracteres.",
-                )
+        full = facturae_bic(bic)
+        if full:
             _sub(el, "BIC", full)
 
     # -- additional data ------------------------------------------------------------------------
@@ -1077,6 +1069,18 @@ def _plain(value: Decimal) -> str:
     """A Decimal as plain digits (no exponent), as the Facturae number patterns require."""
     text = format(value, "f")
     return "0" if text in {"-0", ""} else text
+
+
+def facturae_bic(bic: str) -> str:
+    """BT-86 as Facturae's 11-character ``BICType``, or ``""`` when it cannot be one.
+
+    An 8-character BIC names the institution's primary office, branch code "XXX" in the
+    11-character form.  A BIC of any other length is not a BIC (ISO 9362); it is left out
+    and :func:`~einvoice.formats.facturae.losses.losses` says so: the IBAN alone identifies
+    a SEPA account (Regulation (EU) 260/2012, art. 5.7).
+    """
+    full = bic + "XXX" if len(bic) == 8 else bic
+    return full if len(full) == 11 else ""
 
 
 def _outstanding(invoice: Invoice) -> Decimal:
