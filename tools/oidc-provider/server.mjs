@@ -150,6 +150,12 @@ function configuration() {
     pkce: { required: () => true },
     ttl: { IdToken: config.id_token_ttl ?? 3600 },
     clientBasedCORS: () => false,
+    // The provider's outgoing requests (back-channel logout) go to relying parties on the
+    // loopback interface, which its SSRF protection would refuse: this provider is local only.
+    fetch: (url, options) => {
+      const { dispatcher, ...rest } = options;
+      return globalThis.fetch(url, rest);
+    },
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },
@@ -249,6 +255,12 @@ server.listen(config.port ?? 0, host, () => {
   const { port } = server.address();
   const issuer = config.issuer ?? `http://${host}:${port}`;
   const provider = new Provider(issuer, configuration());
+  provider.on('backchannel.error', (ctx, error, client) => {
+    process.stderr.write(`oidc-provider: back-channel logout to ${client.clientId} failed: ${error.message} ${error.cause?.message ?? ""}\n`);
+  });
+  provider.on('backchannel.success', (ctx, client) => {
+    process.stderr.write(`oidc-provider: back-channel logout sent to ${client.clientId}\n`);
+  });
   const oidc = provider.callback();
   server.on('request', (req, res) => {
     handleOwnRoutes(provider, req, res)

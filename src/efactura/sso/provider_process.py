@@ -75,7 +75,9 @@ def start_provider(config: dict[str, Any]) -> RunningProvider:
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         json.dump(config, stream)
     process = subprocess.Popen(
-        [node, str(PROVIDER_DIR / "server.mjs"), str(config_file)],
+        # "localhost" in a client's back-channel address means the IPv4 loopback where
+        # efactura's development servers listen (node would otherwise try ::1 first).
+        [node, "--dns-result-order=ipv4first", str(PROVIDER_DIR / "server.mjs"), str(config_file)],
         cwd=PROVIDER_DIR,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
