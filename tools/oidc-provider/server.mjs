@@ -21,6 +21,8 @@
 //                        links to this address
 //   id_token_ttl        seconds an ID token is valid (default 3600)
 //
+// With OIDC_PROVIDER_STOP_ON_EOF=1 it stops when its standard input closes.
+//
 // When it listens, one JSON line {"issuer": ..., "port": ...} is written to standard output;
 // everything else goes to standard error.
 
@@ -275,4 +277,10 @@ server.listen(config.port ?? 0, host, () => {
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => process.exit(0));
+}
+// Started with a pipe as standard input (efactura does so), the provider stops when the pipe
+// closes, so it never outlives the process that started it, even one that was killed.
+if (process.env.OIDC_PROVIDER_STOP_ON_EOF === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
 }

@@ -79,7 +79,9 @@ def start_provider(config: dict[str, Any]) -> RunningProvider:
         # efactura's development servers listen (node would otherwise try ::1 first).
         [node, "--dns-result-order=ipv4first", str(PROVIDER_DIR / "server.mjs"), str(config_file)],
         cwd=PROVIDER_DIR,
-        stdin=subprocess.DEVNULL,
+        # The provider exits when this pipe closes: it never outlives this process.
+        stdin=subprocess.PIPE,
+        env={**os.environ, "OIDC_PROVIDER_STOP_ON_EOF": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
