@@ -191,9 +191,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # Email and password (bank customers only with EFACTURA_OIDC_PASSWORD_LOGIN=1) …
-    "efactura.sso.backends.PasswordBackend",
-    # … and the sessions opened by signing in at the bank (efactura.sso).
+    # Bank customers may use a password only with EFACTURA_OIDC_PASSWORD_LOGIN=1 (efactura.sso).
+    "efactura.sso.backends.BankCustomerPasswordPolicy",
+    "django.contrib.auth.backends.ModelBackend",
+    # Sessions opened by signing in at the bank (efactura.sso).
     "efactura.sso.backends.BankBackend",
 ]
 LOGIN_URL = "login"

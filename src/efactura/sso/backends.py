@@ -1,5 +1,8 @@
-"""Authentication backends: password login that respects ``EFACTURA_OIDC_PASSWORD_LOGIN``,
-and the backend recorded in sessions opened by signing in at the bank."""
+"""Authentication backends of the online-banking sign-in.
+
+``settings.AUTHENTICATION_BACKENDS`` lists :class:`BankCustomerPasswordPolicy` before Django's
+``ModelBackend`` (email and password) and :class:`BankBackend` after it.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,23 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from efactura.accounts.models import User
+from efactura.accounts.models import normalise_email
+from efactura.sso.models import BankIdentity
 
 
-class PasswordBackend(ModelBackend):
-    """Email and password; bank customers only when ``EFACTURA_OIDC_PASSWORD_LOGIN=1``.
+class BankCustomerPasswordPolicy(ModelBackend):
+    """Bank customers log in with a password only when ``EFACTURA_OIDC_PASSWORD_LOGIN=1``.
 
-    A bank customer (a user with a bank identity) normally enters through online banking, where
-    the bank applies its own strong authentication; a password here would be a weaker door.
+    A bank customer (a user with a bank identity) normally enters through online banking,
+    where the bank applies its own strong authentication; a password here would be a weaker
+    door.  Raising ``PermissionDenied`` stops Django from asking the next backends, so the
+    login form shows its usual "wrong email or password" (nothing tells who is a customer).
+    This backend never checks a password itself; being first in the list, it is the one
+    Django's test client and ``login()`` without a backend record, so it loads users like
+    ``ModelBackend`` does.
     """
 
     def authenticate(
@@ -25,13 +35,12 @@ class PasswordBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> User | None:
-        user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None or getattr(settings, "EFACTURA_OIDC_PASSWORD_LOGIN", False):
-            return user  # type: ignore[return-value]
-        if hasattr(user, "bank_identity"):
+    ) -> None:
+        if username is None or getattr(settings, "EFACTURA_OIDC_PASSWORD_LOGIN", False):
             return None
-        return user  # type: ignore[return-value]
+        if BankIdentity.objects.filter(user__email=normalise_email(username)).exists():
+            raise PermissionDenied("Bank customers enter from online banking.")
+        return None
 
 
 class BankBackend(ModelBackend):

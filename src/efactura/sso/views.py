@@ -89,7 +89,7 @@ def sso_login(request: HttpRequest) -> HttpResponse:
         client = oidc.oidc_client(config)
         request.session[SESSION_NEXT] = _safe_next(request, request.GET.get("next", ""))
         language = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
-        return client.authorize_redirect(  # type: ignore[no-any-return]
+        return client.authorize_redirect(
             request, _absolute(reverse("sso:callback")), ui_locales=language
         )
     except (requests.RequestException, ValueError, JoseError) as exc:
@@ -214,7 +214,7 @@ class LogoutView(auth_views.LogoutView):
             if not end_session:
                 return response
             messages.info(request, _("You have left efactura and your online banking session."))
-            return oidc.oidc_client(config).logout_redirect(  # type: ignore[no-any-return]
+            return oidc.oidc_client(config).logout_redirect(
                 request,
                 post_logout_redirect_uri=_absolute(reverse("login")),
                 id_token_hint=id_token,
