@@ -11,8 +11,10 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -387,7 +389,13 @@ def record_refused_token(*, reason: str, detail: str) -> None:
 
 
 def do_remember_bank_session(*, identity: BankIdentity, session_key: str, sid: str) -> None:
-    """Note which platform session belongs to which provider session (for back-channel logout)."""
+    """Note which platform session belongs to which provider session (for back-channel logout).
+
+    Rows older than a session can live are dropped here, so the table does not grow with
+    sessions that simply expired.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    BankSession.objects.filter(identity=identity, created__lt=cutoff).delete()
     BankSession.objects.update_or_create(
         session_key=session_key, defaults={"identity": identity, "sid": sid}
     )
