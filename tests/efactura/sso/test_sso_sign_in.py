@@ -7,11 +7,13 @@ is filled in by ``walk_to_callback`` as a browser would.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.test import Client
 from tests.efactura.sso.bank_support import (
     ANA,
     LUIS,
@@ -382,3 +384,65 @@ def test_local_password_login_keeps_working(client: Any, make_user: Any, custome
     )
 
     assert done.status_code == 302
+
+
+# -- Back-channel logout -------------------------------------------------------------------------
+
+
+def _logout_token(bank: Bank, **claims: Any) -> str:
+    from joserfc import jwt
+
+    now = int(time.time())
+    body = {
+        "iss": bank.issuer,
+        "aud": "efactura-test",
+        "iat": now,
+        "exp": now + 120,
+        "jti": f"logout-{now}",
+        "sub": ANA.sub,
+        "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+    } | claims
+    body = {k: v for k, v in body.items() if v is not None}
+    return jwt.encode({"alg": "RS256", "kid": bank.key.kid, "typ": "logout+jwt"}, body, bank.key)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"events": None},
+        {"nonce": "n-1"},
+        {"aud": "someone-else"},
+        {"iss": "https://other.example"},
+        {"sub": None},
+        {"iat": None},
+    ],
+    ids=["no-event", "nonce", "audience", "issuer", "no-subject", "no-iat"],
+)
+def test_an_invalid_back_channel_logout_token_is_refused(
+    bank: Bank, client: Any, customer: Any, changes: dict[str, Any]
+) -> None:
+    do_enrol(company=customer, subject=ANA.sub, role="admin")
+    sign_in(client, ANA)
+    other = Client()
+
+    refused = other.post(
+        "/sso/backchannel-logout", {"logout_token": _logout_token(bank, **changes)}
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "invalid_request"}
+    assert client.get("/payable/").status_code == 200
+    assert other.post("/sso/backchannel-logout", {"logout_token": "not-a-jwt"}).status_code == 400
+
+
+def test_a_back_channel_logout_ends_the_subjects_sessions(
+    bank: Bank, client: Any, customer: Any
+) -> None:
+    do_enrol(company=customer, subject=ANA.sub, role="admin")
+    sign_in(client, ANA)
+
+    done = Client().post("/sso/backchannel-logout", {"logout_token": _logout_token(bank)})
+
+    assert done.status_code == 200 and done["Cache-Control"] == "no-store"
+    assert client.get("/payable/").status_code == 302
+    assert AuditEntry.objects.filter(action="sso.session.ended").exists()
