@@ -37,6 +37,7 @@ from lxml import etree
 
 from einvoice import formats
 from einvoice.errors import ConversionError, EInvoiceError, Layer, Severity, Violation
+from einvoice.formats import facturx
 from einvoice.formats.base import Detected
 from einvoice.model import Document, Invoice
 from einvoice.rules import spain
@@ -96,6 +97,8 @@ class Report:
     """The parsed document; ``None`` when parsing failed or never started."""
     official: bool = True
     """Whether the official EN 16931 / Peppol rules were run."""
+    container: str = ""
+    """``facturx`` when the invoice came embedded in a Factur-X / ZUGFeRD PDF, else ''."""
 
     @property
     def ok(self) -> bool:
@@ -125,6 +128,7 @@ class Report:
             "signed": self.signed,
             "ok": self.ok,
             "official_rules": self.official,
+            "container": self.container,
             "counts": self.counts(),
             "violations": [v.as_dict() for v in self.violations],
             "invoices": [r.as_dict() for r in self.invoices],
@@ -251,6 +255,16 @@ def validate(
     compares with (tests); it defaults to the current date.
     """
     report = Report(filename=filename, official=official)
+    if len(data) <= max_bytes:
+        if facturx.sniff(data):
+            return _validate_pdf(
+                data, filename=filename, max_bytes=max_bytes, official=official, today=today
+            )
+        non_xml = formats.sniff(data)
+        if non_xml is not None:
+            return _validate_non_xml(
+                non_xml, data, filename=filename, official=official, today=today
+            )
     if len(data) <= max_bytes and _declares_dtd(data):
         return replace(report, violations=(_dtd_violation(filename),))
     try:
@@ -334,6 +348,91 @@ def validate(
             spain.check_invoice(invoice, index=i if batch else None, today=today, strict=strict)
         )
 
+    results = tuple(
+        InvoiceResult(index=i, number=inv.full_number, violations=tuple(per_invoice[i]))
+        for i, inv in enumerate(document.invoices)
+    )
+    return replace(report, violations=tuple(doc_violations), invoices=results, document=document)
+
+
+def _validate_pdf(
+    data: bytes, *, filename: str, max_bytes: int, official: bool, today: dt.date | None
+) -> Report:
+    """A Factur-X / ZUGFeRD PDF: its embedded XML goes through the whole XML pipeline."""
+    empty = Report(filename=filename, official=official, container="facturx")
+    try:
+        _, xml = facturx.extract(data, filename=filename)
+    except EInvoiceError as exc:
+        return replace(empty, violations=tuple(exc.violations))
+    except Exception as exc:  # pypdf on a hostile PDF must still give a report
+        return replace(empty, violations=(_internal("read", "leer", exc),))
+    if facturx.sniff(xml):  # a PDF inside a PDF is not an invoice
+        return replace(
+            empty,
+            violations=(
+                Violation(
+                    rule="PDF-NO-INVOICE",
+                    message="The PDF embeds another PDF, not an invoice XML.",
+                    message_es="El PDF lleva incrustado otro PDF, no el XML de una factura.",
+                    layer=Layer.XML,
+                ),
+            ),
+        )
+    inner = validate(xml, filename=filename, max_bytes=max_bytes, official=official, today=today)
+    return replace(inner, container="facturx")
+
+
+def _validate_non_xml(
+    name: str, data: bytes, *, filename: str, official: bool, today: dt.date | None
+) -> Report:
+    """The pipeline for a format that is not XML (EDIFACT): syntax instead of XSD, then the
+    same parse, official and Spanish steps as a Facturae file.
+
+    The CEN EN 16931 EDIFACT rules run on the ISO 20625 XML form of a message, which no
+    maintained converter produces; EN 16931 is therefore checked through the invoice's UBL
+    rendering, as warnings located by business term (as for Facturae).
+    """
+    report = Report(filename=filename, official=official)
+    module = formats.get_bytes_format(name)
+    try:
+        detected = module.detect_bytes(data, filename=filename)
+    except EInvoiceError as exc:
+        return replace(report, violations=tuple(exc.violations))
+    except Exception as exc:  # a detector bug must still give the user a report
+        return replace(report, violations=(_internal("recognised", "reconocer", exc),))
+    if detected is None:
+        return replace(report, violations=(_internal("recognised", "reconocer", ValueError()),))
+    report = replace(
+        report, format=detected.format, version=detected.version, kind=str(detected.kind)
+    )
+    doc_violations = list(module.validate_syntax(data, filename=filename))
+    syntax_ok = not any(v.is_fatal for v in doc_violations)
+    try:
+        document: Document | None = module.parse_bytes(data, filename=filename)
+    except EInvoiceError as exc:
+        document = None
+        doc_violations.extend(exc.violations)
+    except Exception as exc:  # a parser bug must still give the user a report
+        document = None
+        doc_violations.append(_internal("read", "leer", exc))
+    if document is None or not syntax_ok:
+        invoices = tuple(
+            InvoiceResult(index=i, number=inv.full_number)
+            for i, inv in enumerate(document.invoices if document is not None else ())
+        )
+        return replace(
+            report, violations=tuple(doc_violations), invoices=invoices, document=document
+        )
+    batch = len(document.invoices) > 1
+    per_invoice: list[list[Violation]] = [[] for _ in document.invoices]
+    for i, invoice in enumerate(document.invoices):
+        if official:
+            per_invoice[i].extend(_official_on_facturae(invoice, i if batch else None))
+    strict = spain.is_strict(document)
+    for i, invoice in enumerate(document.invoices):
+        per_invoice[i].extend(
+            spain.check_invoice(invoice, index=i if batch else None, today=today, strict=strict)
+        )
     results = tuple(
         InvoiceResult(index=i, number=inv.full_number, violations=tuple(per_invoice[i]))
         for i, inv in enumerate(document.invoices)

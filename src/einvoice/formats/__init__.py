@@ -18,7 +18,7 @@ from functools import cache
 from lxml import etree
 
 from einvoice.errors import UnsupportedDocument
-from einvoice.formats.base import Detected, FormatModule
+from einvoice.formats.base import BytesFormatModule, Detected, FormatModule
 from einvoice.model import Document, Invoice
 from einvoice.xml import DEFAULT_MAX_BYTES, localname, namespace, parse_bytes
 
@@ -29,7 +29,17 @@ _REGISTRY: dict[str, str] = {
     "edifact": "einvoice.formats.edifact",
 }
 
-__all__ = ["Detected", "available", "detect", "detect_tree", "get", "parse", "render", "sniff"]
+__all__ = [
+    "Detected",
+    "available",
+    "detect",
+    "detect_tree",
+    "get",
+    "get_bytes_format",
+    "parse",
+    "render",
+    "sniff",
+]
 
 
 def available() -> tuple[str, ...]:
@@ -44,11 +54,22 @@ def get(name: str) -> FormatModule:
     return module
 
 
+_BYTES_FORMATS: tuple[str, ...] = ("edifact",)
+"""Registry keys of the formats that are not XML (they fulfil :class:`BytesFormatModule`)."""
+
+
+def get_bytes_format(name: str) -> BytesFormatModule:
+    """The non-XML format package registered as ``name``; ``KeyError`` when not one."""
+    if name not in _BYTES_FORMATS:
+        raise KeyError(name)
+    module: BytesFormatModule = importlib.import_module(_REGISTRY[name])
+    return module
+
+
 def sniff(data: bytes) -> str | None:
     """Registry key of the non-XML format ``data`` is written in (``edifact``), else ``None``."""
-    for name in _REGISTRY:
-        sniffer = getattr(get(name), "sniff", None)
-        if sniffer is not None and sniffer(data):
+    for name in _BYTES_FORMATS:
+        if get_bytes_format(name).sniff(data):
             return name
     return None
 
@@ -78,7 +99,7 @@ def detect(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = "
     """Detect format, version and document kind of raw bytes (hardened parse first)."""
     name = sniff(data)
     if name is not None:
-        found: Detected | None = getattr(get(name), "detect_bytes")(data, filename=filename)
+        found: Detected | None = get_bytes_format(name).detect_bytes(data, filename=filename)
         if found is not None:
             return found
     return detect_tree(parse_bytes(data, max_bytes=max_bytes, filename=filename), filename=filename)
@@ -89,7 +110,7 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = ""
     see :mod:`einvoice.validation` for the full pipeline)."""
     name = sniff(data)
     if name is not None:
-        document: Document = getattr(get(name), "parse_bytes")(data, filename=filename)
+        document: Document = get_bytes_format(name).parse_bytes(data, filename=filename)
         return document
     tree = parse_bytes(data, max_bytes=max_bytes, filename=filename)
     found = detect_tree(tree, filename=filename)

@@ -65,6 +65,18 @@ class FormatModule(Protocol):
     def render(self, invoices: Sequence[Invoice], *, version: str | None = None) -> bytes: ...
 
 
+class BytesFormatModule(FormatModule, Protocol):
+    """A format that is not XML (EDIFACT): the contract above plus reading from bytes."""
+
+    def sniff(self, data: bytes) -> bool: ...
+
+    def detect_bytes(self, data: bytes, *, filename: str = "") -> Detected | None: ...
+
+    def validate_syntax(self, data: bytes, *, filename: str = "") -> list[Violation]: ...
+
+    def parse_bytes(self, data: bytes, *, filename: str = "") -> Document: ...
+
+
 _schema_lock = threading.Lock()
 _schemas: dict[Path, etree.XMLSchema] = {}
 

@@ -85,7 +85,7 @@ def embed(pdf: bytes, cii: bytes, *, title: str = "", author: str = "") -> bytes
     The conformance level (EN 16931, BASIC …) is read from the CII guideline identifier;
     the caller has validated the CII already, so the library's XSD check is not repeated.
     """
-    from facturx import generate_from_binary  # type: ignore[import-untyped]
+    from facturx import generate_from_binary
 
     metadata = {
         "author": author,

@@ -51,7 +51,7 @@ MOA_TAX: Final = ("124", "150")
 """``124`` tax amount (EN); ``150`` VAT amount (EANCOM)."""
 
 # Unit codes: EANCOM writes PCE/KGM …; EN 16931 uses UN/ECE Rec 20 (PCE is not in it).
-UNIT_ALIASES: Final = {"PCE": "H87", "PCS": "H87", "EA": "H87", "": "C62"}
+UNIT_ALIASES: Final = {"PCE": "H87", "": "C62"}
 
 # The tax type (C241/5153).  EN 16931 writes VAT for every VAT-like tax and distinguishes
 # IGIC and IPSI by the category (L, M).  Spanish guides add ``RE`` for the equivalence
@@ -84,3 +84,15 @@ AGENCY_SCHEMES: Final = {"9": "0088"}
 ITEM_GTIN: Final = ("EN", "SRV")
 ITEM_SELLER: Final = "SA"
 ITEM_BUYER: Final = "IN"
+PIA_CLASSIFICATION: Final = "1"
+"""PIA function ``1`` (additional identification) carries BT-158 classifications; the item
+type code (7143, e.g. ``STI``, ``CG``) is the classification scheme, as in UBL's listID."""
+COM_ENDPOINT: Final = "EI"
+"""COM channel ``EI`` (EDI transmission) carries the electronic address (BT-34/BT-49) as
+``scheme:value`` — efactura's convention, documented in docs/formats/edifact.md."""
+FTX_NO_SUBJECT: Final = "ZZZ"
+"""FTX subject written for an invoice note without subject code (BT-21 empty)."""
+FTX_LEGAL_FORM: Final = "REG"
+FTX_LEGAL_FORM_CODE: Final = "BT-33"
+"""``FTX+REG++BT-33+text``: the seller's additional legal information (BT-33); a plain
+``FTX+REG`` stays an invoice note with subject REG."""

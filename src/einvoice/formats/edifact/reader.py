@@ -24,7 +24,7 @@ from pydifact.parser import Parser
 from pydifact.segments import Segment
 
 from einvoice import totals as totals_mod
-from einvoice.errors import ParseError, UnsupportedDocument
+from einvoice.errors import EInvoiceError, ParseError, UnsupportedDocument
 from einvoice.formats.edifact import _codes as c
 from einvoice.model import (
     ZERO,
@@ -195,6 +195,8 @@ class _Party:
     phone: str = ""
     email: str = ""
     accounts: list[CreditTransfer] = field(default_factory=list)
+    endpoint: Identifier | None = None
+    legal_form: str = ""
 
     def build(self) -> Party:
         return Party(
@@ -203,6 +205,8 @@ class _Party:
             tax_registration_id=self.registration,
             legal_id=self.legal_id,
             identifiers=tuple(self.ids),
+            endpoint=self.endpoint,
+            legal_form=self.legal_form,
             address=self.address,
             contact=Contact(name=self.contact_name, phone=self.phone, email=self.email),
         )
@@ -247,8 +251,12 @@ class _Line:
     seller_item: str = ""
     buyer_item: str = ""
     gtin: str = ""
+    gtin_scheme: str = "0160"
+    origin: str = ""
+    classifications: list[Identifier] = field(default_factory=list)
     note: str = ""
     order_line_ref: str = ""
+    accounting_ref: str = ""
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     taxes: list[_Tax] = field(default_factory=list)
@@ -303,6 +311,7 @@ class _Message:
         self.breakdown: list[_Tax] = []
         self.period_start: dt.date | None = None
         self.period_end: dt.date | None = None
+        self.legal_form = ""
 
     # -- the walk -------------------------------------------------------------------------
 
@@ -331,27 +340,19 @@ class _Message:
                 party = self._nad(seg)
                 self.parties.setdefault(role, party)
             elif tag == "FII" and party is not None:
-                account = _comp(seg, 1, 0).replace(" ", "")
-                if account and all(a.account != account for a in party.accounts):
-                    party.accounts.append(
-                        CreditTransfer(
-                            account=account,
-                            account_name=_comp(seg, 1, 1),
-                            bic=_comp(seg, 2, 0),
-                        )
-                    )
-                elif account and _comp(seg, 2, 0):
-                    party.accounts = [
-                        dataclasses.replace(a, bic=a.bic or _comp(seg, 2, 0))
-                        if a.account == account
-                        else a
-                        for a in party.accounts
-                    ]
+                transfer = CreditTransfer(
+                    account=_comp(seg, 1, 0), account_name=_comp(seg, 1, 1), bic=_comp(seg, 2, 0)
+                )
+                if transfer.account and transfer not in party.accounts:
+                    party.accounts.append(transfer)
             elif tag == "CTA" and party is not None:
                 party.contact_name = _comp(seg, 1, 1) or _comp(seg, 1, 0)
             elif tag == "COM" and party is not None:
                 value, channel = _comp(seg, 0, 0), _comp(seg, 0, 1)
-                if channel == "EM":
+                if channel == c.COM_ENDPOINT:
+                    scheme, _, ident = value.rpartition(":")
+                    party.endpoint = Identifier(value=ident, scheme=scheme)
+                elif channel == "EM":
                     party.email = value
                 elif channel in ("TE", "AL"):
                     party.phone = value
@@ -379,10 +380,12 @@ class _Message:
                 party, ac, tax = None, None, None
                 line = _Line(id=_comp(seg, 0) or str(len(self.lines) + 1))
                 if _comp(seg, 2, 1) in c.ITEM_GTIN:
-                    line.gtin = _comp(seg, 2, 0)
+                    line.gtin, line.gtin_scheme = _comp(seg, 2, 0), _comp(seg, 2, 2) or "0160"
                 self.lines.append(line)
             elif tag == "PIA" and line is not None:
                 self._pia(seg, line)
+            elif tag == "ALI" and line is not None:
+                line.origin = _comp(seg, 0)
             elif tag == "IMD" and line is not None:
                 text = _comp(seg, 2, 3) + _comp(seg, 2, 4)
                 if not line.name:
@@ -454,22 +457,28 @@ class _Message:
             self.exemptions.append((_comp(seg, 2, 0), text))
         elif line is not None:
             line.note = f"{line.note} {text}".strip()
+        elif qualifier == c.FTX_LEGAL_FORM and _comp(seg, 2, 0) == c.FTX_LEGAL_FORM_CODE:
+            self.legal_form = text
         elif qualifier == "AAB":
             self.payment_terms.append(text)
         elif text:
-            self.notes.append(Note(text=text, subject=qualifier))
+            self.notes.append(
+                Note(text=text, subject="" if qualifier == c.FTX_NO_SUBJECT else qualifier)
+            )
 
     def _rff(self, seg: Segment, section: str, party: _Party | None, line: _Line | None) -> str:
         qualifier, value = _comp(seg, 0, 0), _comp(seg, 0, 1)
         if line is not None:
             if qualifier in ("ON", "LI"):
                 line.order_line_ref = _comp(seg, 0, 2) or value
+            elif qualifier == "AWE":
+                line.accounting_ref = value
             return qualifier
         if party is not None:
             if qualifier == "VA":
-                party.tax_id = value.replace(" ", "").replace(".", "")
-            elif qualifier == "GN" or qualifier == "XA":
-                party.legal_id = Identifier(value=value)
+                party.tax_id = value
+            elif qualifier in ("GN", "XA"):
+                party.legal_id = Identifier(value=value, scheme=_comp(seg, 0, 3))
             elif qualifier == "FC":
                 party.registration = value
             return qualifier
@@ -490,11 +499,11 @@ class _Message:
             party.ids.append(Identifier(value=party_id, scheme=scheme))
         names = "".join(_components(seg, 3)).strip() or " ".join(_components(seg, 2)).strip()
         party.name = names
-        streets = [s.strip() for s in _components(seg, 4) if s.strip()]
+        streets = [s.strip() for s in _components(seg, 4)] + ["", "", ""]
         party.address = Address(
-            line1=streets[0] if streets else "",
-            line2=streets[1] if len(streets) > 1 else "",
-            line3=" ".join(streets[2:]),
+            line1=streets[0],
+            line2=streets[1],
+            line3=" ".join(x for x in streets[2:] if x),
             city=_comp(seg, 5),
             subdivision=_comp(seg, 6),
             postal_code=_comp(seg, 7),
@@ -507,12 +516,14 @@ class _Message:
             value, kind = _comp(seg, index, 0), _comp(seg, index, 1)
             if not value:
                 continue
-            if kind == c.ITEM_SELLER:
+            if _comp(seg, 0) == c.PIA_CLASSIFICATION:
+                line.classifications.append(Identifier(value=value, scheme=kind))
+            elif kind == c.ITEM_SELLER:
                 line.seller_item = line.seller_item or value
             elif kind in (c.ITEM_BUYER, "BP"):
                 line.buyer_item = line.buyer_item or value
-            elif kind in c.ITEM_GTIN:
-                line.gtin = line.gtin or value
+            elif kind in c.ITEM_GTIN and not line.gtin:
+                line.gtin, line.gtin_scheme = value, _comp(seg, index, 2) or "0160"
 
     def _pri(self, seg: Segment, line: _Line) -> None:
         qualifier, value = _comp(seg, 0, 0), _comp(seg, 0, 1)
@@ -524,7 +535,8 @@ class _Message:
             base = _comp(seg, 0, 4)
             if base:
                 line.base_quantity = _amount(base, "PRI base quantity", self.number)
-                line.base_unit = c.UNIT_ALIASES.get(_comp(seg, 0, 5), _comp(seg, 0, 5))
+                unit = _comp(seg, 0, 5)
+                line.base_unit = c.UNIT_ALIASES.get(unit, unit) if unit else ""
         elif qualifier in ("AAB", "GRP"):
             line.gross_price = price
 
@@ -617,9 +629,14 @@ class _Message:
             note=line.note,
             period=period,
             order_line_ref=line.order_line_ref,
+            accounting_ref=line.accounting_ref,
             seller_item_id=line.seller_item,
             buyer_item_id=line.buyer_item,
-            standard_item_id=Identifier(value=line.gtin, scheme="0160") if line.gtin else None,
+            standard_item_id=(
+                Identifier(value=line.gtin, scheme=line.gtin_scheme) if line.gtin else None
+            ),
+            classifications=tuple(line.classifications),
+            origin_country=line.origin,
         )
 
     def _build_breakdown(self) -> tuple[tuple[VatBreakdown, ...], tuple[Withholding, ...]]:
@@ -713,7 +730,11 @@ class _Message:
                 if delivery_party and delivery_party.ids
                 else None,
                 date=delivery_date if isinstance(delivery_date, dt.date) else None,
-                address=delivery_party.address if delivery_party else None,
+                address=(
+                    delivery_party.address
+                    if delivery_party and delivery_party.address != Address()
+                    else None
+                ),
             )
         lines = tuple(self._build_line(line) for line in self.lines)
         breakdown, withholdings = self._build_breakdown()
@@ -746,7 +767,9 @@ class _Message:
             notes=tuple(self.notes),
             specification_id=str(self.fields.get("specification_id", "")),
             preceding=tuple(self.preceding),
-            seller=seller.build(),
+            seller=dataclasses.replace(
+                seller.build(), legal_form=seller.legal_form or self.legal_form
+            ),
             buyer=buyer.build(),
             payee=payee.build() if payee is not None else None,
             tax_representative=representative.build() if representative is not None else None,
@@ -771,15 +794,13 @@ class _Message:
     def _with_totals(self, invoice: Invoice) -> Invoice:
         """Stated totals win; what the message leaves out is derived from what it states."""
         s = self.summary
-        derived, derived_breakdown = totals_mod.expected(invoice, recompute_lines=False)
-        if s.get("113") is not None or s.get("366") is not None:
-            invoice = dataclasses.replace(
-                invoice,
-                totals=dataclasses.replace(
-                    invoice.totals, prepaid=s.get("113", ZERO), rounding=s.get("366", ZERO)
-                ),
-            )
-            derived, derived_breakdown = totals_mod.expected(invoice, recompute_lines=False)
+        invoice = dataclasses.replace(
+            invoice,
+            totals=dataclasses.replace(
+                invoice.totals, prepaid=s.get("113", ZERO), rounding=s.get("366", ZERO)
+            ),
+        )
+        derived, derived_breakdown = _derived(invoice)
         tax_exclusive = s.get("389", s.get(c.MOA_TAXABLE, derived.tax_exclusive))
         vat_total = s.get("176", derived.vat_total)
         tax_inclusive = s.get("388", s.get("77", derived.tax_inclusive))
@@ -794,14 +815,56 @@ class _Message:
             prepaid=s.get("113", ZERO),
             rounding=s.get("366", ZERO),
             payable=s.get("9", derived.payable + tax_inclusive - derived.tax_inclusive),
-            withheld_total=derived.withheld_total,
-            surcharge_total=derived.surcharge_total,
+            withheld_total=(
+                sum((w.amount for w in invoice.withholdings), ZERO)
+                if invoice.withholdings
+                else derived.withheld_total
+            ),
+            surcharge_total=(
+                sum((r.surcharge_amount or ZERO for r in invoice.vat_breakdown), ZERO)
+                if invoice.vat_breakdown
+                else derived.surcharge_total
+            ),
         )
         return dataclasses.replace(
             invoice,
             totals=stated,
             vat_breakdown=invoice.vat_breakdown or derived_breakdown,
         )
+
+
+def _derived(invoice: Invoice) -> tuple[Totals, tuple[VatBreakdown, ...]]:
+    """Totals and breakdown implied by the message's lines, allowances and stated taxes.
+
+    When the tax effect of an allowance cannot be computed (no tax category on an invoice
+    with several rates), plain sums of what the message states are used instead: the
+    business rules then judge the stated figures, the reader does not refuse them.
+    """
+    try:
+        return totals_mod.expected(invoice, recompute_lines=False)
+    except EInvoiceError:
+        pass
+    lines = sum((line.net_amount for line in invoice.lines), ZERO)
+    allowances = sum((a.amount for a in invoice.allowances_charges if not a.is_charge), ZERO)
+    charges = sum((a.amount for a in invoice.allowances_charges if a.is_charge), ZERO)
+    vat = sum((r.tax_amount + (r.surcharge_amount or ZERO) for r in invoice.vat_breakdown), ZERO)
+    withheld = sum((w.amount for w in invoice.withholdings), ZERO)
+    exclusive = lines - allowances + charges
+    inclusive = exclusive + vat
+    totals = Totals(
+        line_net_total=lines,
+        allowance_total=allowances,
+        charge_total=charges,
+        tax_exclusive=exclusive,
+        vat_total=vat,
+        tax_inclusive=inclusive,
+        prepaid=invoice.totals.prepaid,
+        rounding=invoice.totals.rounding,
+        payable=inclusive - invoice.totals.prepaid + invoice.totals.rounding - withheld,
+        withheld_total=withheld,
+        surcharge_total=sum((r.surcharge_amount or ZERO for r in invoice.vat_breakdown), ZERO),
+    )
+    return totals, invoice.vat_breakdown
 
 
 def _withholding_type(tax: _Tax) -> TaxType:

@@ -77,7 +77,7 @@ class _Writer:
     # -- parties --------------------------------------------------------------------------
 
     def party(self, role: str, party: Party, *, accounts: bool = False, invoice: Invoice) -> None:
-        ident = party.endpoint or (party.identifiers[0] if party.identifiers else None)
+        ident = party.identifiers[0] if party.identifiers else None
         id_element: _Element = ""
         if ident is not None:
             if not self.en and ident.scheme == "0088":
@@ -85,7 +85,9 @@ class _Writer:
             else:
                 id_element = [ident.value, ident.scheme]
         address = party.address
-        streets = [s for s in (address.line1, address.line2, address.line3) if s]
+        streets = [address.line1, address.line2, address.line3]
+        while streets and not streets[-1]:
+            streets.pop()
         self.add(
             "NAD",
             role,
@@ -109,16 +111,19 @@ class _Writer:
         if party.tax_id:
             self.add("RFF", ["VA", party.tax_id])
         if party.legal_id is not None:
-            self.add("RFF", ["GN", party.legal_id.value])
+            self.add("RFF", ["GN", party.legal_id.value, "", party.legal_id.scheme])
         if party.tax_registration_id:
             self.add("RFF", ["FC", party.tax_registration_id])
         contact = party.contact
-        if contact.name or contact.phone or contact.email:
+        if contact.name or contact.phone or contact.email or party.endpoint:
             self.add("CTA", "IC", ["", contact.name])
             if contact.phone:
                 self.add("COM", [contact.phone, "TE"])
             if contact.email:
                 self.add("COM", [contact.email, "EM"])
+            if party.endpoint is not None:
+                endpoint = f"{party.endpoint.scheme}:{party.endpoint.value}"
+                self.add("COM", [endpoint, c.COM_ENDPOINT])
 
     # -- taxes ------------------------------------------------------------------------------
 
@@ -162,17 +167,24 @@ class _Writer:
 
     def line(self, line: Line) -> None:
         gtin: _Element = ""
-        if line.standard_item_id is not None and line.standard_item_id.scheme == "0160":
-            gtin = [line.standard_item_id.value, "SRV" if self.en else "EN"]
+        standard = line.standard_item_id
+        if standard is not None:
+            gtin = [standard.value, "SRV" if self.en else "EN"]
+            if standard.scheme != "0160":
+                gtin.append(standard.scheme)
         self.add("LIN", line.id, "", gtin)
         if line.seller_item_id:
             self.add("PIA", "5", [line.seller_item_id, c.ITEM_SELLER])
         if line.buyer_item_id:
             self.add("PIA", "5", [line.buyer_item_id, c.ITEM_BUYER])
+        for classification in line.classifications:
+            self.add("PIA", c.PIA_CLASSIFICATION, [classification.value, classification.scheme])
         self.add("IMD", "F", "", ["", "", "", line.name])
         if line.description:
             self.add("IMD", "F", "", ["", "", "", line.description])
         self.add("QTY", ["47", _num(line.quantity), line.unit_code])
+        if line.origin_country:
+            self.add("ALI", line.origin_country)
         if line.period is not None:
             if line.period.start is not None:
                 self.add("DTM", ["167", f"{line.period.start:%Y%m%d}", "102"])
@@ -189,6 +201,8 @@ class _Writer:
             self.add("PRI", ["AAB", _num(line.gross_price)])
         if line.order_line_ref:
             self.add("RFF", ["LI", line.order_line_ref])
+        if line.accounting_ref:
+            self.add("RFF", ["AWE", line.accounting_ref])
         rate = None if line.vat_category is VatCategory.NOT_SUBJECT else line.vat_rate
         self.tax(c.TAX_VAT, rate, str(line.vat_category))
         if line.surcharge_rate is not None:
@@ -228,7 +242,15 @@ class _Writer:
             if invoice.period.end is not None:
                 self.add("DTM", ["168", f"{invoice.period.end:%Y%m%d}", "102"])
         for note in invoice.notes:
-            self.add("FTX", note.subject or "AAI", "", "", _chunks(note.text))
+            self.add("FTX", note.subject or c.FTX_NO_SUBJECT, "", "", _chunks(note.text))
+        if invoice.seller.legal_form:
+            self.add(
+                "FTX",
+                c.FTX_LEGAL_FORM,
+                "",
+                [c.FTX_LEGAL_FORM_CODE],
+                _chunks(invoice.seller.legal_form),
+            )
         if self.en:
             self.add("FTX", "DOC", "", "", [invoice.specification_id or EN16931_SPECIFICATION])
         if invoice.payment_terms:
@@ -266,13 +288,16 @@ class _Writer:
             ident = delivery.location_id
             id_element: _Element = [ident.value, ident.scheme] if ident else ""
             address = delivery.address
+            streets = [address.line1, address.line2, address.line3] if address else []
+            while streets and not streets[-1]:
+                streets.pop()
             self.add(
                 "NAD",
                 "DP",
                 id_element,
                 "",
                 _chunks(delivery.name, 35) if delivery.name else "",
-                [s for s in (address.line1, address.line2, address.line3) if s] if address else "",
+                streets,
                 address.city if address else "",
                 address.subdivision if address else "",
                 address.postal_code if address else "",
