@@ -46,6 +46,8 @@ MOA_ALLOWANCE: Final = ("204", "8")
 """``204`` allowance (EN), ``8`` allowance or charge amount (EANCOM)."""
 MOA_CHARGE: Final = ("23", "8")
 MOA_BASE: Final = "25"
+MOA_PRICE_DISCOUNT: Final = "509"
+"""``ALC+A`` + ``MOA+509`` on a line: the item price discount (BT-147), EN binding."""
 MOA_TAXABLE: Final = "125"
 MOA_TAX: Final = ("124", "150")
 """``124`` tax amount (EN); ``150`` VAT amount (EANCOM)."""

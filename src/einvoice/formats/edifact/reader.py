@@ -11,6 +11,8 @@ state, never invented.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import datetime as dt
 import re
@@ -30,6 +32,7 @@ from einvoice.model import (
     ZERO,
     Address,
     AllowanceCharge,
+    Attachment,
     Contact,
     CreditTransfer,
     Delivery,
@@ -50,9 +53,7 @@ from einvoice.model import (
     Withholding,
 )
 
-__all__ = ["decode", "message_directory", "read", "segments_of"]
-
-_PACKAGE = re.compile(r"UNO\+")
+__all__ = ["Package", "decode", "message_directory", "read", "segments_of", "tokenise"]
 
 
 def decode(data: bytes) -> str:
@@ -66,29 +67,90 @@ def decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def segments_of(data: bytes, *, filename: str = "") -> list[Segment]:
-    """Tokenise an interchange; :class:`ParseError` ``EDI-SYNTAX`` when it cannot be read."""
-    text = decode(data).strip()
-    where = f" ({filename})" if filename else ""
-    if _PACKAGE.search(text) and "UNP+" in text:
-        raise UnsupportedDocument.single(
-            "EDI-PACKAGE",
-            f"The EDIFACT file{where} carries an attached object package (UNO…UNP, ISO 9735-8); "
-            "attachments inside EDIFACT are not read yet. Send the invoice without it.",
-            f"El fichero EDIFACT{where} lleva un paquete de objeto adjunto (UNO…UNP, ISO 9735-8); "
-            "los adjuntos dentro de EDIFACT aún no se leen. Envíe la factura sin él.",
+@dataclass(frozen=True, slots=True)
+class Package:
+    """An object package (``UNO…UNP``, ISO 9735-8) cut out of the interchange."""
+
+    reference: str
+    object_id: str
+    mime_type: str
+    content: bytes
+
+
+_UNO = re.compile(r"UNO\+([^']*)'")
+
+
+def _package_error(where: str, detail: str, detail_es: str) -> ParseError:
+    return ParseError.single(
+        "EDI-PACKAGE",
+        f"The attached object package (UNO…UNP) of the EDIFACT file{where} is damaged: {detail}.",
+        f"El paquete de objeto adjunto (UNO…UNP) del fichero EDIFACT{where} está dañado: "
+        f"{detail_es}.",
+    )
+
+
+def _cut_packages(text: str, where: str) -> tuple[str, dict[str, Package]]:
+    """Take ``UNO…UNP`` packages out by their declared length before tokenising: their
+    content has no segment terminator and would break any EDIFACT tokenizer."""
+    packages: dict[str, Package] = {}
+    pieces: list[str] = []
+    pos = 0
+    while (match := _UNO.search(text, pos)) is not None:
+        fields = match.group(1).split("+")
+        try:
+            length = int(fields[-1].split(":")[0])
+        except ValueError:
+            raise _package_error(
+                where, "its length is not a number", "su longitud no es un número"
+            ) from None
+        start = match.end()
+        end = start + length
+        if not text.startswith("UNP+", end):
+            raise _package_error(
+                where,
+                f"it declares {length} characters but no UNP follows them",
+                f"declara {length} caracteres pero no les sigue un UNP",
+            )
+        close = text.find("'", end)
+        if close < 0:
+            raise _package_error(where, "its UNP is not terminated", "su UNP no está terminado")
+        object_id = fields[1].split(":")[-1] if len(fields) > 1 else ""
+        mime = fields[2].split(":")[-1] if len(fields) > 2 else ""
+        raw = text[start:end]
+        try:
+            content = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            content = raw.encode("utf-8", errors="surrogateescape")
+        packages[object_id or fields[0]] = Package(
+            reference=fields[0], object_id=object_id, mime_type=mime, content=content
         )
+        pieces.append(text[pos : match.start()])
+        pos = close + 1
+    pieces.append(text[pos:])
+    return "".join(pieces), packages
+
+
+def tokenise(data: bytes, *, filename: str = "") -> tuple[list[Segment], dict[str, Package]]:
+    """Segments and object packages of an interchange; :class:`ParseError` ``EDI-SYNTAX``
+    (or ``EDI-PACKAGE``) when it cannot be read."""
+    where = f" ({filename})" if filename else ""
+    text, packages = _cut_packages(decode(data).strip(), where)
     try:
         with warnings.catch_warnings():
             # pydifact warns that it has no dictionary for service segments; harmless.
             warnings.simplefilter("ignore")
-            return list(Parser().parse(text))
+            return list(Parser().parse(text)), packages
     except (EDISyntaxError, ValueError, IndexError, AssertionError) as exc:
         raise ParseError.single(
             "EDI-SYNTAX",
             f"The file{where} looks like EDIFACT but cannot be read: {exc}.",
             f"El fichero{where} parece EDIFACT pero no se puede leer: {exc}.",
         ) from exc
+
+
+def segments_of(data: bytes, *, filename: str = "") -> list[Segment]:
+    """The segments of an interchange (object packages left out)."""
+    return tokenise(data, filename=filename)[0]
 
 
 def _comp(segment: Segment, index: int, component: int = 0) -> str:
@@ -246,6 +308,7 @@ class _Line:
     net_amount: Decimal | None = None
     net_price: Decimal | None = None
     gross_price: Decimal | None = None
+    price_discount: Decimal | None = None
     base_quantity: Decimal | None = None
     base_unit: str = ""
     seller_item: str = ""
@@ -254,6 +317,7 @@ class _Line:
     gtin_scheme: str = "0160"
     origin: str = ""
     classifications: list[Identifier] = field(default_factory=list)
+    attributes: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""
     order_line_ref: str = ""
     accounting_ref: str = ""
@@ -264,7 +328,7 @@ class _Line:
 
 
 _USED_AMOUNTS = frozenset(
-    {"2", "8", "9", "23", "25", "77", "79", "113", "124", "125", "150", "176", "203", "204"}
+    {"509", "2", "8", "9", "23", "25", "77", "79", "113", "124", "125", "150", "176", "203", "204"}
     | {"259", "260", "366", "388", "389"}
 )
 _CATEGORIES = {str(cat): cat for cat in VatCategory}
@@ -293,8 +357,10 @@ def _tax(segment: Segment, number: str) -> _Tax:
 class _Message:
     """State of one INVOIC message while its segments are read in order."""
 
-    def __init__(self, segments: Sequence[Segment]) -> None:
+    def __init__(self, segments: Sequence[Segment], packages: dict[str, Package]) -> None:
         self.segments = segments
+        self.packages = packages
+        self.attachments: list[dict[str, str]] = []
         self.number = ""
         self.type_code = "380"
         self.fields: dict[str, object] = {}
@@ -339,6 +405,14 @@ class _Message:
                 role = _comp(seg, 0)
                 party = self._nad(seg)
                 self.parties.setdefault(role, party)
+            elif tag == "EFI":
+                party, ac, tax, line = None, None, None, None
+                self.attachments.append(
+                    {"filename": _comp(seg, 0, 0), "description": _comp(seg, 0, 1)}
+                )
+            elif tag == "COM" and self.attachments and party is None and line is None:
+                if _comp(seg, 0, 1) == "AO":
+                    self.attachments[-1]["uri"] = _comp(seg, 0, 0)
             elif tag == "FII" and party is not None:
                 transfer = CreditTransfer(
                     account=_comp(seg, 1, 0), account_name=_comp(seg, 1, 1), bic=_comp(seg, 2, 0)
@@ -367,10 +441,11 @@ class _Message:
             elif tag == "PAI":
                 self.means_code = _comp(seg, 0, 2) or _comp(seg, 0, 0)
             elif tag == "ALC":
+                # EN 16931 binding: C552 "reason:code"; EANCOM: C214 "code:::text".
                 ac = _AC(
                     is_charge=_comp(seg, 0) == "C",
-                    reason_code=_comp(seg, 4, 0),
-                    reason=_comp(seg, 4, 3),
+                    reason_code=_comp(seg, 4, 0) or _comp(seg, 1, 1),
+                    reason=_comp(seg, 4, 3) or _comp(seg, 1, 0),
                 )
                 tax = None
                 (line.acs if line is not None else self.acs).append(ac)
@@ -455,6 +530,9 @@ class _Message:
             self.fields["specification_id"] = text
         elif qualifier == "AGM":
             self.exemptions.append((_comp(seg, 2, 0), text))
+        elif line is not None and qualifier == "ACF":
+            components = [*_components(seg, 3), ""]
+            line.attributes.append((components[0].strip(), "".join(components[1:]).strip()))
         elif line is not None:
             line.note = f"{line.note} {text}".strip()
         elif qualifier == c.FTX_LEGAL_FORM and _comp(seg, 2, 0) == c.FTX_LEGAL_FORM_CODE:
@@ -468,10 +546,13 @@ class _Message:
 
     def _rff(self, seg: Segment, section: str, party: _Party | None, line: _Line | None) -> str:
         qualifier, value = _comp(seg, 0, 0), _comp(seg, 0, 1)
+        if qualifier == "ATS" and self.attachments and line is None and party is None:
+            self.attachments[-1]["id"] = value
+            return qualifier
         if line is not None:
             if qualifier in ("ON", "LI"):
                 line.order_line_ref = _comp(seg, 0, 2) or value
-            elif qualifier == "AWE":
+            elif qualifier in ("AWQ", "AWE"):
                 line.accounting_ref = value
             return qualifier
         if party is not None:
@@ -557,6 +638,12 @@ class _Message:
         if section == "summary":
             self.summary.setdefault(qualifier, value)
             return
+        if qualifier == c.MOA_PRICE_DISCOUNT and line is not None:
+            # "ALC+A / MOA+509" is the item price discount (BT-147), not a line allowance.
+            line.price_discount = value
+            if ac is not None and ac.amount is None and ac in line.acs:
+                line.acs.remove(ac)
+            return
         if ac is not None:
             if qualifier == c.MOA_BASE:
                 ac.base = value
@@ -612,11 +699,7 @@ class _Message:
             unit_code=line.unit or "C62",
             net_price=net_price,
             gross_price=line.gross_price,
-            price_discount=(
-                line.gross_price - net_price
-                if line.gross_price is not None and line.gross_price != net_price
-                else None
-            ),
+            price_discount=line.price_discount,
             base_quantity=line.base_quantity,
             base_quantity_unit=line.base_unit,
             net_amount=net_amount,
@@ -637,6 +720,7 @@ class _Message:
             ),
             classifications=tuple(line.classifications),
             origin_country=line.origin,
+            attributes=tuple(line.attributes),
         )
 
     def _build_breakdown(self) -> tuple[tuple[VatBreakdown, ...], tuple[Withholding, ...]]:
@@ -678,6 +762,18 @@ class _Message:
                 )
             )
         return tuple(rows), tuple(withholdings)
+
+    def _attachment(self, found: dict[str, str]) -> Attachment:
+        ident = found.get("id", "") or found.get("filename", "")
+        package = self.packages.get(ident)
+        return Attachment(
+            id=ident,
+            description=found.get("description", ""),
+            uri=found.get("uri", ""),
+            content=package.content if package else b"",
+            mime_type=package.mime_type if package else "",
+            filename=found.get("filename", "") if package else "",
+        )
 
     def _payment(self) -> Payment | None:
         payee = self.parties.get(c.PAYEE_ROLE)
@@ -787,6 +883,7 @@ class _Message:
             vat_breakdown=breakdown,
             withholdings=withholdings,
             lines=lines,
+            attachments=tuple(self._attachment(a) for a in self.attachments),
             document_type="AF" if self.type_code == "389" else "FC",
         )
         return self._with_totals(invoice)
@@ -802,7 +899,8 @@ class _Message:
         )
         derived, derived_breakdown = _derived(invoice)
         tax_exclusive = s.get("389", s.get(c.MOA_TAXABLE, derived.tax_exclusive))
-        vat_total = s.get("176", derived.vat_total)
+        surcharges = sum((r.surcharge_amount or ZERO for r in invoice.vat_breakdown), ZERO)
+        vat_total = s["176"] + surcharges if "176" in s else derived.vat_total
         tax_inclusive = s.get("388", s.get("77", derived.tax_inclusive))
         stated = Totals(
             line_net_total=s.get("79", derived.line_net_total),
@@ -810,7 +908,8 @@ class _Message:
             charge_total=s.get("259", derived.charge_total),
             tax_exclusive=tax_exclusive,
             vat_total=vat_total,
-            vat_total_tax_currency=s.get("2"),
+            # BT-111 only means something beside a VAT accounting currency (BT-6).
+            vat_total_tax_currency=s.get("2") if invoice.tax_currency else None,
             tax_inclusive=tax_inclusive,
             prepaid=s.get("113", ZERO),
             rounding=s.get("366", ZERO),
@@ -912,7 +1011,7 @@ def _build_ac(ac: _AC, number: str, *, line: bool) -> AllowanceCharge:
 
 def read(data: bytes, *, filename: str = "") -> Document:
     """Every INVOIC message of the interchange as one canonical invoice each."""
-    segments = segments_of(data, filename=filename)
+    segments, packages = tokenise(data, filename=filename)
     message_type, directory = message_directory(segments)
     where = f" ({filename})" if filename else ""
     if message_type != "INVOIC":
@@ -923,7 +1022,7 @@ def read(data: bytes, *, filename: str = "") -> Document:
             f"El fichero EDIFACT{where} contiene un mensaje '{message_type or 'desconocido'}', "
             "no una factura INVOIC.",
         )
-    invoices = tuple(_Message(m).read() for m in _messages(segments))
+    invoices = tuple(_Message(m, packages).read() for m in _messages(segments))
     if not invoices:
         raise ParseError.single(
             "EDI-SYNTAX",

@@ -16,6 +16,7 @@ always gives the same bytes.  What the message cannot carry is listed by :func:`
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -28,6 +29,7 @@ from einvoice.errors import ConversionError, Layer, Severity, Violation
 from einvoice.formats.edifact import _codes as c
 from einvoice.model import (
     AllowanceCharge,
+    Attachment,
     Invoice,
     Line,
     Party,
@@ -70,6 +72,8 @@ class _Writer:
         self.directory = directory
         self.en = directory != "D96A"
         self.segments: list[Segment] = []
+        self.raw: list[tuple[int, str]] = []
+        """Raw text (object packages) to insert after the first n segments."""
 
     def add(self, tag: str, *elements: _Element) -> None:
         self.segments.append(_seg(tag, *elements))
@@ -146,14 +150,18 @@ class _Writer:
             self.tax(c.TAX_WITHHOLDING_OTHER, rate, name=str(tax_type))
 
     def allowance_charge(self, ac: AllowanceCharge, *, line: bool) -> None:
-        self.add(
-            "ALC",
-            "C" if ac.is_charge else "A",
-            "",
-            "",
-            "",
-            [ac.reason_code, "", "", ac.reason] if (ac.reason_code or ac.reason) else "",
-        )
+        if self.en:  # C552: reason text and UNCL5189/7161 code
+            reason: _Element = [ac.reason, ac.reason_code] if (ac.reason or ac.reason_code) else ""
+            self.add("ALC", "C" if ac.is_charge else "A", reason)
+        else:  # EANCOM C214: code and text
+            self.add(
+                "ALC",
+                "C" if ac.is_charge else "A",
+                "",
+                "",
+                "",
+                [ac.reason_code, "", "", ac.reason] if (ac.reason_code or ac.reason) else "",
+            )
         if ac.percent is not None:
             self.add("PCD", ["2" if ac.is_charge else "1", _num(ac.percent)])
         qualifier = ("23" if ac.is_charge else "204") if self.en else "8"
@@ -192,6 +200,8 @@ class _Writer:
                 self.add("DTM", ["168", f"{line.period.end:%Y%m%d}", "102"])
         if line.note:
             self.add("FTX", "ACB", "", "", _chunks(line.note))
+        for name, value in line.attributes:
+            self.add("FTX", "ACF", "", "", [name, value])
         self.add("MOA", [c.MOA_LINE_NET, _num(line.net_amount)])
         price: list[str] = ["AAA", _num(line.net_price)]
         if line.base_quantity is not None:
@@ -202,7 +212,7 @@ class _Writer:
         if line.order_line_ref:
             self.add("RFF", ["LI", line.order_line_ref])
         if line.accounting_ref:
-            self.add("RFF", ["AWE", line.accounting_ref])
+            self.add("RFF", ["AWQ", line.accounting_ref])
         rate = None if line.vat_category is VatCategory.NOT_SUBJECT else line.vat_rate
         self.tax(c.TAX_VAT, rate, str(line.vat_category))
         if line.surcharge_rate is not None:
@@ -213,6 +223,9 @@ class _Writer:
             self.add("MOA", ["124", _num(withholding.amount)])
         for ac in line.allowances_charges:
             self.allowance_charge(ac, line=True)
+        if line.price_discount is not None:
+            self.add("ALC", "A")
+            self.add("MOA", [c.MOA_PRICE_DISCOUNT, _num(line.price_discount)])
 
     # -- the message ------------------------------------------------------------------------
 
@@ -316,6 +329,11 @@ class _Writer:
             self.add("PAI", ["", "", invoice.payment.means_code])
         for ac in invoice.allowances_charges:
             self.allowance_charge(ac, line=False)
+        for attachment in invoice.attachments:
+            self.add("EFI", [attachment.filename, attachment.description])
+            if attachment.uri:
+                self.add("COM", [attachment.uri, "AO"])
+            self.add("RFF", ["ATS", attachment.id])
         for line in invoice.lines:
             self.line(line)
         self.add("UNS", "S")
@@ -326,7 +344,9 @@ class _Writer:
         if t.charge_total or invoice.allowances_charges:
             self.add("MOA", ["259", _num(t.charge_total)])
         self.add("MOA", ["389" if self.en else c.MOA_TAXABLE, _num(t.tax_exclusive)])
-        self.add("MOA", ["176", _num(t.vat_total)])
+        # MOA 176 is VAT only (BR-CO-14); the equivalence surcharge travels in its own
+        # TAX+7+RE rows and is added back by the reader (canonical BT-110 includes it).
+        self.add("MOA", ["176", _num(t.vat_total - t.surcharge_total)])
         if t.vat_total_tax_currency is not None:
             self.add("MOA", ["2", _num(t.vat_total_tax_currency)])
         self.add("MOA", ["388" if self.en else "77", _num(t.tax_inclusive)])
@@ -348,6 +368,17 @@ class _Writer:
             self.add("MOA", [c.MOA_TAXABLE, _num(withholding.base)])
             self.add("MOA", ["124", _num(withholding.amount)])
         self.add("UNT", str(len(self.segments) - start + 1), reference)
+        for number, attachment in enumerate(invoice.attachments, start=1):
+            if attachment.content:
+                self.package(f"P{number}", attachment)
+
+    def package(self, reference: str, attachment: Attachment) -> None:
+        """An ISO 9735-8 object package after the message: ``UNO``, the base64 content,
+        ``UNP`` (written raw: its content has no segment terminator)."""
+        content = base64.b64encode(attachment.content).decode("ascii")
+        mime = attachment.mime_type or "application/octet-stream"
+        self.add("UNO", reference, ["1", attachment.id], ["13", mime], str(len(content)))
+        self.raw.append((len(self.segments), f"{content}UNP+{len(content)}+{reference}'\n"))
 
 
 def _interchange_party(party: Party) -> list[str]:
@@ -385,7 +416,17 @@ def write(invoices: Sequence[Invoice], *, directory: str) -> bytes:
     for index, invoice in enumerate(invoices, start=1):
         writer.message(invoice, str(index))
     writer.add("UNZ", str(len(invoices)), control)
-    text = Serializer(characters).serialize(writer.segments, with_una_header=True, break_lines=True)
+    serializer = Serializer(characters)
+    parts: list[str] = []
+    done = 0
+    for position, raw in [*writer.raw, (len(writer.segments), "")]:
+        chunk = writer.segments[done:position]
+        text = serializer.serialize(chunk, with_una_header=done == 0, break_lines=True)
+        # The package content starts right after the UNO terminator (no line break).
+        parts.append(text.rstrip("\n") if raw else text)
+        parts.append(raw)
+        done = position
+    text = "".join(parts)
     if writer.en:
         return text.encode("utf-8")
     try:
@@ -404,8 +445,6 @@ def write(invoices: Sequence[Invoice], *, directory: str) -> bytes:
 def losses(invoice: Invoice) -> list[Violation]:
     """Warnings for what the INVOIC message drops (Facturae-only data)."""
     dropped: list[tuple[str, str, str]] = []
-    if invoice.attachments:
-        dropped.append(("BG-24", "attachments", "los documentos adjuntos"))
     if len(invoice.instalments) > 1:
         dropped.append(("Facturae Installment", "the payment instalments", "los vencimientos"))
     if any(p.centres for p in (invoice.seller, invoice.buyer)):
