@@ -20,10 +20,12 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
+from pydifact.constants import EDI_DEFAULT_DIRECTORY, EDI_DEFAULT_VERSION, Element
 from pydifact.exceptions import EDISyntaxError
 from pydifact.parser import Parser
-from pydifact.segments import Segment
+from pydifact.segments import Segment, SegmentFactory
 
 from einvoice import totals as totals_mod
 from einvoice.errors import EInvoiceError, ParseError, UnsupportedDocument
@@ -130,16 +132,45 @@ def _cut_packages(text: str, where: str) -> tuple[str, dict[str, Package]]:
     return "".join(pieces), packages
 
 
+class _PlainSegments(SegmentFactory):
+    """pydifact's factory without its per-segment dictionary validation: that checks
+    segments against its newest directory (D24A), not the message's own, and costs most
+    of the parse; what this reader needs is checked where it is read."""
+
+    @staticmethod
+    def create_segment(
+        name: str,
+        *elements: Element,
+        validate: bool = False,
+        version: str = EDI_DEFAULT_VERSION,
+        directory: str = EDI_DEFAULT_DIRECTORY,
+    ) -> Segment:
+        return SegmentFactory.create_segment(
+            name, *elements, validate=False, version=version, directory=directory
+        )
+
+
 def tokenise(data: bytes, *, filename: str = "") -> tuple[list[Segment], dict[str, Package]]:
     """Segments and object packages of an interchange; :class:`ParseError` ``EDI-SYNTAX``
-    (or ``EDI-PACKAGE``) when it cannot be read."""
+    (or ``EDI-PACKAGE``) when it cannot be read.
+
+    pydifact's tokenizer reads character by character in Python, the dominant cost of an
+    inbound EDIFACT file; the validation pipeline detects, checks and parses the same bytes,
+    so the last results are kept (callers never modify the segments).
+    """
+    segments, packages = _tokenise(data, filename)
+    return list(segments), dict(packages)
+
+
+@lru_cache(maxsize=2)
+def _tokenise(data: bytes, filename: str) -> tuple[tuple[Segment, ...], dict[str, Package]]:
     where = f" ({filename})" if filename else ""
     text, packages = _cut_packages(decode(data).strip(), where)
     try:
         with warnings.catch_warnings():
             # pydifact warns that it has no dictionary for service segments; harmless.
             warnings.simplefilter("ignore")
-            return list(Parser().parse(text)), packages
+            return tuple(Parser(factory=_PlainSegments()).parse(text)), packages
     except (EDISyntaxError, ValueError, IndexError, AssertionError) as exc:
         raise ParseError.single(
             "EDI-SYNTAX",
