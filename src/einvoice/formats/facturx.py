@@ -104,7 +104,7 @@ def embed(pdf: bytes, cii: bytes, *, title: str = "", author: str = "") -> bytes
     return result
 
 
-def render(invoice: Invoice, *, language: str = "es") -> bytes:
+def render(invoice: Invoice, *, language: str = "es", test_seal: bool = False) -> bytes:
     """The invoice as a Factur-X (EN 16931 profile) PDF/A-3: the platform's bilingual PDF
     with the CII rendering of the same invoice embedded.
 
@@ -115,7 +115,7 @@ def render(invoice: Invoice, *, language: str = "es") -> bytes:
     from einvoice.pdf import render_pdf
 
     cii = formats.render("cii", [invoice])
-    pdf = render_pdf(invoice, language=language, pdf_variant="pdf/a-3b")
+    pdf = render_pdf(invoice, language=language, test_seal=test_seal, pdf_variant="pdf/a-3b")
     title = (
         f"Factura {invoice.full_number}"
         if language.startswith("es")
