@@ -379,6 +379,23 @@ def _validate_pdf(
             ),
         )
     inner = validate(xml, filename=filename, max_bytes=max_bytes, official=official, today=today)
+    if not inner.format and b"urn:ferd:CrossIndustryDocument:invoice:1p0" in xml[:4096]:
+        where = f" ({filename})" if filename else ""
+        return replace(
+            empty,
+            violations=(
+                Violation(
+                    rule="PDF-ZUGFERD1",
+                    message=f"The PDF{where} carries a ZUGFeRD 1.0 invoice "
+                    "(CrossIndustryDocument), a version older than EN 16931 that this platform "
+                    "does not read; ask the sender for ZUGFeRD 2 / Factur-X, UBL or CII.",
+                    message_es=f"El PDF{where} lleva una factura ZUGFeRD 1.0 "
+                    "(CrossIndustryDocument), una versión anterior a la EN 16931 que esta "
+                    "plataforma no lee; pida al emisor ZUGFeRD 2 / Factur-X, UBL o CII.",
+                    layer=Layer.XML,
+                ),
+            ),
+        )
     return replace(inner, container="facturx")
 
 
