@@ -41,6 +41,7 @@ from einvoice.formats import facturx
 from einvoice.formats.base import Detected
 from einvoice.model import Document, Invoice
 from einvoice.rules import spain
+from einvoice.rules.figures import with_figures
 from einvoice.xml import DEFAULT_MAX_BYTES, parse_bytes
 
 __all__ = ["DEFAULT_MAX_BYTES", "InvoiceResult", "Report", "official_artefacts", "validate"]
@@ -206,6 +207,18 @@ def _run_official(tree: etree._ElementTree, artefacts: tuple[str, ...]) -> list[
     return out
 
 
+def _through_conversion(violation: Violation) -> Violation:
+    """Say that a finding is about efactura's EN 16931 (UBL) rendering of the invoice, not
+    about the file as the user sent it: the rules ran on what efactura made of it."""
+    return replace(
+        violation,
+        message=f"In the EN 16931 form of this invoice (as efactura converts it to UBL): "
+        f"{violation.message}",
+        message_es="En la forma EN 16931 de esta factura (tal como efactura la convierte a "
+        f"UBL): {violation.message_es or violation.message}",
+    )
+
+
 def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation]:
     """EN 16931 rules on a Facturae invoice's meaning, through its UBL rendering."""
     from einvoice.rules import official
@@ -223,6 +236,11 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation
         problem = _internal("checked against EN 16931", "validar según la EN 16931", exc)
         return [replace(problem, severity=Severity.WARNING, invoice=index)]
     found = official.check(ubl, "cen-ubl", lines=False)
+    try:
+        (as_checked,) = formats.parse(ubl).invoices
+    except (EInvoiceError, ValueError):
+        as_checked = invoice
+    found = [_through_conversion(with_figures(v, as_checked)) for v in found]
     # Advisory only: Facturae is not one of the EN 16931 syntaxes (CEN/TS 16931-3 binds
     # UBL and CII); a Facturae invoice is lawful when it meets its own schema and Spanish
     # law (Orden HAP/1650/2015), which the schema and Spanish rules check with fatal
@@ -336,6 +354,8 @@ def validate(
                 per_invoice[i].extend(_official_on_facturae(invoice, i if batch else None))
         else:
             found = _run_official(tree, official_artefacts(detected, tree))
+            if len(document.invoices) == 1:
+                found = [with_figures(v, document.invoices[0]) for v in found]
             if len(per_invoice) == 1:
                 per_invoice[0].extend(found)
             else:
