@@ -442,3 +442,12 @@ def test_d96a_refuses_text_outside_latin1_with_a_named_reason() -> None:
     assert "D16B" in caught.value.violations[0].message_es
     # The EN 16931 profile is UTF-8 and carries it.
     assert _through_edifact(invoice).payment_terms == "Pago a 30 días ✓"
+
+
+def test_oversized_edifact_is_refused_before_tokenising() -> None:
+    from einvoice.formats.edifact.reader import MAX_BYTES
+
+    data = b"UNA:+.? 'UNB+UNOC:3+A+B+261120:0930+1'" + b"FTX+AAI+++x'" * (MAX_BYTES // 12 + 1)
+    report = validate(data, filename="huge.edi", official=False)
+    assert [v.rule for v in report.violations] == ["EDI-SIZE"]
+    assert "huge.edi" in report.violations[0].message_es
