@@ -3,7 +3,8 @@
 // It is node's `oidc-provider` (a certified OpenID Provider implementation) with a small
 // sign-in page of its own, so efactura's single sign-on can be shown in the demo and tested
 // against a real provider: discovery, JWKS, the authorization-code flow with PKCE, an
-// interactive login page, RP-initiated logout and back-channel logout.
+// interactive login page, RP-initiated logout and back-channel logout.  Version 8 of
+// oidc-provider is used because it runs on Debian 12's Node.js 18 as well as on newer ones.
 //
 // Usage: node server.mjs CONFIG.json
 //
@@ -153,7 +154,8 @@ function configuration() {
     ttl: { IdToken: config.id_token_ttl ?? 3600 },
     clientBasedCORS: () => false,
     // The provider's outgoing requests (back-channel logout) go to relying parties on the
-    // loopback interface, which its SSRF protection would refuse: this provider is local only.
+    // loopback interface, which newer versions' SSRF protection would refuse: this provider is
+    // local only.
     fetch: (url, options) => {
       const { dispatcher, ...rest } = options;
       return globalThis.fetch(url, rest);
