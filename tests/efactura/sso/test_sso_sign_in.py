@@ -24,6 +24,7 @@ from tests.efactura.sso.bank_support import (
     re_signed,
     sign_in,
     signing_key,
+    unsigned,
     walk_to_callback,
     with_changed_payload,
 )
@@ -179,7 +180,9 @@ def test_a_company_no_longer_claimed_is_withdrawn_at_the_next_sign_in(
 # -- Answers that must be refused --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("attack", ["tampered", "expired", "unknown_key", "other_audience"])
+@pytest.mark.parametrize(
+    "attack", ["tampered", "expired", "unknown_key", "other_audience", "unsigned"]
+)
 def test_a_forged_or_expired_id_token_is_refused(
     proxied_bank: Bank, client: Any, customer: Any, attack: str
 ) -> None:
@@ -196,6 +199,8 @@ def test_a_forged_or_expired_id_token_is_refused(
         "unknown_key": lambda token: re_signed(token, signing_key("not-the-bank")),
         # Signed by the bank's key, but issued to another client.
         "other_audience": lambda token: re_signed(token, proxied_bank.key, aud="someone-else"),
+        # No signature at all ("alg": "none").
+        "unsigned": unsigned,
     }[attack]
 
     refused = sign_in(client, ANA, **EN)
