@@ -141,7 +141,7 @@ def _on_invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         status=422,
         slug="invalid-request",
         title=_("Some parameters are not valid."),
-        detail="; ".join(v["message"] for v in violations) or _("The request is not valid."),
+        detail="; ".join(str(v["message"]) for v in violations) or _("The request is not valid."),
         violations=violations,
     )
 

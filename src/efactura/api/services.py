@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 from django.conf import settings
@@ -485,7 +486,7 @@ def do_enqueue_webhook_event(
         delivery.save(update_fields=["payload"])
         deliveries.append(delivery)
         transaction.on_commit(
-            lambda pk=delivery.pk: deliver_webhook.enqueue(delivery_id=pk), robust=True
+            partial(deliver_webhook.enqueue, delivery_id=delivery.pk), robust=True
         )
     return deliveries
 

@@ -50,7 +50,7 @@ def find_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision:
     for dotted in getattr(settings, "EFACTURA_ROUTE_RESOLVERS", []):
         decision = import_string(dotted)(tax_id)
         if decision is not None and decision.detail != exclude_peer:
-            return decision  # type: ignore[no-any-return]
+            return decision
     return RouteDecision(route=Route.AWAITING_REGISTRATION)
 
 
