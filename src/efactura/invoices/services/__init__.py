@@ -60,6 +60,7 @@ from efactura.invoices.services.lifecycle import (
 )
 from efactura.invoices.services.numbering import (
     allocate_number,
+    peek_number,
 )
 from efactura.invoices.services.peer import (
     do_apply_peer_status,
@@ -69,6 +70,7 @@ from efactura.invoices.services.peer import (
 from efactura.invoices.services.routing import (
     RouteDecision,
     _deliver_locally,
+    discover_route,
     do_deliver_waiting_invoices,
     find_route,
     route_invoice,
@@ -102,6 +104,7 @@ __all__ = [
     "_with_sealing_party",
     "allocate_number",
     "canonical",
+    "discover_route",
     "do_accept_invoice",
     "do_answer_cancellation",
     "do_apply_peer_status",
@@ -117,6 +120,7 @@ __all__ = [
     "expand_upload",
     "find_route",
     "month_of",
+    "peek_number",
     "response_days",
     "route_invoice",
     "seller_party",

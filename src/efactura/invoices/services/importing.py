@@ -34,7 +34,7 @@ from efactura.invoices.services._common import (
     response_days,
 )
 from efactura.invoices.services.issuing import _sign, _upsert_customer, _with_sealing_party
-from efactura.invoices.services.routing import route_invoice
+from efactura.invoices.services.routing import RouteDecision, discover_route, route_invoice
 from einvoice import formats
 from einvoice import model as em
 from einvoice.errors import Layer, Violation
@@ -363,6 +363,17 @@ def _import_one_file(
 
     for index, invoice in candidates:
         item = result.invoices[index]
+        # Signing and route discovery (HTTP to partner platforms) happen before the
+        # invoice's transaction opens, never inside it.
+        original = (*shared_original, result.version) if shared_original is not None else None
+        item_signature = signature
+        discovered: RouteDecision | None = None
+        if direction == "issued":
+            if original is None:
+                xml = formats.render("facturae", [_with_sealing_party(company, invoice)])
+                signed_xml, item_signature = _sign(company, xml)
+                original = (signed_xml, item_signature.get("status") == "valid", "3.2.2")
+            discovered = discover_route(tax_id=invoice.buyer.tax_id)
         try:
             with transaction.atomic():
                 item.invoice = _store_imported(
@@ -371,13 +382,14 @@ def _import_one_file(
                     invoice=invoice,
                     filename=filename,
                     raw=data,
-                    shared_original=shared_original,
+                    original=original,
                     batch_index=index if len(document.invoices) > 1 else None,
                     fmt=result.format,
                     version=result.version,
                     direction=direction,
-                    signature=signature,
+                    signature=item_signature,
                     source=source,
+                    discovered=discovered,
                 )
                 item.outcome = "imported"
         except IntegrityError:
@@ -401,24 +413,24 @@ def _store_imported(
     invoice: em.Invoice,
     filename: str,
     raw: bytes,
-    shared_original: tuple[bytes, bool] | None,
+    original: tuple[bytes, bool, str] | None,
     batch_index: int | None,
     fmt: str,
     version: str,
     direction: Direction,
     signature: dict[str, Any],
     source: str,
+    discovered: RouteDecision | None,
 ) -> Invoice:
-    if shared_original is not None:
-        original, signed = shared_original
-        original_fmt, original_version = "facturae", version
-    elif direction == "issued":
-        xml = formats.render("facturae", [_with_sealing_party(company, invoice)])
-        original, signature = _sign(company, xml)
-        signed = signature.get("status") == "valid"
-        original_fmt, original_version = "facturae", "3.2.2"
+    """Store one checked invoice, in the caller's transaction.  ``original`` is the document
+    to archive as the legal original (bytes, signed, Facturae version; signed before the
+    transaction), ``None`` for a received
+    invoice kept as uploaded."""
+    if original is not None:
+        original_bytes, signed, original_version = original
+        original_fmt = "facturae"
     else:
-        original, signed, original_fmt, original_version = raw, False, fmt, version
+        original_bytes, signed, original_fmt, original_version = raw, False, fmt, version
     row = Invoice.objects.create(
         issuer=company if direction == "issued" else None,
         recipient=company if direction == "received" else None,
@@ -428,7 +440,7 @@ def _store_imported(
     )
     storage.archive(
         invoice=row,
-        data=original,
+        data=original_bytes,
         role=Document.Role.ORIGINAL,
         filename=filename,
         fmt=original_fmt,
@@ -436,7 +448,7 @@ def _store_imported(
         signed=signed,
         batch_index=batch_index,
     )
-    if original is not raw:
+    if original_bytes is not raw:
         storage.archive(
             invoice=row,
             data=raw,
@@ -465,7 +477,7 @@ def _store_imported(
     )
     if direction == "issued":
         _upsert_customer(company=company, buyer=invoice.buyer)
-        route_invoice(invoice=row, actor=actor, source=source)
+        route_invoice(invoice=row, actor=actor, source=source, discovered=discovered)
     else:
         now = timezone.now()
         row.route = Route.NONE

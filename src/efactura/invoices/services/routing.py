@@ -43,15 +43,32 @@ def find_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision:
     1. a company registered here; 2. the first resolver in ``EFACTURA_ROUTE_RESOLVERS``
     (dotted paths to ``callable(tax_id) -> RouteDecision | None``, e.g. federation
     discovery) that knows the participant; 3. awaiting registration.
+
+    Resolvers may make network calls: call this outside any transaction.
     """
-    company = Company.objects.filter(tax_id=tax_id, is_active=True).first()
-    if company is not None:
-        return RouteDecision(route=Route.LOCAL, detail=company.legal_name, company=company)
+    return (
+        _local_route(tax_id)
+        or discover_route(tax_id=tax_id, exclude_peer=exclude_peer)
+        or RouteDecision(route=Route.AWAITING_REGISTRATION)
+    )
+
+
+def discover_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision | None:
+    """Ask the resolvers of ``EFACTURA_ROUTE_RESOLVERS`` which partner platform serves
+    ``tax_id`` (``None``: nobody).  They may make HTTP calls (up to seconds), so services call
+    this before opening their transaction and hand the answer to :func:`route_invoice`."""
     for dotted in getattr(settings, "EFACTURA_ROUTE_RESOLVERS", []):
         decision = import_string(dotted)(tax_id)
         if decision is not None and decision.detail != exclude_peer:
             return decision
-    return RouteDecision(route=Route.AWAITING_REGISTRATION)
+    return None
+
+
+def _local_route(tax_id: str) -> RouteDecision | None:
+    company = Company.objects.filter(tax_id=tax_id, is_active=True).first()
+    if company is None:
+        return None
+    return RouteDecision(route=Route.LOCAL, detail=company.legal_name, company=company)
 
 
 def _deliver_locally(
@@ -87,9 +104,24 @@ def _deliver_locally(
     signals.invoice_received.send(sender=Invoice, invoice=invoice, source=source)
 
 
-def route_invoice(*, invoice: Invoice, actor: User | None, source: str) -> RouteDecision:
-    """Record the routing decision for an issued invoice, in the caller's transaction."""
-    decision = find_route(tax_id=invoice.buyer_tax_id)
+def route_invoice(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    source: str,
+    discovered: RouteDecision | None = None,
+) -> RouteDecision:
+    """Record the routing decision for an issued invoice, in the caller's transaction.
+
+    ``discovered`` is what :func:`discover_route` answered before the transaction began; the
+    local lookup (a database read) is repeated here, so a company that registered meanwhile
+    still gets the invoice in its inbox.  No network call happens here.
+    """
+    decision = (
+        _local_route(invoice.buyer_tax_id)
+        or discovered
+        or RouteDecision(route=Route.AWAITING_REGISTRATION)
+    )
     if decision.route == Route.LOCAL and decision.company is not None:
         _deliver_locally(invoice=invoice, company=decision.company, actor=actor, source=source)
     elif decision.route == Route.PEER:
