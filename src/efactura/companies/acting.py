@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from efactura.accounts.models import User
     from efactura.companies.models import ApiKey, Company, Membership
 
+type Actor = User | ApiKey | None
+"""Who acts in a service: a user (web), an API key (ERP API), or ``None`` (the platform itself:
+peers, housekeeping, the demo loader)."""
+
 WRITE_ROLES = frozenset({Role.ADMIN, Role.ACCOUNTANT})
 """Roles that may change a company's data (issue, answer, manage codes …)."""
 
@@ -60,7 +64,7 @@ class RequestNotes:
         return self.membership is not None and self.membership.role == Role.ADMIN
 
     @property
-    def actor(self) -> User | ApiKey | None:
+    def actor(self) -> Actor:
         """Who audit entries and permission checks see: the user, else the API key."""
         return self.user if self.user is not None else self.api_key
 
@@ -92,9 +96,18 @@ def acting_user(request: HttpRequest) -> User | None:
     return request_notes(request).user
 
 
+def actor_label(actor: Actor) -> str:
+    """The readable name of ``actor`` kept on audit entries and timeline events."""
+    from efactura.companies.models import ApiKey
+
+    if isinstance(actor, ApiKey):
+        return f"API key {actor.name} ({actor.prefix})"[:255]
+    return actor.email if actor is not None else ""
+
+
 def check_role(
     *,
-    actor: User | ApiKey | None,
+    actor: Actor,
     company: Company,
     roles: frozenset[str] = WRITE_ROLES,
     scopes: frozenset[str] = frozenset(),

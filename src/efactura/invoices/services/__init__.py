@@ -3,8 +3,8 @@
 Every function is keyword-only, takes the acting company and user explicitly (``actor`` is
 ``None`` for API keys, peers and the system) and the edge it came through (``source``), runs in
 one transaction, appends an :class:`~efactura.invoices.models.Event` to the invoice's timeline
-and an audit entry, and fires the signals of :mod:`efactura.invoices.signals` so notifications,
-federation and webhooks act after commit.
+and an audit entry, and enqueues the side effects of :mod:`efactura.invoices.effects` in the
+same transaction, so notifications, federation and webhooks act after commit.
 
 Errors a user can fix raise :class:`InvoiceRejected` (carrying the standards library's
 violations, each with rule id and a bilingual sentence) or Django's ``ValidationError``;

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from efactura.accounts.models import User
-from efactura.companies.models import Company, Membership
+from efactura.companies.acting import Actor, actor_label, check_role
+from efactura.companies.models import Company
 from efactura.invoices.choices import (
     DEFAULT_RESPONSE_DAYS,
 )
@@ -41,13 +41,13 @@ def _violation(rule: str, en: str, es: str, *, layer: Layer = Layer.SPAIN) -> Vi
     return Violation(rule=rule, message=en, message_es=es, layer=layer)
 
 
-def _require_writer(*, actor: User | None, company: Company) -> None:
-    """Viewers read only; admins and accountants act (API keys are checked at the edge)."""
-    if actor is None:
-        return
-    membership = Membership.objects.filter(user=actor, company=company).first()
-    if membership is None or not membership.can_write:
-        raise PermissionDenied(_("Your role in this company does not allow changing invoices."))
+def _require_writer(*, actor: Actor, company: Company) -> None:
+    """Viewers read only; admins and accountants act; an API key acts for its own company."""
+    check_role(
+        actor=actor,
+        company=company,
+        message=_("Your role in this company does not allow changing invoices."),
+    )
 
 
 def response_days() -> int:
@@ -58,7 +58,7 @@ def _add_event(
     *,
     invoice: Invoice,
     kind: str,
-    actor: User | None,
+    actor: Actor,
     company: Company | None,
     source: str,
     data: dict[str, Any] | None = None,
@@ -66,8 +66,8 @@ def _add_event(
     return Event.objects.create(
         invoice=invoice,
         kind=kind,
-        actor=actor,
-        actor_label=actor.email if actor is not None else "",
+        actor=actor if isinstance(actor, User) else None,
+        actor_label=actor_label(actor),
         company=company,
         source=source,
         data=data or {},

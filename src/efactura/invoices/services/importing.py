@@ -13,11 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from efactura.accounts.models import User
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import signals, storage
+from efactura.invoices import effects, storage
 from efactura.invoices.choices import (
     EventKind,
     Origin,
@@ -270,7 +270,7 @@ def _verify_signature(data: bytes) -> dict[str, Any]:
 def _import_one_file(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     filename: str,
     data: bytes,
     direction: Direction,
@@ -409,7 +409,7 @@ def _import_one_file(
 def _store_imported(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     invoice: em.Invoice,
     filename: str,
     raw: bytes,
@@ -485,14 +485,14 @@ def _store_imported(
         row.received_at = now
         row.response_due = timezone.localdate(now) + dt.timedelta(days=response_days())
         row.save(update_fields=["route", "transport", "received_at", "response_due"])
-        signals.invoice_received.send(sender=Invoice, invoice=row, source=source)
+        effects.enqueue(effects.INVOICE_RECEIVED, invoice=row, source=source)
     return row
 
 
 def do_import_files(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     files: Iterable[tuple[str, bytes]],
     direction: Direction,
     source: str = Source.WEB,

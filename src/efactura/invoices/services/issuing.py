@@ -10,9 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from efactura.accounts.models import User
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+from efactura.companies.acting import Actor
 from efactura.companies.models import Company
 from efactura.invoices import storage
 from efactura.invoices.choices import (
@@ -94,7 +94,7 @@ SIGN_ATTEMPTS = 3
 def do_issue_invoice(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     draft: em.Invoice,
     series_code: str = "",
     customer_email: str = "",
@@ -231,7 +231,7 @@ def _numbered(prepared: em.Invoice, number: str) -> tuple[em.Invoice, bytes]:
 def _store_issued(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     source: str,
     corrects: Invoice | None,
     customer_email: str,

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efactura.accounts.models import User
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import signals
+from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
     Status,
@@ -36,7 +36,7 @@ def _status_event(
     *,
     invoice: Invoice,
     kind: str,
-    actor: User | None,
+    actor: Actor,
     company: Company,
     source: str,
     data: dict[str, Any] | None = None,
@@ -54,7 +54,7 @@ def _status_event(
         source=Source(source),
         data={"number": invoice.full_number, **(data or {})},
     )
-    signals.invoice_status_changed.send(sender=Invoice, invoice=invoice, event=event, source=source)
+    effects.enqueue(effects.STATUS_CHANGED, invoice=invoice, event=event, source=source)
     return event
 
 
@@ -73,7 +73,7 @@ def _as_issuer(invoice: Invoice, company: Company) -> None:
 
 
 def do_mark_read(
-    *, invoice: Invoice, company: Company, actor: User | None, source: str = Source.WEB
+    *, invoice: Invoice, company: Company, actor: Actor, source: str = Source.WEB
 ) -> bool:
     """The recipient opened the invoice for the first time; returns whether it changed."""
     if invoice.recipient_id != company.pk or invoice.read_at is not None:
@@ -104,7 +104,7 @@ def do_accept_invoice(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     source: str = Source.WEB,
     note: str = "",
 ) -> Invoice:
@@ -131,7 +131,7 @@ def do_reject_invoice(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     reason: str,
     source: str = Source.WEB,
 ) -> Invoice:
@@ -162,7 +162,7 @@ def do_record_payment(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     amount: Decimal,
     date: dt.date,
     source: str = Source.WEB,
@@ -213,7 +213,7 @@ def do_request_cancellation(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     reason: str,
     source: str = Source.WEB,
 ) -> Invoice:
@@ -261,7 +261,7 @@ def do_answer_cancellation(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     accept: bool,
     reason: str = "",
     source: str = Source.WEB,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from efactura.audit.choices import Source
 from efactura.audit.services import record
 from efactura.companies.models import Company
-from efactura.invoices import signals, storage
+from efactura.invoices import effects, storage
 from efactura.invoices.choices import (
     EventKind,
     Origin,
@@ -88,7 +88,7 @@ def do_store_peer_invoice(
             source=Source.PEER,
             data={"number": invoice.full_number, "peer": peer_id, "message_id": message_id},
         )
-        signals.invoice_received.send(sender=Invoice, invoice=row, source=Source.PEER)
+        effects.enqueue(effects.INVOICE_RECEIVED, invoice=row, source=Source.PEER)
     return row
 
 
@@ -105,7 +105,7 @@ def do_record_peer_delivery(
         invoice.updated = now
         invoice.save(update_fields=["transport", "received_at", "updated"])
         # The peer platform did this, not the issuer: the timeline names the peer.
-        Event.objects.create(
+        event = Event.objects.create(
             invoice=invoice,
             kind=EventKind.DELIVERED if delivered else EventKind.DELIVERY_FAILED,
             actor_label=peer_id,
@@ -120,6 +120,10 @@ def do_record_peer_delivery(
             source=Source.PEER,
             data={"number": invoice.full_number, "peer": peer_id, **data},
         )
+        if not delivered:
+            effects.enqueue(
+                effects.DELIVERY_FAILED, invoice=invoice, event=event, source=Source.PEER
+            )
     return invoice
 
 
@@ -176,7 +180,5 @@ def do_apply_peer_status(
             source=Source.PEER,
             data={"number": invoice.full_number, **details},
         )
-        signals.invoice_status_changed.send(
-            sender=Invoice, invoice=invoice, event=event, source=Source.PEER
-        )
+        effects.enqueue(effects.STATUS_CHANGED, invoice=invoice, event=event, source=Source.PEER)
         return event

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from efactura.accounts.models import User
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import signals
+from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
     Route,
@@ -71,9 +71,7 @@ def _local_route(tax_id: str) -> RouteDecision | None:
     return RouteDecision(route=Route.LOCAL, detail=company.legal_name, company=company)
 
 
-def _deliver_locally(
-    *, invoice: Invoice, company: Company, actor: User | None, source: str
-) -> None:
+def _deliver_locally(*, invoice: Invoice, company: Company, actor: Actor, source: str) -> None:
     now = timezone.now()
     invoice.recipient = company
     invoice.route = Route.LOCAL
@@ -101,13 +99,13 @@ def _deliver_locally(
         source=source,
         data={"to": company.tax_id, "route": Route.LOCAL},
     )
-    signals.invoice_received.send(sender=Invoice, invoice=invoice, source=source)
+    effects.enqueue(effects.INVOICE_RECEIVED, invoice=invoice, source=source)
 
 
 def route_invoice(
     *,
     invoice: Invoice,
-    actor: User | None,
+    actor: Actor,
     source: str,
     discovered: RouteDecision | None = None,
 ) -> RouteDecision:
@@ -141,7 +139,7 @@ def route_invoice(
             source=Source.SYSTEM,
             data={"tax_id": invoice.buyer_tax_id},
         )
-    signals.invoice_routed.send(sender=Invoice, invoice=invoice, route=invoice.route, source=source)
+    effects.enqueue(effects.INVOICE_ROUTED, invoice=invoice, source=source)
     return decision
 
 
