@@ -623,23 +623,11 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
     canonical = services.canonical(invoice)
     is_issuer = invoice.issuer_id == company.pk
     is_recipient = invoice.recipient_id == company.pk
-    can_write = _can_write(request)
     status = invoice.status
     delivered = invoice.transport == Transport.DELIVERED or status != Status.RECEIVED
-    actions = {
-        "accept": can_write and is_recipient and status in {Status.RECEIVED, Status.READ},
-        "reject": can_write and is_recipient and status in {Status.RECEIVED, Status.READ},
-        "pay": can_write
-        and is_recipient
-        and status in {Status.RECEIVED, Status.READ, Status.ACCEPTED, Status.PARTIALLY_PAID},
-        "request_cancellation": can_write
-        and is_issuer
-        and status in {Status.RECEIVED, Status.READ, Status.ACCEPTED, Status.REJECTED},
-        "answer_cancellation": can_write
-        and is_recipient
-        and status == Status.CANCELLATION_REQUESTED,
-        "correct": can_write and is_issuer and not invoice.is_corrective,
-    }
+    actions = services.list_allowed_actions(
+        invoice=invoice, company=company, actor=acting_user(request)
+    )
     original = selectors.original_document(invoice=invoice)
     events = list(selectors.list_events(invoice=invoice))
     return render(
