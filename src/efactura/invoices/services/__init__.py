@@ -57,6 +57,7 @@ from efactura.invoices.services.lifecycle import (
     do_record_payment,
     do_reject_invoice,
     do_request_cancellation,
+    list_allowed_actions,
 )
 from efactura.invoices.services.numbering import (
     allocate_number,
@@ -119,6 +120,7 @@ __all__ = [
     "do_store_peer_invoice",
     "expand_upload",
     "find_route",
+    "list_allowed_actions",
     "month_of",
     "peek_number",
     "response_days",

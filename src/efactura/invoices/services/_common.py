@@ -1,19 +1,24 @@
 """Shared pieces of the invoice services.
 
-The rejection error, the permission check, timeline events and the seller party.
+The rejection error, the permission check, timeline events, the seller party, and
+:func:`create_invoice` — how every path (issue, import, partner platform) stores a new invoice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from efactura.accounts.models import User
+from efactura.audit.choices import Source
+from efactura.audit.services import record
 from efactura.companies.acting import Actor, actor_label, check_role
 from efactura.companies.models import Company
+from efactura.invoices import effects, storage
 from efactura.invoices.choices import (
     DEFAULT_RESPONSE_DAYS,
 )
@@ -94,3 +99,62 @@ def seller_party(company: Company) -> em.Party:
 def canonical(invoice: Invoice) -> em.Invoice:
     """The canonical invoice of a row (re-exported for edges that render it)."""
     return canonical_of(invoice)
+
+
+@dataclass(frozen=True)
+class Archived:
+    """A document to archive with a new invoice (see :func:`storage.archive`)."""
+
+    data: bytes
+    role: str
+    filename: str
+    fmt: str
+    version: str
+    signed: bool
+    batch_index: int | None = None
+
+
+def create_invoice(
+    *,
+    fields: dict[str, Any],
+    documents: Sequence[Archived],
+    company: Company,
+    actor: Actor,
+    source: str,
+    event: tuple[str, dict[str, Any]],
+    audit: tuple[str, dict[str, Any]],
+    effect: str | None = None,
+) -> Invoice:
+    """Store a new invoice the one way every path does it, in the caller's transaction:
+    the row (``fields``), its archived ``documents`` (hash-chained), the timeline ``event``
+    (kind, data), the audit entry (action, data), and — when given — the side ``effect``
+    of :mod:`efactura.invoices.effects`.  Issued invoices pass no effect: routing enqueues it.
+    """
+    invoice = Invoice.objects.create(**fields)
+    for document in documents:
+        storage.archive(
+            invoice=invoice,
+            data=document.data,
+            role=document.role,
+            filename=document.filename,
+            fmt=document.fmt,
+            version=document.version,
+            signed=document.signed,
+            batch_index=document.batch_index,
+        )
+    kind, event_data = event
+    _add_event(
+        invoice=invoice, kind=kind, actor=actor, company=company, source=source, data=event_data
+    )
+    action, audit_data = audit
+    record(
+        action=action,
+        actor=actor,
+        company=company,
+        obj=invoice,
+        source=Source(source),
+        data=audit_data,
+    )
+    if effect is not None:
+        effects.enqueue(effect, invoice=invoice, source=source)
+    return invoice

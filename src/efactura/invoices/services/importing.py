@@ -14,10 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from efactura.audit.choices import Source
-from efactura.audit.services import record
 from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import effects, storage
+from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
     Origin,
@@ -27,10 +26,11 @@ from efactura.invoices.choices import (
 from efactura.invoices.mapping import content_hash, row_fields
 from efactura.invoices.models import Document, Invoice
 from efactura.invoices.services._common import (
+    Archived,
     InvoiceRejected,
-    _add_event,
     _require_writer,
     _violation,
+    create_invoice,
     response_days,
 )
 from efactura.invoices.services.issuing import _sign, _upsert_customer, _with_sealing_party
@@ -424,68 +424,72 @@ def _store_imported(
 ) -> Invoice:
     """Store one checked invoice, in the caller's transaction.  ``original`` is the document
     to archive as the legal original (bytes, signed, Facturae version; signed before the
-    transaction), ``None`` for a received
-    invoice kept as uploaded."""
+    transaction), ``None`` for a received invoice kept as uploaded."""
     if original is not None:
         original_bytes, signed, original_version = original
         original_fmt = "facturae"
     else:
         original_bytes, signed, original_fmt, original_version = raw, False, fmt, version
-    row = Invoice.objects.create(
-        issuer=company if direction == "issued" else None,
-        recipient=company if direction == "received" else None,
-        origin=Origin.IMPORTED_ISSUED if direction == "issued" else Origin.IMPORTED_RECEIVED,
-        signature=signature,
-        **row_fields(invoice),
-    )
-    storage.archive(
-        invoice=row,
-        data=original_bytes,
-        role=Document.Role.ORIGINAL,
-        filename=filename,
-        fmt=original_fmt,
-        version=original_version,
-        signed=signed,
-        batch_index=batch_index,
-    )
-    if original_bytes is not raw:
-        storage.archive(
-            invoice=row,
-            data=raw,
-            role=Document.Role.UPLOADED,
+    received: dict[str, Any] = {}
+    if direction == "received":
+        now = timezone.now()
+        received = {
+            "route": Route.NONE,
+            "transport": Transport.DELIVERED,
+            "received_at": now,
+            "response_due": timezone.localdate(now) + dt.timedelta(days=response_days()),
+        }
+    documents = [
+        Archived(
+            data=original_bytes,
+            role=Document.Role.ORIGINAL,
             filename=filename,
-            fmt=fmt,
-            version=version,
-            signed=False,
+            fmt=original_fmt,
+            version=original_version,
+            signed=signed,
             batch_index=batch_index,
         )
-    _add_event(
-        invoice=row,
-        kind=EventKind.IMPORTED,
-        actor=actor,
+    ]
+    if original_bytes is not raw:
+        documents.append(
+            Archived(
+                data=raw,
+                role=Document.Role.UPLOADED,
+                filename=filename,
+                fmt=fmt,
+                version=version,
+                signed=False,
+                batch_index=batch_index,
+            )
+        )
+    row = create_invoice(
+        fields={
+            "issuer": company if direction == "issued" else None,
+            "recipient": company if direction == "received" else None,
+            "origin": (
+                Origin.IMPORTED_ISSUED if direction == "issued" else Origin.IMPORTED_RECEIVED
+            ),
+            "signature": signature,
+            **received,
+            **row_fields(invoice),
+        },
+        documents=documents,
         company=company,
+        actor=actor,
         source=source,
-        data={"filename": filename, "format": fmt, "version": version, "direction": direction},
-    )
-    record(
-        action="invoices.invoice.imported",
-        actor=actor,
-        company=company,
-        obj=row,
-        source=Source(source),
-        data={"number": invoice.full_number, "direction": direction, "filename": filename},
+        event=(
+            EventKind.IMPORTED,
+            {"filename": filename, "format": fmt, "version": version, "direction": direction},
+        ),
+        audit=(
+            "invoices.invoice.imported",
+            {"number": invoice.full_number, "direction": direction, "filename": filename},
+        ),
+        effect=effects.INVOICE_RECEIVED if direction == "received" else None,
     )
     if direction == "issued":
         _upsert_customer(company=company, buyer=invoice.buyer)
         route_invoice(invoice=row, actor=actor, source=source, discovered=discovered)
-    else:
-        now = timezone.now()
-        row.route = Route.NONE
-        row.transport = Transport.DELIVERED
-        row.received_at = now
-        row.response_due = timezone.localdate(now) + dt.timedelta(days=response_days())
-        row.save(update_fields=["route", "transport", "received_at", "response_due"])
-        effects.enqueue(effects.INVOICE_RECEIVED, invoice=row, source=source)
     return row
 
 

@@ -11,10 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from efactura.audit.choices import Source
-from efactura.audit.services import record
 from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import storage
 from efactura.invoices.choices import (
     EventKind,
     Origin,
@@ -22,10 +20,11 @@ from efactura.invoices.choices import (
 from efactura.invoices.mapping import row_fields
 from efactura.invoices.models import Customer, Document, Invoice, Series
 from efactura.invoices.services._common import (
+    Archived,
     InvoiceRejected,
-    _add_event,
     _require_writer,
     _violation,
+    create_invoice,
     seller_party,
 )
 from efactura.invoices.services.numbering import allocate_number, peek_number
@@ -242,44 +241,39 @@ def _store_issued(
     signature: dict[str, Any],
 ) -> Invoice:
     """Inside the numbering transaction: store the signed invoice, advance the series, route."""
-    invoice = Invoice.objects.create(
-        issuer=company,
-        origin=Origin.API if source == Source.API else Origin.ISSUED,
-        corrects=corrects,
-        signature=signature,
-        **row_fields(computed),
-    )
-    storage.archive(
-        invoice=invoice,
-        data=signed_xml,
-        role=Document.Role.ORIGINAL,
-        filename=f"{computed.full_number}.xsig",
-        fmt="facturae",
-        version="3.2.2",
-        signed=bool(signature.get("status") == "valid"),
+    invoice = create_invoice(
+        fields={
+            "issuer": company,
+            "origin": Origin.API if source == Source.API else Origin.ISSUED,
+            "corrects": corrects,
+            "signature": signature,
+            **row_fields(computed),
+        },
+        documents=[
+            Archived(
+                data=signed_xml,
+                role=Document.Role.ORIGINAL,
+                filename=f"{computed.full_number}.xsig",
+                fmt="facturae",
+                version="3.2.2",
+                signed=bool(signature.get("status") == "valid"),
+            )
+        ],
+        company=company,
+        actor=actor,
+        source=source,
+        event=(EventKind.ISSUED, {"number": computed.full_number, "email": customer_email}),
+        audit=(
+            "invoices.invoice.issued",
+            {
+                "number": computed.full_number,
+                "buyer": computed.buyer.tax_id,
+                "total": str(computed.totals.invoice_total),
+            },
+        ),
     )
     series.next_number += 1
     series.save(update_fields=["next_number"])
     _upsert_customer(company=company, buyer=computed.buyer, email=customer_email)
-    _add_event(
-        invoice=invoice,
-        kind=EventKind.ISSUED,
-        actor=actor,
-        company=company,
-        source=source,
-        data={"number": computed.full_number, "email": customer_email},
-    )
-    record(
-        action="invoices.invoice.issued",
-        actor=actor,
-        company=company,
-        obj=invoice,
-        source=Source(source),
-        data={
-            "number": computed.full_number,
-            "buyer": computed.buyer.tax_id,
-            "total": str(computed.totals.invoice_total),
-        },
-    )
     route_invoice(invoice=invoice, actor=actor, source=source, discovered=discovered)
     return invoice
