@@ -47,5 +47,11 @@ class BankBackend(ModelBackend):
     """Never checks credentials itself: the sign-in view verified the bank's ID token and logs
     the user in with this backend, which then loads the user on every request."""
 
-    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> None:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         return None
