@@ -7,7 +7,7 @@ workers on several machines may run it at the same time; ``efactura housekeeping
 once (for cron, or by hand).
 
 Jobs: certificate-expiry warnings (30 days before, once per certificate), webhook deliveries
-whose retry time has come, federation messages whose send task was lost, and purging old API
+whose retry time has come, AS4 messages whose send task was lost, and purging old API
 idempotency records.
 """
 
@@ -37,8 +37,8 @@ def _webhook_retries() -> Any:
     return do_retry_due_webhook_deliveries()
 
 
-def _stalled_federation_messages() -> Any:
-    from efactura.federation.services import do_requeue_stalled_messages
+def _stalled_as4_messages() -> Any:
+    from efactura.interconnection.services import do_requeue_stalled_messages
 
     return do_requeue_stalled_messages(older_than=dt.timedelta(minutes=10))
 
@@ -52,7 +52,7 @@ def _idempotency_records() -> Any:
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
     "webhook_retries": _webhook_retries,
-    "federation_requeue": _stalled_federation_messages,
+    "as4_requeue": _stalled_as4_messages,
     "idempotency_purge": _idempotency_records,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""

@@ -14,7 +14,7 @@ admin.site.site_title = "efactura"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("federation/", include("efactura.federation.urls")),
+    path("", include("efactura.interconnection.urls")),
     *auth_patterns,
     path("", include("efactura.web.urls")),
 ]

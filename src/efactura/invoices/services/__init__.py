@@ -64,7 +64,7 @@ from efactura.invoices.services.numbering import (
 from efactura.invoices.services.peer import (
     do_apply_peer_status,
     do_record_peer_delivery,
-    do_store_peer_invoice,
+    do_mark_received_from_partner,
 )
 from efactura.invoices.services.routing import (
     RouteDecision,
@@ -113,7 +113,7 @@ __all__ = [
     "do_record_peer_delivery",
     "do_reject_invoice",
     "do_request_cancellation",
-    "do_store_peer_invoice",
+    "do_mark_received_from_partner",
     "expand_upload",
     "find_route",
     "month_of",
