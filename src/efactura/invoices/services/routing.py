@@ -37,7 +37,7 @@ class RouteDecision:
     company: Company | None = None
 
 
-def find_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision:
+def find_route(*, tax_id: str) -> RouteDecision:
     """Decide where invoices for ``tax_id`` go (DESIGN.md "Routing").
 
     1. a company registered here; 2. the first resolver in ``EFACTURA_ROUTE_RESOLVERS``
@@ -49,7 +49,7 @@ def find_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision:
         return RouteDecision(route=Route.LOCAL, detail=company.legal_name, company=company)
     for dotted in getattr(settings, "EFACTURA_ROUTE_RESOLVERS", []):
         decision = import_string(dotted)(tax_id)
-        if decision is not None and decision.detail != exclude_peer:
+        if decision is not None:
             return decision  # type: ignore[no-any-return]
     return RouteDecision(route=Route.AWAITING_REGISTRATION)
 
