@@ -185,3 +185,19 @@ def invoice_json(buyer_tax_id: str, name: str, *, series: str = "AS4") -> dict[s
             }
         ],
     }
+
+
+def received(node: Node, company: str) -> list[dict[str, Any]]:
+    """Every invoice in ``company``'s *Invoices payable* on ``node`` (all pages)."""
+    items: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        response = node.api(
+            company, "GET", "/invoices/received", params={"cursor": cursor, "page_size": 100}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items.extend(body["items"])
+        if not body.get("has_more"):
+            return items
+        cursor = body["next_cursor"]

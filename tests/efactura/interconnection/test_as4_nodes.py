@@ -19,6 +19,7 @@ from tests.efactura.interconnection.nodes import (
     add_partner,
     invoice_json,
     make_node,
+    received,
     register,
     wait_for,
 )
@@ -72,19 +73,6 @@ def detail(node: Node, company: str, invoice_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
     return data
-
-
-def received(node: Node, company: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        response = node.api(company, "GET", "/invoices/received", params={"page": page})
-        assert response.status_code == 200, response.text
-        body = response.json()
-        items.extend(body["items"])
-        if not body.get("next") and len(items) >= int(body.get("count", len(items))):
-            return items
-        page += 1
 
 
 def test_invoice_and_its_answers_cross_platforms(nodes: dict[str, Node]) -> None:
