@@ -73,7 +73,9 @@ class NodeB:
         self.env.pop("DATABASE_URL", None)
         self.process: subprocess.Popen[bytes] | None = None
         self.info = json.loads(
-            self._run("node", "--certificate-file", str(certificate), "--key-file", str(key), "--json")
+            self._run(
+                "node", "--certificate-file", str(certificate), "--key-file", str(key), "--json"
+            )
         )
 
     def _run(self, *args: str) -> str:
@@ -142,9 +144,10 @@ class Sender:
         self.lock = threading.Lock()
 
     def _payload(self, kind: str) -> tuple[bytes, str, str]:
+        from tests.efactura.invoices.helpers import external_invoice
+
         from efactura.interconnection import choices
         from einvoice import formats
-        from tests.efactura.invoices.helpers import external_invoice
 
         if kind == "ping":
             return b"<Ping xmlns='urn:efactura:ping'/>", choices.PING_DOCUMENT, choices.PING_PROCESS
@@ -186,7 +189,7 @@ def _burst(sender: Sender, kind: str) -> list[float]:
                 t = time.perf_counter()
                 try:
                     sender.send(client, kind)
-                except Exception as exc:  # noqa: BLE001 - reported below
+                except Exception as exc:
                     with lock:
                         errors.append(repr(exc))
                 elapsed = time.perf_counter() - t

@@ -35,7 +35,15 @@ class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(_ReadOnly):
-    list_display = ("message_id", "kind", "partner", "status", "attempts", "next_attempt", "created")
+    list_display = (
+        "message_id",
+        "kind",
+        "partner",
+        "status",
+        "attempts",
+        "next_attempt",
+        "created",
+    )
     list_filter = ("status", "kind")
     search_fields = ("message_id", "invoice__full_number", "recipient_participant", "last_error")
     exclude = ("payload", "receipt")

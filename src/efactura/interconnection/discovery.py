@@ -29,14 +29,3 @@ def find_partner(tax_id: str) -> RouteDecision | None:
     if endpoint is None:
         return None
     return RouteDecision(route=Route.PEER, detail=str(endpoint.get("partner", "")))
-
-
-def warm(tax_id: str) -> None:
-    """Look ``tax_id`` up now (outside transactions) so routing finds a cached answer."""
-    from efactura.interconnection.services import participant_of
-
-    if smp.has_sources():
-        try:
-            smp.discover(participant_of(tax_id))
-        except smp.DiscoveryUnavailable:
-            pass

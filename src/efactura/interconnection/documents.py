@@ -54,14 +54,16 @@ def sbd_payload(sbd: bytes) -> bytes:
     """
     try:
         root = parse_bytes(sbd).getroot()
-    except Exception:  # noqa: BLE001 - the hardened parser raises several types
+    except Exception:
         raise DocumentError(
             "The payload is not a well-formed Standard Business Document.",
             "La carga no es un Standard Business Document bien formado.",
         ) from None
-    children = [c for c in root if isinstance(c.tag, str) and etree.QName(c).localname != (
-        "StandardBusinessDocumentHeader"
-    )]
+    children = [
+        c
+        for c in root
+        if isinstance(c.tag, str) and etree.QName(c).localname != ("StandardBusinessDocumentHeader")
+    ]
     header_end = _HEADER_END.search(sbd)
     document_end = _DOCUMENT_END.search(sbd)
     if len(children) != 1 or header_end is None or document_end is None:
@@ -97,7 +99,9 @@ def _party(parent: etree._Element, tag: str, participant: str, name: str = "") -
 
 
 def _root(customization: str, profile: str, *, issued: dt.datetime) -> etree._Element:
-    root = etree.Element(f"{{{AR_NS}}}ApplicationResponse", nsmap={None: AR_NS, "cac": CAC, "cbc": CBC})
+    root = etree.Element(
+        f"{{{AR_NS}}}ApplicationResponse", nsmap={None: AR_NS, "cac": CAC, "cbc": CBC}
+    )
     _sub(root, "cbc:CustomizationID", customization)
     _sub(root, "cbc:ProfileID", profile)
     _sub(root, "cbc:ID", str(uuid.uuid4()))
@@ -134,7 +138,9 @@ class InvoiceResponse:
 def build_invoice_response(response: InvoiceResponse) -> bytes:
     root = _root(IR_CUSTOMIZATION, IR_PROFILE, issued=dt.datetime.now(dt.UTC))
     _party(root, "cac:SenderParty", response.sender, response.sender_name or response.sender)
-    _party(root, "cac:ReceiverParty", response.receiver, response.receiver_name or response.receiver)
+    _party(
+        root, "cac:ReceiverParty", response.receiver, response.receiver_name or response.receiver
+    )
     document_response = _sub(root, "cac:DocumentResponse")
     answer = _sub(document_response, "cac:Response")
     _sub(answer, "cbc:ResponseCode", response.code)
@@ -161,7 +167,7 @@ def build_invoice_response(response: InvoiceResponse) -> bytes:
 def _read_root(data: bytes, customization: str) -> etree._Element:
     try:
         root = parse_bytes(data).getroot()
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise DocumentError(
             "The response is not well-formed XML.", "La respuesta no es XML bien formado."
         ) from None
@@ -192,7 +198,9 @@ def parse_invoice_response(data: bytes) -> InvoiceResponse:
     root = _read_root(data, IR_CUSTOMIZATION)
     response = root.find("cac:DocumentResponse/cac:Response", namespaces=NS)
     number = root.findtext("cac:DocumentResponse/cac:DocumentReference/cbc:ID", namespaces=NS)
-    code = (response.findtext("cbc:ResponseCode", namespaces=NS) if response is not None else "") or ""
+    code = (
+        response.findtext("cbc:ResponseCode", namespaces=NS) if response is not None else ""
+    ) or ""
     if not code.strip() or not (number or "").strip():
         raise DocumentError(
             "The Invoice Response has no ResponseCode or no invoice reference.",
@@ -215,9 +223,12 @@ def parse_invoice_response(data: bytes) -> InvoiceResponse:
         sender=_participant(root, "cac:SenderParty"),
         receiver=_participant(root, "cac:ReceiverParty"),
         effective=_date(response.findtext("cbc:EffectiveDate", namespaces=NS)),
-        reason_code=(response.findtext("cac:Status/cbc:StatusReasonCode", namespaces=NS) or "").strip(),
+        reason_code=(
+            response.findtext("cac:Status/cbc:StatusReasonCode", namespaces=NS) or ""
+        ).strip(),
         reason=" ".join(
-            (t or "").strip() for t in response.xpath("cac:Status/cbc:StatusReason/text()", namespaces=NS)
+            (t or "").strip()
+            for t in response.xpath("cac:Status/cbc:StatusReason/text()", namespaces=NS)
         ).strip(),
         paid_amount=paid,
     )
@@ -260,7 +271,9 @@ def build_mls(status: MessageLevelStatus) -> bytes:
 
 def parse_mls(data: bytes) -> MessageLevelStatus:
     root = _read_root(data, MLS_CUSTOMIZATION)
-    code = (root.findtext("cac:DocumentResponse/cac:Response/cbc:ResponseCode", namespaces=NS) or "").strip()
+    code = (
+        root.findtext("cac:DocumentResponse/cac:Response/cbc:ResponseCode", namespaces=NS) or ""
+    ).strip()
     reference = (
         root.findtext("cac:DocumentResponse/cac:DocumentReference/cbc:ID", namespaces=NS) or ""
     ).strip()
@@ -273,7 +286,9 @@ def parse_mls(data: bytes) -> MessageLevelStatus:
     lines = [
         (
             (line.findtext("cac:LineReference/cbc:LineID", namespaces=NS) or "").strip(),
-            (line.findtext("cac:Response/cac:Status/cbc:StatusReasonCode", namespaces=NS) or "").strip(),
+            (
+                line.findtext("cac:Response/cac:Status/cbc:StatusReasonCode", namespaces=NS) or ""
+            ).strip(),
             (line.findtext("cac:Response/cbc:Description", namespaces=NS) or "").strip(),
         )
         for line in root.findall("cac:DocumentResponse/cac:LineResponse", namespaces=NS)
@@ -294,7 +309,7 @@ def sbd_header(sbd: bytes) -> dict[str, str]:
     """Sender, receiver and InstanceIdentifier of a Standard Business Document's header."""
     try:
         root = parse_bytes(sbd).getroot()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return {}
     header = root.find("sh:StandardBusinessDocumentHeader", namespaces=NS)
     if header is None:

@@ -60,7 +60,12 @@ from efactura.invoices.services import (
 )
 from efactura.invoices.services.peer import do_mark_received_from_partner
 from efactura.invoices.services.routing import do_fall_back_to_registration
-from einvoice.identifiers import TaxIdError, parse_participant_id, participant_id, tax_id_from_participant
+from einvoice.identifiers import (
+    TaxIdError,
+    parse_participant_id,
+    participant_id,
+    tax_id_from_participant,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +164,9 @@ def do_receive_as4(*, headers: dict[str, str], body: bytes) -> Answer:
         try:
             payload = documents.sbd_payload(bytes(sbd))
         except documents.DocumentError as exc:
-            return _error_answer(exchange, PeppolNotServicedException(detail=exc.message), "bad_sbd")
+            return _error_answer(
+                exchange, PeppolNotServicedException(detail=exc.message), "bad_sbd"
+            )
         handler = {
             MessageKind.INVOICE: _receive_invoice,
             MessageKind.RESPONSE: _receive_response,
@@ -212,7 +219,9 @@ def _receive_invoice(
         assert invoice is not None
         for item in items:
             assert item.invoice is not None
-            do_mark_received_from_partner(invoice=item.invoice, partner=partner, message_id=message_id)
+            do_mark_received_from_partner(
+                invoice=item.invoice, partner=partner, message_id=message_id
+            )
         return "stored", invoice, ""
     if items and all(item.outcome == "duplicate" for item in items):
         return "duplicate_invoice", items[0].duplicate_of, ""
@@ -446,7 +455,9 @@ def do_send_message(*, message_pk: int) -> str:
         return _give_up(message, error=str(exc))
 
 
-def _document(message: OutboundMessage, endpoints: dict[str, dict[str, str]]) -> tuple[bytes, str, str]:
+def _document(
+    message: OutboundMessage, endpoints: dict[str, dict[str, str]]
+) -> tuple[bytes, str, str]:
     """(payload, document type, process) for the message, in a syntax the recipient takes."""
     if message.kind == MessageKind.RESPONSE:
         return bytes(message.payload), INVOICE_RESPONSE, INVOICE_RESPONSE_PROCESS
@@ -472,7 +483,9 @@ def _endpoint_for(message: OutboundMessage) -> tuple[dict[str, dict[str, str]], 
     try:
         endpoints = smp.discover(message.recipient_participant)
     except smp.DiscoveryUnavailable as exc:
-        raise _Retry(_("The recipient's SMP could not be asked: %(error)s") % {"error": exc}) from None
+        raise _Retry(
+            _("The recipient's SMP could not be asked: %(error)s") % {"error": exc}
+        ) from None
     return endpoints, ""
 
 
@@ -514,13 +527,20 @@ def _attempt(message: OutboundMessage) -> str:
             timeout=float(config.setting("HTTP_TIMEOUT_SECONDS")),
         )
     except httpx.HTTPError as exc:
-        raise _Retry(_("The partner's access point could not be reached: %(error)s") % {"error": exc}) from None
+        raise _Retry(
+            _("The partner's access point could not be reached: %(error)s") % {"error": exc}
+        ) from None
     if answer.status_code >= 500 or answer.status_code == 429:
-        raise _Retry(_("The partner's access point answered HTTP %(status)s.") % {"status": answer.status_code})
+        raise _Retry(
+            _("The partner's access point answered HTTP %(status)s.")
+            % {"status": answer.status_code}
+        )
     try:
         exchange = transport.check_receipt(outgoing, answer.content)
     except ReceiptVerificationError as exc:
-        raise _Retry(_("The partner's receipt could not be verified: %(error)s") % {"error": exc}) from None
+        raise _Retry(
+            _("The partner's receipt could not be verified: %(error)s") % {"error": exc}
+        ) from None
     if not exchange.successful:
         raise _Fatal(
             _("The partner refused the message: %(error)s")
@@ -587,7 +607,11 @@ def _give_up(message: OutboundMessage, *, error: str) -> str:
             invoice=message.invoice,
             peer_id=message.partner or message.recipient_participant,
             delivered=False,
-            data={"message_id": message.message_id, "error": error[:2000], "attempts": message.attempts},
+            data={
+                "message_id": message.message_id,
+                "error": error[:2000],
+                "attempts": message.attempts,
+            },
         )
     else:
         record(
@@ -633,7 +657,7 @@ def do_add_partner(*, name: str, smp_url: str, certificate_pem: bytes, note: str
     certificate = pki.load_certificate(certificate_pem)
     try:
         pki.check_trusted(certificate)
-    except Exception as exc:  # noqa: BLE001 - UntrustedSignerError and chain problems
+    except Exception as exc:
         raise ValidationError(
             _("The partner's certificate is not trusted: %(error)s (EFACTURA_AS4_TRUST_ANCHORS).")
             % {"error": exc},

@@ -71,9 +71,15 @@ def participant_key(participant: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _el(parent: etree._Element | None, ns: str, name: str, text: str | None = None, **attrs: str) -> etree._Element:
+def _el(
+    parent: etree._Element | None, ns: str, name: str, text: str | None = None, **attrs: str
+) -> etree._Element:
     tag = f"{{{ns}}}{name}"
-    element = etree.Element(tag, attrs, nsmap={None: SMP_NS, "ids": IDS_NS}) if parent is None else etree.SubElement(parent, tag, attrs)
+    element = (
+        etree.Element(tag, attrs, nsmap={None: SMP_NS, "ids": IDS_NS})
+        if parent is None
+        else etree.SubElement(parent, tag, attrs)
+    )
     if text is not None:
         element.text = text
     return element
@@ -103,7 +109,9 @@ def signed_service_metadata(*, participant: str, document: str) -> bytes:
     own = pki.credential()
     root = _el(None, SMP_NS, "SignedServiceMetadata")
     information = _el(_el(root, SMP_NS, "ServiceMetadata"), SMP_NS, "ServiceInformation")
-    _el(information, IDS_NS, "ParticipantIdentifier", participant.upper(), scheme=PARTICIPANT_SCHEME)
+    _el(
+        information, IDS_NS, "ParticipantIdentifier", participant.upper(), scheme=PARTICIPANT_SCHEME
+    )
     _el(information, IDS_NS, "DocumentIdentifier", document, scheme=DOCUMENT_SCHEME)
     process_element = _el(_el(information, SMP_NS, "ProcessList"), SMP_NS, "Process")
     _el(process_element, IDS_NS, "ProcessIdentifier", process, scheme=PROCESS_SCHEME)
@@ -155,7 +163,7 @@ def verify_signed_metadata(data: bytes) -> etree._Element:
     ``ServiceInformation`` element.  Raises :class:`SMPError`."""
     try:
         root = parse_bytes(data).getroot()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise SMPError(f"the service metadata is not well-formed XML ({exc})") from None
     signatures = root.findall(f"{{{DSIG_NS}}}Signature")
     if root.tag != f"{{{SMP_NS}}}SignedServiceMetadata" or len(signatures) != 1:
@@ -240,7 +248,7 @@ def _ask_smp(client: httpx.Client, smp: str, participant: str, partner: str) -> 
     answer.raise_for_status()
     try:
         group = parse_bytes(answer.content).getroot()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise SMPError(f"the service group is not well-formed XML ({exc})") from None
     wanted = {document for document, _process in PUBLISHED_DOCUMENTS}
     found: dict[str, Endpoint] = {}
@@ -276,9 +284,10 @@ def _sources(participant: str) -> list[tuple[str, str]]:
 
 def has_sources() -> bool:
     """Is there anywhere to look recipients up (partners or an SML zone)?"""
-    return bool(getattr(settings, "EFACTURA_SML_ZONE", "")) or Partner.objects.filter(
-        is_active=True
-    ).exists()
+    return (
+        bool(getattr(settings, "EFACTURA_SML_ZONE", ""))
+        or Partner.objects.filter(is_active=True).exists()
+    )
 
 
 def cached(participant: str) -> dict[str, dict[str, str]] | None:

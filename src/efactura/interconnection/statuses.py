@@ -99,7 +99,9 @@ def change_for_response(*, response: InvoiceResponse, payable: Decimal) -> Statu
         partial = response.reason_code == "PPD"
         paid = response.paid_amount if response.paid_amount is not None else payable
         if partial or paid < payable:
-            return StatusChange(kind=EventKind.PAYMENT, status=Status.PARTIALLY_PAID, paid_total=paid)
+            return StatusChange(
+                kind=EventKind.PAYMENT, status=Status.PARTIALLY_PAID, paid_total=paid
+            )
         return StatusChange(kind=EventKind.PAYMENT, status=Status.PAID, paid_total=paid)
     return None
 

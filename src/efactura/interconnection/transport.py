@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from as4 import UntrustedSignerError
+from as4.core.context import SecurityPolicy
 from as4.core.references import AS4References
+from as4.core.trust import certificate_chain
 from as4.models.ebms.user_message import PartyFrom
 from as4.peppol import (
     BusdoxDocidQnsDocumentIdentifier,
@@ -23,8 +25,6 @@ from as4.peppol import (
     PeppolReceivingExchange,
     PeppolSendingExchange,
 )
-from as4.core.context import SecurityPolicy
-from as4.core.trust import certificate_chain
 from as4.profiles.peppol.profile import certificate_names_the_sender
 from cryptography import x509
 

@@ -16,7 +16,9 @@ XML = "application/xml; charset=utf-8"
 
 
 def _text(status: int, english: str, spanish: str) -> HttpResponse:
-    return HttpResponse(f"{english}\n{spanish}\n", status=status, content_type="text/plain; charset=utf-8")
+    return HttpResponse(
+        f"{english}\n{spanish}\n", status=status, content_type="text/plain; charset=utf-8"
+    )
 
 
 @csrf_exempt

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.efactura.interconnection.testpki import Issued, TestCA
 
 

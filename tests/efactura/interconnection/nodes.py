@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from tests.efactura.interconnection.testpki import TestCA
 
 EFACTURA = str(Path(sys.executable).with_name("efactura"))
@@ -144,7 +143,9 @@ def add_partner(node: Node, other: Node) -> None:
     )  # fmt: skip
 
 
-def wait_for(what: str, probe: Callable[[], Any], nodes: list[Node], seconds: float = WAIT_SECONDS) -> Any:
+def wait_for(
+    what: str, probe: Callable[[], Any], nodes: list[Node], seconds: float = WAIT_SECONDS
+) -> Any:
     """Poll ``probe`` until it returns something truthy (bounded)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -19,7 +19,6 @@ from as4.peppol import (
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
-
 from tests.efactura.interconnection.testpki import Issued
 
 EB = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/"

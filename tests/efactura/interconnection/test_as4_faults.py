@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-
 from tests.efactura.interconnection.nodes import (
     Node,
     add_partner,
@@ -50,7 +49,9 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]
 
 
 def _issue(a: Node, index: int) -> dict[str, Any]:
-    response = a.api(SUPPLIER, "POST", "/invoices", json=invoice_json(CUSTOMER, "Hostelería", series="OUT"))
+    response = a.api(
+        SUPPLIER, "POST", "/invoices", json=invoice_json(CUSTOMER, "Hostelería", series="OUT")
+    )
     assert response.status_code == 201, f"invoice {index}: {response.text}"
     body: dict[str, Any] = response.json()
     return body

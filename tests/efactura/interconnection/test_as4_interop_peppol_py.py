@@ -27,11 +27,11 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
+from tests.efactura.interconnection.testpki import Issued, TestCA
+from tests.efactura.invoices.helpers import BUYER_TAX_ID, company, external_invoice
 
 from efactura.invoices.models import Invoice
 from einvoice import formats
-from tests.efactura.interconnection.testpki import Issued, TestCA
-from tests.efactura.invoices.helpers import BUYER_TAX_ID, company, external_invoice
 
 peppol_py = pytest.importorskip("peppol_py")
 xmlsec = pytest.importorskip("xmlsec")

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-
 from tests.efactura.interconnection.nodes import (
     Node,
     add_partner,
@@ -62,7 +61,9 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]
 
 
 def issue(node: Node, buyer_tax_id: str, name: str, **kwargs: Any) -> dict[str, Any]:
-    response = node.api(SUPPLIER, "POST", "/invoices", json=invoice_json(buyer_tax_id, name, **kwargs))
+    response = node.api(
+        SUPPLIER, "POST", "/invoices", json=invoice_json(buyer_tax_id, name, **kwargs)
+    )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -93,7 +94,9 @@ def test_invoice_and_its_answers_cross_platforms(nodes: dict[str, Node]) -> None
     on_b = detail(b, CUSTOMER_B, arrived["id"])
     assert on_b["signature_status"] == "valid"
 
-    answer = b.api(CUSTOMER_B, "POST", f"/invoices/{arrived['id']}/status", json={"status": "accepted"})
+    answer = b.api(
+        CUSTOMER_B, "POST", f"/invoices/{arrived['id']}/status", json={"status": "accepted"}
+    )
     assert answer.status_code == 200, answer.text
     accepted = wait_for(
         "A to see the acceptance (Invoice Response AP)",
@@ -118,13 +121,15 @@ def test_invoice_and_its_answers_cross_platforms(nodes: dict[str, Node]) -> None
 def test_each_customer_is_reached_on_its_own_platform(nodes: dict[str, Node]) -> None:
     a, c = nodes["node-a"], nodes["node-c"]
     issued = issue(a, CUSTOMER_C, "Talleres del Norte, S.L.")
-    [arrived] = wait_for("the invoice in C's inbox", lambda: received(c, CUSTOMER_C), list(nodes.values()))
+    [arrived] = wait_for(
+        "the invoice in C's inbox", lambda: received(c, CUSTOMER_C), list(nodes.values())
+    )
     assert arrived["number"] == issued["number"]
     assert detail(a, SUPPLIER, issued["id"])["route"] == "peer"
 
 
 def test_partner_commands_and_node_identity(nodes: dict[str, Node]) -> None:
-    a, b = nodes["node-a"], nodes["node-b"]
+    a = nodes["node-a"]
     listed = a.cli("partner", "list")
     assert "node-b" in listed and "node-c" in listed
     assert a.info["as4_url"] == f"{a.url}/as4" and a.info["smp_url"] == f"{a.url}/smp"

@@ -6,14 +6,14 @@ import uuid
 from typing import Any
 
 import pytest
+from tests.efactura.interconnection.sender import PartnerAP, is_receipt, signal_errors
+from tests.efactura.interconnection.testpki import Issued, TestCA
+from tests.efactura.invoices.helpers import BUYER_TAX_ID, company, external_invoice
 
 from efactura.interconnection.choices import BILLING_PROCESS, INVOICE_UBL
 from efactura.interconnection.models import InboundMessage
 from efactura.invoices.models import Invoice
 from einvoice import formats
-from tests.efactura.interconnection.sender import PartnerAP, is_receipt, signal_errors
-from tests.efactura.interconnection.testpki import Issued, TestCA
-from tests.efactura.invoices.helpers import BUYER_TAX_ID, company, external_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_tampered_payload_gets_an_error_and_nothing_is_stored(
         process=BILLING_PROCESS,
     )
     boundary = built.body.rstrip().rsplit(b"\r\n", 1)[-1]
-    head, tail = built.body.rsplit(boundary, 1)
+    head, _tail = built.body.rsplit(boundary, 1)
     # Flip one byte inside the encrypted attachment (just before the closing boundary).
     position = len(head) - 40
     tampered = bytearray(built.body)
@@ -160,7 +160,7 @@ def test_invalid_invoice_gets_a_receipt_and_a_message_level_status_is_queued(
     from efactura.interconnection.models import OutboundMessage
 
     broken = _ubl().replace(b"<cbc:IssueDate>", b"<cbc:IssueDate>x", 1)
-    built, answer = _send(client, PartnerAP(partner_issued), as4_node, broken)
+    _built, answer = _send(client, PartnerAP(partner_issued), as4_node, broken)
     assert is_receipt(answer.content) and answer["X-AS4-Outcome"] == "rejected"
     assert not Invoice.objects.exists()
     [mls] = OutboundMessage.objects.filter(kind="mls")

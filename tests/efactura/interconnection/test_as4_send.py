@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from efactura.interconnection import documents, statuses
-from efactura.interconnection.choices import MessageKind, OutboundStatus
+from efactura.interconnection.choices import INVOICE_UBL, MessageKind, OutboundStatus
 from efactura.interconnection.models import DiscoveryEntry, OutboundMessage
 from efactura.interconnection.services import do_queue_invoice, do_send_message, retry_delay
 from efactura.invoices.choices import EventKind, Status, Transport
@@ -64,13 +64,19 @@ def test_invoice_response_round_trip_maps_onto_the_lifecycle() -> None:
         )
     )
     change = statuses.change_for_response(response=rejected, payable=Decimal(1))
-    assert change is not None and (change.status, change.reason) == (Status.REJECTED, "Precio incorrecto")
-    assert statuses.change_for_response(
-        response=documents.InvoiceResponse(
-            code="UQ", invoice_number="1", invoice_issue_date=None, sender="", receiver=""
-        ),
-        payable=Decimal(1),
-    ) is None
+    assert change is not None and (change.status, change.reason) == (
+        Status.REJECTED,
+        "Precio incorrecto",
+    )
+    assert (
+        statuses.change_for_response(
+            response=documents.InvoiceResponse(
+                code="UQ", invoice_number="1", invoice_issue_date=None, sender="", receiver=""
+            ),
+            payable=Decimal(1),
+        )
+        is None
+    )
 
 
 def test_invoice_response_is_valid_against_the_peppol_example_shape() -> None:
@@ -104,9 +110,10 @@ def test_back_off_doubles() -> None:
 def test_unreachable_partner_is_retried_then_fails_visibly(
     settings: Any, as4_node: Any, make_company: Any, ca: Any
 ) -> None:
+    from tests.efactura.invoices.helpers import company, external_invoice
+
     from efactura.invoices.mapping import row_fields
     from efactura.invoices.models import Invoice
-    from tests.efactura.invoices.helpers import company, external_invoice
 
     settings.EFACTURA_AS4_MAX_ATTEMPTS = 3
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
@@ -121,7 +128,7 @@ def test_unreachable_partner_is_retried_then_fails_visibly(
     DiscoveryEntry.objects.create(
         participant="9920:ESA39123450",
         endpoints={
-            "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2::Invoice##urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0::2.1": {
+            INVOICE_UBL: {
                 "url": f"http://127.0.0.1:{_closed_port()}/as4",
                 "certificate": peer.certificate.decode(),
                 "process": "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0",

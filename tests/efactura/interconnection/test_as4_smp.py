@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 import pytest
 from lxml import etree
+from tests.efactura.invoices.helpers import BUYER_TAX_ID, company
 
 from efactura.interconnection import smp
 from efactura.interconnection.choices import INVOICE_FACTURAE, INVOICE_UBL, SMP_NS
-from tests.efactura.invoices.helpers import BUYER_TAX_ID, company
 
 pytestmark = pytest.mark.django_db
 

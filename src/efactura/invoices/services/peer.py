@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from efactura.audit.choices import Source
 from efactura.audit.services import record
-from efactura.companies.models import Company
-from efactura.invoices import signals, storage
+from efactura.invoices import signals
 from efactura.invoices.choices import (
     EventKind,
     Origin,
@@ -21,11 +20,8 @@ from efactura.invoices.choices import (
     Status,
     Transport,
 )
-from efactura.invoices.mapping import row_fields
-from efactura.invoices.models import Document, Event, Invoice
-from efactura.invoices.services._common import _add_event, response_days
+from efactura.invoices.models import Event, Invoice
 from efactura.invoices.services.lifecycle import _locked
-from einvoice import model as em
 
 # ---------------------------------------------------------------------------------------------
 # Interconnection hooks (called by efactura.interconnection.services, source PEER)
