@@ -173,3 +173,92 @@ def test_non_http_garbage_is_answered_in_both_languages(client: Any, as4_node: A
     assert answer.status_code == 415
     assert "multipart/related" in answer.content.decode()
     assert "mensaje SOAP" in answer.content.decode()
+
+
+@pytest.fixture
+def issued(make_company: Any, as4_node: Any) -> Any:
+    """An invoice issued here by our supplier to a customer on the partner platform."""
+    from efactura.invoices.mapping import row_fields
+
+    seller = company(make_company, "Suministros Levante, S.L.", "B98765431")
+    return Invoice.objects.create(
+        issuer=seller,
+        route="peer",
+        transport="delivered",
+        **row_fields(
+            external_invoice("F26-7", seller_tax_id=seller.tax_id, buyer_tax_id="ESA39123450")
+        ),
+    )
+
+
+def test_invoice_response_from_the_partner_sets_the_issued_invoice_status(
+    client: Any, as4_node: Any, partner: Any, partner_issued: Issued, issued: Any
+) -> None:
+    from efactura.interconnection import documents
+    from efactura.interconnection.choices import INVOICE_RESPONSE, INVOICE_RESPONSE_PROCESS
+
+    response = documents.build_invoice_response(
+        documents.InvoiceResponse(
+            code="RE",
+            invoice_number="F26-7",
+            invoice_issue_date=issued.issue_date,
+            sender="9920:ESA39123450",
+            receiver="9920:ESB98765431",
+            reason_code="OTH",
+            reason="Falta el número de pedido",
+        )
+    )
+    answer = _send(
+        client,
+        PartnerAP(partner_issued),
+        as4_node,
+        response,
+        sender="9920:ESA39123450",
+        recipient="9920:ESB98765431",
+        document_type=INVOICE_RESPONSE,
+        process=INVOICE_RESPONSE_PROCESS,
+    )[1]
+    assert is_receipt(answer.content) and answer["X-AS4-Outcome"] == "applied"
+    issued.refresh_from_db()
+    assert issued.status == "rejected" and issued.rejection_reason == "Falta el número de pedido"
+    assert [e.source for e in issued.events.filter(kind="rejected")] == ["peer"]
+
+
+def test_message_level_status_re_marks_the_delivery_failed(
+    client: Any, as4_node: Any, partner: Any, partner_issued: Issued, issued: Any
+) -> None:
+    from efactura.interconnection import documents
+    from efactura.interconnection.choices import MLS, MLS_PROCESS
+    from efactura.interconnection.models import OutboundMessage
+
+    sent = OutboundMessage.objects.create(
+        kind="invoice",
+        invoice=issued,
+        sender_participant="9920:ESB98765431",
+        recipient_participant="9920:ESA39123450",
+        status="delivered",
+    )
+    status = documents.build_mls(
+        documents.MessageLevelStatus(
+            code="RE",
+            reference=str(sent.instance_id),
+            sender="9920:ESA39123450",
+            receiver="9920:ESB98765431",
+            lines=[("NA", "BV", "[BR-CO-15] Invoice total amount is wrong")],
+        )
+    )
+    answer = _send(
+        client,
+        PartnerAP(partner_issued),
+        as4_node,
+        status,
+        sender="9920:ESA39123450",
+        recipient="9920:ESB98765431",
+        document_type=MLS,
+        process=MLS_PROCESS,
+    )[1]
+    assert answer["X-AS4-Outcome"] == "applied"
+    issued.refresh_from_db()
+    assert issued.transport == "failed"
+    [failed] = issued.events.filter(kind="delivery_failed")
+    assert "BR-CO-15" in failed.data["error"]
