@@ -146,7 +146,7 @@ def test_unreachable_partner_is_retried_then_fails_visibly(
     assert outcomes == [OutboundStatus.RETRYING, OutboundStatus.RETRYING, OutboundStatus.FAILED]
     message.refresh_from_db()
     assert message.kind == MessageKind.INVOICE and message.attempts == 3
-    assert "could not be reached" in message.last_error
+    assert "Connection refused" in message.last_error
     invoice.refresh_from_db()
     assert invoice.transport == Transport.FAILED
     failed = [e for e in invoice.events.all() if e.kind == EventKind.DELIVERY_FAILED]
