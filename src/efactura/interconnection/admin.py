@@ -18,14 +18,14 @@ from efactura.interconnection.models import (
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PartnerAdmin(admin.ModelAdmin):
     list_display = ("name", "party_id", "smp_url", "is_active", "created")
     list_filter = ("is_active",)
     search_fields = ("name", "party_id", "smp_url", "note")
     readonly_fields = ("party_id", "fingerprint", "created")
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class _ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -12,7 +12,3 @@ class InterconnectionConfig(AppConfig):
     label = "interconnection"
     verbose_name = _("Interconnection (AS4)")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        # Connects the signal receivers that queue AS4 messages.
-        from efactura.interconnection import receivers  # noqa: F401

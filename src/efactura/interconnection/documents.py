@@ -100,7 +100,8 @@ def _party(parent: etree._Element, tag: str, participant: str, name: str = "") -
 
 def _root(customization: str, profile: str, *, issued: dt.datetime) -> etree._Element:
     root = etree.Element(
-        f"{{{AR_NS}}}ApplicationResponse", nsmap={None: AR_NS, "cac": CAC, "cbc": CBC}
+        f"{{{AR_NS}}}ApplicationResponse",
+        nsmap={None: AR_NS, "cac": CAC, "cbc": CBC},  # type: ignore[dict-item]
     )
     _sub(root, "cbc:CustomizationID", customization)
     _sub(root, "cbc:ProfileID", profile)
@@ -184,7 +185,7 @@ def _participant(root: etree._Element, path: str) -> str:
     endpoint = root.find(f"{path}/cbc:EndpointID", namespaces=NS)
     if endpoint is None or not (endpoint.text or "").strip():
         return ""
-    return f"{endpoint.get('schemeID', '')}:{endpoint.text.strip()}"
+    return f"{endpoint.get('schemeID', '')}:{(endpoint.text or '').strip()}"
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -227,8 +228,8 @@ def parse_invoice_response(data: bytes) -> InvoiceResponse:
             response.findtext("cac:Status/cbc:StatusReasonCode", namespaces=NS) or ""
         ).strip(),
         reason=" ".join(
-            (t or "").strip()
-            for t in response.xpath("cac:Status/cbc:StatusReason/text()", namespaces=NS)
+            (element.text or "").strip()
+            for element in response.findall("cac:Status/cbc:StatusReason", namespaces=NS)
         ).strip(),
         paid_amount=paid,
     )

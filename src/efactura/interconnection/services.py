@@ -118,8 +118,8 @@ def _accept_participant(participant: str) -> None:
 def _error_answer(exchange: Any, error: Exception, outcome: str) -> Answer:
     message = exchange.message
     signal = PeppolAS4Receipt.create_error_signal_from_exception(
-        exception=error,  # type: ignore[arg-type]
-        local_party=pki.local_party(),  # type: ignore[arg-type]
+        exception=error,
+        local_party=pki.local_party(),
         referenced_message_id=message.message_id if message is not None else "",
         referenced_messaging_id=message.messaging_id if message is not None else "",
     )
@@ -496,7 +496,8 @@ def _attempt(message: OutboundMessage) -> str:
     elif message.kind == MessageKind.INVOICE:
         wanted = INVOICE_FACTURAE if INVOICE_FACTURAE in endpoints else INVOICE_UBL
     else:
-        wanted = {MessageKind.RESPONSE: INVOICE_RESPONSE, MessageKind.MLS: MLS}[message.kind]
+        by_kind: dict[str, str] = {MessageKind.RESPONSE: INVOICE_RESPONSE, MessageKind.MLS: MLS}
+        wanted = by_kind[message.kind]
     endpoint = endpoints.get(wanted)
     if endpoint is None:
         return _unroutable(message)

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
-import xmlsec
+import xmlsec as _xmlsec
 from as4 import UntrustedSignerError
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -48,6 +48,8 @@ from efactura.interconnection.models import DiscoveryEntry, Partner
 from einvoice.xml import parse_bytes
 
 logger = logging.getLogger(__name__)
+
+xmlsec: Any = _xmlsec  # python-xmlsec ships incomplete type stubs
 
 NS = {"smp": SMP_NS, "ids": IDS_NS, "wsa": WSA_NS, "ds": DSIG_NS}
 
@@ -76,7 +78,7 @@ def _el(
 ) -> etree._Element:
     tag = f"{{{ns}}}{name}"
     element = (
-        etree.Element(tag, attrs, nsmap={None: SMP_NS, "ids": IDS_NS})
+        etree.Element(tag, attrs, nsmap={None: SMP_NS, "ids": IDS_NS})  # type: ignore[dict-item]
         if parent is None
         else etree.SubElement(parent, tag, attrs)
     )
@@ -121,7 +123,11 @@ def signed_service_metadata(*, participant: str, document: str) -> bytes:
         "Endpoint",
         transportProfile=TRANSPORT_PROFILE,
     )
-    reference = etree.SubElement(endpoint, f"{{{WSA_NS}}}EndpointReference", nsmap={None: WSA_NS})
+    reference = etree.SubElement(
+        endpoint,
+        f"{{{WSA_NS}}}EndpointReference",
+        nsmap={None: WSA_NS},  # type: ignore[dict-item]
+    )
     etree.SubElement(reference, f"{{{WSA_NS}}}Address").text = config.as4_url()
     _el(endpoint, SMP_NS, "RequireBusinessLevelSignature", "false")
     der = own.certificate.public_bytes(serialization.Encoding.DER)

@@ -44,7 +44,7 @@ def _known_partner(resolver: Any) -> Any:
             raise UntrustedSignerError(
                 f"{certificate.subject.rfc4514_string()} is not a registered partner"
             )
-        return certificate  # type: ignore[no-any-return]
+        return certificate
 
     return resolve
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from efactura.audit.choices import Source
 from efactura.audit.services import record
-from efactura.invoices import signals
+from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
     Origin,
@@ -63,7 +63,7 @@ def do_record_peer_delivery(
         invoice.updated = now
         invoice.save(update_fields=["transport", "received_at", "updated"])
         # The peer platform did this, not the issuer: the timeline names the peer.
-        Event.objects.create(
+        event = Event.objects.create(
             invoice=invoice,
             kind=EventKind.DELIVERED if delivered else EventKind.DELIVERY_FAILED,
             actor_label=peer_id,
@@ -78,6 +78,10 @@ def do_record_peer_delivery(
             source=Source.PEER,
             data={"number": invoice.full_number, "peer": peer_id, **data},
         )
+        if not delivered:
+            effects.enqueue(
+                effects.DELIVERY_FAILED, invoice=invoice, event=event, source=Source.PEER
+            )
     return invoice
 
 
@@ -134,7 +138,5 @@ def do_apply_peer_status(
             source=Source.PEER,
             data={"number": invoice.full_number, **details},
         )
-        signals.invoice_status_changed.send(
-            sender=Invoice, invoice=invoice, event=event, source=Source.PEER
-        )
+        effects.enqueue(effects.STATUS_CHANGED, invoice=invoice, event=event, source=Source.PEER)
         return event
