@@ -56,8 +56,8 @@ secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains 
 - without ``EFACTURA_SECRET_KEY``: several web and worker machines must share one key, and a
   key generated on one machine's disk would silently differ between them;
 - without ``ALLOWED_HOSTS``;
-- without ``EMAIL_URL``: the embedded outbox page is readable without logging in (it exists so
-  a demo can show invitation emails), which must never expose real customers' mail.
+- without ``EMAIL_URL``: the embedded outbox keeps customers' mail on the platform (operators
+  can read all of it; it exists so a demo can show invitation emails) instead of delivering it.
 - without ``EFACTURA_SEAL_P12``, or with a seal that is a test certificate, expired or cannot
   be opened: system check ``signing.E001``–``E004``, reported by ``efactura serve`` and
   ``efactura manage check --deploy`` (invoices signed with a test seal have no legal value).
@@ -239,7 +239,7 @@ EMAIL_OUTBOX_ENABLED = MAILERS["default"]["BACKEND"] == environment.OUTBOX_BACKE
 if PRODUCTION and EMAIL_OUTBOX_ENABLED:
     raise ImproperlyConfigured(
         "EFACTURA_PRODUCTION=1 needs EMAIL_URL (for example smtp+tls://user:pass@host:587): "
-        "the embedded demo outbox is readable without logging in."
+        "the embedded demo outbox keeps emails instead of delivering them."
     )
 DEFAULT_FROM_EMAIL = ENV.get("EFACTURA_FROM_EMAIL", "").strip() or "efactura <no-reply@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

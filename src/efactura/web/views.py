@@ -183,22 +183,36 @@ def _require_outbox() -> None:
         raise Http404("The mail outbox exists only when no mail server is configured.")
 
 
+def outbox_view(view: View) -> View:
+    """The outbox page exists only in embedded mode (404 otherwise) and needs a login."""
+    protected = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require_outbox()
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+@outbox_view
 def outbox(request: HttpRequest) -> HttpResponse:
-    _require_outbox()
-    return render(request, "web/outbox.html", {"emails": list_outbox_emails()[:200]})
+    """Operators read every stored email; other users only those addressed to them."""
+    emails = list_outbox_emails(user=request.user)[:200]
+    return render(request, "web/outbox.html", {"emails": emails})
 
 
+@outbox_view
 def outbox_email(request: HttpRequest, email_id: int) -> HttpResponse:
-    _require_outbox()
-    email = access_outbox_email_by_id(email_id=email_id)
+    email = access_outbox_email_by_id(email_id=email_id, user=request.user)
     return render(request, "web/outbox_email.html", {"email": email})
 
 
+@outbox_view
 @xframe_options_sameorigin
 def outbox_email_html(request: HttpRequest, email_id: int) -> HttpResponse:
     """The HTML part, shown inside a sandboxed frame: no scripts, no forms, no network."""
-    _require_outbox()
-    email = access_outbox_email_by_id(email_id=email_id)
+    email = access_outbox_email_by_id(email_id=email_id, user=request.user)
     if not email.html:
         raise Http404("This email has no HTML part.")
     response = HttpResponse(email.html, content_type="text/html; charset=utf-8")
