@@ -70,6 +70,7 @@ PostgreSQL, which is the operator's decision, not something a setting can detect
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -126,6 +127,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "axes",
+    "csp",
     # django-ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI files
     # (served by WhiteNoise) instead of a CDN, so the API documentation works offline.
     "ninja",
@@ -143,6 +146,15 @@ MIDDLEWARE = [
     "efactura.web.middleware.ActingCompanyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into its answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or client before the password is even checked.
+    "efactura.accounts.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "efactura.urls"
@@ -277,6 +289,52 @@ EFACTURA_FEDERATION_DISCOVERY_TTL_SECONDS = federation_config.positive_number(
     ENV, "EFACTURA_FEDERATION_DISCOVERY_TTL", 3600
 )
 
+# -- Abuse protection (docs/security.md) ---------------------------------------------------
+EFACTURA_TRUSTED_PROXIES = _whole_number("EFACTURA_TRUSTED_PROXIES", 0)
+"""Reverse proxies in front of the site that append to ``X-Forwarded-For``; 0 = ignore it."""
+if EFACTURA_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("EFACTURA_TRUSTED_PROXIES must be 0 or more.")
+
+# Login throttling (django-axes): an account, and separately a client address, is locked for
+# the cool-off after this many failed logins; operators unlock in the admin (Login attempts).
+AXES_FAILURE_LIMIT = environment.positive_int(ENV, "EFACTURA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=environment.positive_int(ENV, "EFACTURA_LOGIN_COOLOFF_MINUTES", 15)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "efactura.accounts.throttling.axes_username"
+AXES_CLIENT_IP_CALLABLE = "efactura.accounts.throttling.axes_client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/login_locked.html"
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+
+EFACTURA_PASSWORD_RESET_LIMIT = environment.positive_int(ENV, "EFACTURA_PASSWORD_RESET_LIMIT", 5)
+"""Password-reset requests one client (and one address) may make per hour."""
+EFACTURA_API_AUTH_FAILURE_LIMIT = environment.positive_int(
+    ENV, "EFACTURA_API_AUTH_FAILURE_LIMIT", 20
+)
+"""Failed API-key authentications one client may make per 15 minutes before getting 429."""
+
+# Content-Security-Policy (django-csp): only this site's own scripts, styles, images and
+# frames; no plug-ins, no framing by other sites, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -292,6 +350,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 
 LOGGING = {
     "version": 1,

@@ -25,7 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from efactura.accounts import throttling
+from efactura.accounts.models import normalise_email
 from efactura.accounts.services import do_set_user_language
+from efactura.accounts.throttling import client_ip
 from efactura.audit.choices import Source
 from efactura.companies.choices import Role
 from efactura.companies.selectors import (
@@ -237,5 +240,28 @@ class PasswordResetView(auth_views.PasswordResetView):
     html_email_template_name = "registration/password_reset_email_html.html"
 
     def form_valid(self, form: Any) -> HttpResponse:
+        # Each client, and each address, may ask for a few links per hour: the form sends
+        # email to anyone's address and must not become a way to flood a mailbox.
+        limit = settings.EFACTURA_PASSWORD_RESET_LIMIT
+        identities = [
+            ("password-reset-client", client_ip(self.request)),
+            ("password-reset-email", normalise_email(form.cleaned_data.get("email", ""))),
+        ]
+        waits = [
+            throttling.blocked_for(scope=scope, identity=who, limit=limit, window=3600)
+            for scope, who in identities
+        ]
+        if any(wait is not None for wait in waits):
+            minutes = max(1, -(-max(w for w in waits if w is not None) // 60))
+            form.add_error(
+                None,
+                _("Too many password-reset requests. Please try again in %(minutes)d minutes.")
+                % {"minutes": minutes},
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        for scope, who in identities:
+            throttling.count(scope=scope, identity=who, window=3600)
         self.extra_email_context = {"base_url": settings.EFACTURA_BASE_URL}
         return super().form_valid(form)

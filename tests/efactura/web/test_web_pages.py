@@ -235,9 +235,7 @@ def test_outbox_pages_need_a_login(client: Any, settings: Any) -> None:
         assert "Hola" not in response.content.decode()
 
 
-def test_outbox_shows_users_only_their_own_mail(
-    client: Any, settings: Any, make_user: Any
-) -> None:
+def test_outbox_shows_users_only_their_own_mail(client: Any, settings: Any, make_user: Any) -> None:
     settings.MAILERS = {"default": {"BACKEND": "efactura.notifications.backends.OutboxBackend"}}
     mine = _outbox_email("Ana <Ana@Example.com>", subject="Para Ana")
     theirs = _outbox_email("otro@example.com", subject="Para otro")
