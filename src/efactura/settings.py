@@ -310,6 +310,9 @@ AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 
+EFACTURA_WEBHOOK_ALLOWED_HOSTS = environment.host_list(ENV, "EFACTURA_WEBHOOK_ALLOWED_HOSTS")
+"""Internal host names or IPs webhooks may call anyway (all others must be public addresses)."""
+
 EFACTURA_PASSWORD_RESET_LIMIT = environment.positive_int(ENV, "EFACTURA_PASSWORD_RESET_LIMIT", 5)
 """Password-reset requests one client (and one address) may make per hour."""
 EFACTURA_API_AUTH_FAILURE_LIMIT = environment.positive_int(
