@@ -7,8 +7,8 @@ workers on several machines may run it at the same time; ``efactura housekeeping
 once (for cron, or by hand).
 
 Jobs: certificate-expiry warnings (30 days before, once per certificate), webhook deliveries
-whose retry time has come, federation messages whose send task was lost, and purging old API
-idempotency records.
+whose retry time has come, federation messages whose send task was lost, emails whose task was
+lost or whose sending worker died (expired lease), and purging old API idempotency records.
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ def _stalled_federation_messages() -> Any:
     return do_requeue_stalled_messages(older_than=dt.timedelta(minutes=10))
 
 
+def _stalled_emails() -> Any:
+    from efactura.notifications.services import do_requeue_stalled_notifications
+
+    return do_requeue_stalled_notifications(older_than=dt.timedelta(minutes=10))
+
+
 def _idempotency_records() -> Any:
     from efactura.api.services import do_purge_idempotency_records
 
@@ -54,6 +60,7 @@ JOBS: dict[str, Callable[[], Any]] = {
     "webhook_retries": _webhook_retries,
     "federation_requeue": _stalled_federation_messages,
     "idempotency_purge": _idempotency_records,
+    "email_requeue": _stalled_emails,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 
