@@ -49,6 +49,19 @@ def _stalled_emails() -> Any:
     return do_requeue_stalled_notifications(older_than=dt.timedelta(minutes=10))
 
 
+def _archive_verification() -> Any:
+    """Once a day (the job runs hourly): walk the archive chain and re-hash the files."""
+    from django.utils import timezone
+
+    from efactura.invoices.storage import do_verify_archive, last_verification
+
+    last = last_verification()
+    if last is not None and timezone.now() - last["time"] < dt.timedelta(hours=23):  # type: ignore[operator]
+        return "skipped (checked within the last day)"
+    result = do_verify_archive()
+    return "intact" if result.ok else f"BROKEN: {result.first_break}"
+
+
 def _idempotency_records() -> Any:
     from efactura.api.services import do_purge_idempotency_records
 
@@ -61,6 +74,7 @@ JOBS: dict[str, Callable[[], Any]] = {
     "federation_requeue": _stalled_federation_messages,
     "idempotency_purge": _idempotency_records,
     "email_requeue": _stalled_emails,
+    "archive_verify": _archive_verification,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 

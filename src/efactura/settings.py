@@ -310,6 +310,9 @@ AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 
+EFACTURA_EMAIL_LEASE_SECONDS = environment.positive_int(ENV, "EFACTURA_EMAIL_LEASE_SECONDS", 300)
+"""How long a worker's claim on an email lasts before housekeeping may hand it to another."""
+
 EFACTURA_WEBHOOK_ALLOWED_HOSTS = environment.host_list(ENV, "EFACTURA_WEBHOOK_ALLOWED_HOSTS")
 """Internal host names or IPs webhooks may call anyway (all others must be public addresses)."""
 
