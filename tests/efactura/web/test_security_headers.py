@@ -15,7 +15,7 @@ def test_pages_carry_a_content_security_policy(client: Any) -> None:
     response = client.get(reverse("login"))
     policy = response["Content-Security-Policy"]
     directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+        [*part.strip().split(" ", 1), ""][:2] for part in policy.split(";") if part.strip()
     )
     assert directives["default-src"] == "'self'"
     assert directives["script-src"] == "'self'"
