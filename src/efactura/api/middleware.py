@@ -63,12 +63,15 @@ class ApiProblemMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith(API_PREFIX):
             return None
-        from django.core.exceptions import PermissionDenied
+        from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
         from django.http import Http404
+        from django.http.multipartparser import MultiPartParserError
 
-        if isinstance(exception, Http404):
-            return _problem(404)
-        if isinstance(exception, PermissionDenied):
-            return _problem(403)
+        if isinstance(
+            exception,
+            Http404 | PermissionDenied | BadRequest | SuspiciousOperation | MultiPartParserError,
+        ):
+            # Django answers these itself (404, 403, 400); __call__ rewrites that answer.
+            return None
         log.exception("Unhandled error in %s %s", request.method, request.path)
         return _problem(500)

@@ -61,3 +61,13 @@ def test_web_pages_keep_html_errors(client: Client) -> None:
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_malformed_multipart_is_a_400_problem_document(client: Client, key: str) -> None:
+    response = client.post(
+        "/api/v1/invoices?filename=a.xml",
+        data=b"\x00",
+        content_type="multipart/form-data",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    _is_problem(response, 400)
