@@ -49,6 +49,11 @@ Variables (all optional in the embedded default):
                         accepted clock difference of a peer's message (600), seconds a
                         discovery answer is reused (3600).  See docs/federation.md.
 
+``EFACTURA_TRUSTED_PROXIES`` / ``EFACTURA_LOGIN_FAILURE_LIMIT`` / ``EFACTURA_LOGIN_COOLOFF_MINUTES`` /
+``EFACTURA_PASSWORD_RESET_LIMIT`` / ``EFACTURA_API_AUTH_FAILURE_LIMIT`` /
+``EFACTURA_WEBHOOK_ALLOWED_HOSTS`` / ``EFACTURA_EMAIL_LEASE_SECONDS``  abuse protection, see
+                        docs/security.md.
+
 Production mode (``EFACTURA_PRODUCTION=1``) turns DEBUG off, makes session and CSRF cookies
 secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains with preload, so
 ``efactura manage check --deploy`` reports nothing.  It refuses to start:
