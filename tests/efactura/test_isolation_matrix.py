@@ -1,5 +1,7 @@
 """Tenant isolation matrix, generated from the URL configuration and the OpenAPI document.
 
+A viewer (a role without write permissions) gets 403 for every write through a route with ids.
+
 Every web route and every API operation that takes an object id is called by company A with
 company B's object ids.  The answer must be exactly the one a non-existent id gets (so A
 learns nothing about B's objects) and an error: 404 for reading and for writing (405 where
@@ -62,64 +64,70 @@ def api_operations_with_ids() -> list[tuple[str, str]]:
     return sorted(operations)
 
 
-@pytest.fixture
-def world(make_company: Any, make_user: Any, settings: Any) -> dict[str, Any]:
-    """Company A (the caller) and company B with one object of every kind."""
+def _objects(company: Any, user: Any, email_to: str) -> dict[str, Any]:
+    """One object of every kind that appears in URLs, belonging to ``company``."""
+    from django.utils import timezone
+
+    from efactura.api.services import do_create_webhook
     from efactura.companies.services import do_create_api_key
     from efactura.invoices.services import do_issue_invoice
     from efactura.notifications.models import Notification, OutboxEmail
     from efactura.signing.models import Certificate
 
-    settings.EMAIL_OUTBOX_ENABLED = True
-    address = {
-        "address": "Avenida del Puerto 12",
-        "postal_code": "46024",
-        "city": "Valencia",
-        "province": "Valencia",
-    }
-    company_a = make_company("Suministros Levante, S.L.", tax_id="B98765431", **address)
-    company_b = make_company("Papelería Central, S.A.", tax_id="A28467918", **address)
-    user_a = make_user("admin-a@example.com", company_a, role="admin")
-    user_b = make_user("admin-b@example.com", company_b, role="admin")
-    invoice_b = do_issue_invoice(
-        company=company_b,
-        actor=user_b,
+    invoice = do_issue_invoice(
+        company=company,
+        actor=user,
         draft=draft(buyer_tax_id="B12345674", buyer_name="Talleres Norte, S.L."),
         customer_email="compras@talleres-norte.example",
     )
-    key_b, _clear = do_create_api_key(company=company_b, name="ERP B", scopes=["send"])
-    from efactura.api.services import do_create_webhook
-
-    webhook_b, _secret = do_create_webhook(
-        company=company_b, url="https://erp.central.example/hooks", events=["invoice.received"]
+    key, _clear = do_create_api_key(company=company, name="ERP", scopes=["send"])
+    webhook, _secret = do_create_webhook(
+        company=company, url="https://erp.central.example/hooks", events=["invoice.received"]
     )
-    notification_b = Notification.objects.filter(company=company_b).first()
-    assert notification_b is not None
-    from django.utils import timezone
-
-    certificate_b = Certificate.objects.create(
-        company=company_b,
+    notification = Notification.objects.filter(company=company).first()
+    assert notification is not None
+    certificate = Certificate.objects.create(
+        company=company,
         p12_encrypted=b"",
         password_encrypted=b"",
-        subject="CN=B",
-        issuer="CN=B",
+        subject="CN=x",
+        issuer="CN=x",
         serial="1",
-        common_name="B",
+        common_name="x",
         not_before=timezone.now(),
         not_after=timezone.now(),
     )
-    email_b = OutboxEmail.objects.create(to=["admin-b@example.com"], subject="Para B")
+    email = OutboxEmail.objects.create(to=[email_to], subject="Correo", html="<p>Correo</p>")
+    return {
+        "invoice_id": str(invoice.pk),
+        "api_key_id": key.pk,
+        "webhook_id": webhook.pk,
+        "notification_id": notification.pk,
+        "certificate_id": certificate.pk,
+        "email_id": email.pk,
+    }
+
+
+ADDRESS = {
+    "address": "Avenida del Puerto 12",
+    "postal_code": "46024",
+    "city": "Valencia",
+    "province": "Valencia",
+}
+
+
+@pytest.fixture
+def world(make_company: Any, make_user: Any, settings: Any) -> dict[str, Any]:
+    """Company A (the caller) and company B with one object of every kind."""
+    settings.EMAIL_OUTBOX_ENABLED = True
+    company_a = make_company("Suministros Levante, S.L.", tax_id="B98765431", **ADDRESS)
+    company_b = make_company("Papelería Central, S.A.", tax_id="A28467918", **ADDRESS)
+    user_a = make_user("admin-a@example.com", company_a, role="admin")
+    user_b = make_user("admin-b@example.com", company_b, role="admin")
     return {
         "a": company_a,
         "user_a": user_a,
-        "ids": {
-            "invoice_id": str(invoice_b.pk),
-            "api_key_id": key_b.pk,
-            "webhook_id": webhook_b.pk,
-            "notification_id": notification_b.pk,
-            "certificate_id": certificate_b.pk,
-            "email_id": email_b.pk,
-        },
+        "ids": _objects(company_b, user_b, "admin-b@example.com"),
     }
 
 
@@ -197,3 +205,22 @@ def test_api_operation_with_another_companys_ids_is_not_found(
     if method == "get":
         assert theirs.status_code == 404, (method, path, theirs.status_code)
     assert theirs["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("route", web_routes_with_ids())
+def test_a_viewer_cannot_write_through_any_route(
+    route: str, make_company: Any, make_user: Any, client: Client, settings: Any
+) -> None:
+    """A role without the permission: its own company's objects, a POST is refused (403)."""
+    settings.EMAIL_OUTBOX_ENABLED = True
+    company = make_company("Suministros Levante, S.L.", tax_id="B98765431", **ADDRESS)
+    admin = make_user("admin-a@example.com", company, role="admin")
+    viewer = make_user("viewer-a@example.com", company, role="viewer")
+    ids = _objects(company, admin, "viewer-a@example.com")
+    client.force_login(viewer)
+    response = client.post(_fill(route, ids, missing=False))
+    if route.startswith("outbox/"):
+        # Reading one's own mail is not a company permission; the outbox has no writes.
+        assert response.status_code in {200, 405}, response.status_code
+        return
+    assert response.status_code in {403, 405}, (route, response.status_code)
