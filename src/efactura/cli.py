@@ -334,6 +334,23 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
     return 1 if any(r.startswith("error:") for r in results.values()) else 0
 
 
+def cmd_archive_verify(args: argparse.Namespace) -> int:
+    """Walk the archive's hash chain and re-hash the stored files; name the first break."""
+    setup_django()
+    ensure_database()
+    from efactura.invoices.storage import do_verify_archive
+
+    result = do_verify_archive(verify_bytes=not args.chain_only, source="cli")
+    if result.ok:
+        print(f"archive intact: {result.checked} documents checked")
+        return 0
+    print(f"archive BROKEN: {result.checked} documents checked, {len(result.problems)} problems")
+    print(f"first break: {result.first_break}")
+    for problem in result.problems[1:]:
+        print(f"  {problem}")
+    return 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     setup_django()
     ensure_database()
@@ -650,6 +667,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the periodic jobs once (workers also run them every hour)",
     )
     housekeeping.set_defaults(func=cmd_housekeeping)
+
+    archive = sub.add_parser("archive", help="the tamper-evident document archive").add_subparsers(
+        dest="archive_command", required=True
+    )
+    archive_verify = archive.add_parser(
+        "verify",
+        help="walk the hash chain and the stored bytes; name the first break (exit 1 if broken)",
+    )
+    archive_verify.add_argument(
+        "--chain-only", action="store_true", help="check the records' chain, not the files"
+    )
+    archive_verify.set_defaults(func=cmd_archive_verify)
 
     demo = sub.add_parser("demo", help="load the demo companies and users (idempotent)")
     demo.set_defaults(func=cmd_demo)

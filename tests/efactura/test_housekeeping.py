@@ -42,7 +42,7 @@ def test_one_registry_holds_every_periodic_job() -> None:
         "email_requeue",
         "webhook_retries",
         "as4_requeue",
-        "archive_check",
+        "archive_verify",
         "idempotency_purge",
     } <= set(housekeeping.JOBS)
     assert set(housekeeping.JOBS) >= housekeeping.DAILY_JOBS
