@@ -203,5 +203,9 @@ def do_issue_invoice(
                 "total": str(computed.totals.invoice_total),
             },
         )
+        # VERI*FACTU: the billing record is made in the same transaction as the invoice.
+        from efactura.verifactu.services import do_register_issued_invoice
+
+        do_register_issued_invoice(invoice=invoice, canonical=computed, company=company)
         route_invoice(invoice=invoice, actor=actor, source=source)
     return invoice
