@@ -7,7 +7,8 @@ workers on several machines may run it at the same time; ``efactura housekeeping
 once (for cron, or by hand).
 
 Jobs: certificate-expiry warnings (30 days before, once per certificate), webhook deliveries
-whose retry time has come, federation messages whose send task was lost, and purging old API
+whose retry time has come, federation messages whose send task was lost, VERI*FACTU records
+waiting for the AEAT (or left by an interrupted worker), and purging old API
 idempotency records.
 """
 
@@ -49,11 +50,18 @@ def _idempotency_records() -> Any:
     return do_purge_idempotency_records(older_than_days=7)
 
 
+def _verifactu_submissions() -> Any:
+    from efactura.verifactu.services import do_submit_due
+
+    return do_submit_due()
+
+
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
     "webhook_retries": _webhook_retries,
     "federation_requeue": _stalled_federation_messages,
     "idempotency_purge": _idempotency_records,
+    "verifactu_submissions": _verifactu_submissions,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 

@@ -48,6 +48,9 @@ class Chain(models.Model):
     class Meta:
         verbose_name = _("record chain")
 
+    def __str__(self) -> str:
+        return f"{self.company} · {self.length}"
+
 
 class Submission(models.Model):
     """One ``RegFactuSistemaFacturacion`` sent (or being sent) to the AEAT, and its answer."""

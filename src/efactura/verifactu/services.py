@@ -258,9 +258,7 @@ def do_register_issued_invoice(
 def do_register_cancellation(*, invoice: Invoice) -> BillingRecord | None:
     """Make the anulación of a cancelled invoice that has an alta on this platform."""
     alta = (
-        BillingRecord.objects.filter(invoice=invoice, kind=Kind.ALTA)
-        .order_by("-sequence")
-        .first()
+        BillingRecord.objects.filter(invoice=invoice, kind=Kind.ALTA).order_by("-sequence").first()
     )
     if alta is None:
         return None
@@ -620,3 +618,25 @@ def do_submit_due(*, now: dt.datetime | None = None) -> int:
     for company_id in sorted(companies):
         do_submit_pending(company_id=company_id, now=now)
     return len(companies)
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+# ---------------------------------------------------------------------------------------------
+
+
+def export_records(*, company: Company) -> list[tuple[str, bytes]]:
+    """``company``'s records in chain order as the AEAT's XML: ``RegFactuSistemaFacturacion``
+    files of up to 1,000 records each (the records exactly as made and hashed), for an
+    inspection or a requerimiento.  Returns (file name, bytes) pairs."""
+    from einvoice.xml import to_bytes
+
+    records = list(BillingRecord.objects.filter(company=company).order_by("sequence"))
+    taxpayer = Taxpayer(nif=spanish_nif(company.tax_id), name=company.legal_name)
+    files = []
+    for start in range(0, len(records), BATCH):
+        chunk = records[start : start + BATCH]
+        root = message(taxpayer, [etree.fromstring(r.xml) for r in chunk])
+        name = f"{taxpayer.nif}-registros-{chunk[0].sequence:06d}-{chunk[-1].sequence:06d}.xml"
+        files.append((name, to_bytes(root)))
+    return files

@@ -224,7 +224,7 @@ class Simulator:
         state: str,
         correction: bool,
     ) -> None:
-        emisor, number, date = record_key(record)
+        _emisor, number, date = record_key(record)
         previous = (
             record.findtext(
                 f"{{{NS_SUM1}}}Encadenamiento/{{{NS_SUM1}}}RegistroAnterior/{{{NS_SUM1}}}Huella"
@@ -250,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:

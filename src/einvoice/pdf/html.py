@@ -14,6 +14,8 @@ text.  Only constant markup and CSS written here reach the renderer unescaped.
 
 from __future__ import annotations
 
+import base64
+
 import datetime as dt
 import html
 import re
@@ -122,6 +124,8 @@ def build_html(
     signature_summary: str,
     test_seal: bool,
     css: str,
+    verifactu_qr: str = "",
+    verifactu_legend: bool = True,
 ) -> str:
     """The whole document; ``css`` is inlined in a ``<style>`` (empty when the caller passes
     the stylesheet to the renderer separately)."""
@@ -129,6 +133,7 @@ def build_html(
     title = _title(invoice)
     body = [
         _seal() if test_seal else "",
+        _verifactu(verifactu_qr, legend=verifactu_legend) if verifactu_qr else "",
         _header(invoice, ctx, title),
         _parties(invoice, ctx),
         _references(invoice, ctx),
@@ -192,6 +197,27 @@ def _seal() -> str:
     return (
         f'<div class="seal-band">{esc(lb.TEST_SEAL)}</div>'
         '<div class="seal-mark" aria-hidden="true">TEST</div>'
+    )
+
+
+def _verifactu(url: str, *, legend: bool) -> str:
+    """The VERI*FACTU QR code (Orden HAC/1177/2024 art. 21): top of the first page, 35 mm,
+    "QR tributario:" above it and the legend below in the invoice's own font size."""
+    from einvoice.verifactu.qr import LABEL, LEGEND_LONG, LEGEND_VERIFACTU, qr_svg
+
+    svg = qr_svg(url)
+    data = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    below = (
+        f'<div class="vf-legend">{esc(LEGEND_VERIFACTU)}</div>'
+        f'<div class="vf-legend">{esc(LEGEND_LONG)}</div>'
+        if legend
+        else ""
+    )
+    return (
+        '<div class="vf-qr">'
+        f'<div class="vf-label">{esc(LABEL)}</div>'
+        f'<img class="vf-code" src="{data}" alt="{esc(url)}">'
+        f"{below}</div>"
     )
 
 
