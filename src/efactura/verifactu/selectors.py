@@ -66,3 +66,17 @@ def verifactu_of(invoice: Invoice, *, company: Company | None = None) -> dict[st
         if issuer
         else [],
     }
+
+
+def pdf_options(invoice: Invoice) -> dict[str, Any]:
+    """Keyword arguments for ``einvoice.pdf.render_pdf``: the QR code and legend of the
+    invoice's billing record (none for invoices without one)."""
+    alta = (
+        BillingRecord.objects.filter(invoice=invoice, kind=Kind.ALTA)
+        .exclude(qr_url="")
+        .order_by("-sequence")
+        .first()
+    )
+    if alta is None:
+        return {}
+    return {"verifactu_qr": alta.qr_url, "verifactu_legend": alta.state != State.KEPT}

@@ -699,6 +699,7 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
             data, document.content_type, document.filename.split("/")[-1] or f"{base}.xml"
         )
     if kind == "pdf":
+        from efactura.verifactu.selectors import pdf_options
         from einvoice.pdf import render_pdf
 
         language = _language(request)
@@ -709,6 +710,7 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
             status_lines=_status_lines(invoice, language),
             signature_summary=_signature_summary(sig, language),
             test_seal=bool(sig and sig["test_seal"]),
+            **pdf_options(invoice),
         )
         return _attachment(pdf, "application/pdf", f"{base}.pdf")
     if kind not in _XML_NAMES:

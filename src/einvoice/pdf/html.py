@@ -15,7 +15,6 @@ text.  Only constant markup and CSS written here reach the renderer unescaped.
 from __future__ import annotations
 
 import base64
-
 import datetime as dt
 import html
 import re
