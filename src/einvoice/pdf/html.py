@@ -132,8 +132,12 @@ def build_html(
     title = _title(invoice)
     body = [
         _seal() if test_seal else "",
-        _verifactu(verifactu_qr, legend=verifactu_legend) if verifactu_qr else "",
-        _header(invoice, ctx, title),
+        _header(
+            invoice,
+            ctx,
+            title,
+            qr=_verifactu(verifactu_qr, legend=verifactu_legend) if verifactu_qr else "",
+        ),
         _parties(invoice, ctx),
         _references(invoice, ctx),
         _centres(invoice, ctx),
@@ -220,7 +224,7 @@ def _verifactu(url: str, *, legend: bool) -> str:
     )
 
 
-def _header(invoice: Invoice, ctx: _Ctx, title: Pair) -> str:
+def _header(invoice: Invoice, ctx: _Ctx, title: Pair, *, qr: str = "") -> str:
     seller = invoice.seller
     brand = f'<div class="brand-name">{esc(seller.full_name)}</div>'
     if seller.trading_name and seller.trading_name != seller.full_name:
@@ -250,7 +254,7 @@ def _header(invoice: Invoice, ctx: _Ctx, title: Pair) -> str:
     return (
         f'<div class="running">{esc(running)}</div>'
         '<header class="head">'
-        f'<div class="brand">{brand}</div>'
+        f'<div class="brand">{brand}{qr}</div>'
         '<div class="doc">'
         f"<h1>{ctx.both(title)}</h1>{copy}"
         f'<div class="doc-number">{esc(invoice.full_number)}</div>'
