@@ -157,7 +157,11 @@ def _append(
     """Append one record to ``company``'s chain (caller holds a transaction)."""
     mode = mode_of(company)
     Chain.objects.get_or_create(company=company)
-    chain = Chain.objects.select_for_update().select_related("last_record").get(company=company)
+    chain = (
+        Chain.objects.select_for_update(of=("self",))
+        .select_related("last_record")
+        .get(company=company)
+    )
     generated = _now()
     last = chain.last_record
     if last is not None:

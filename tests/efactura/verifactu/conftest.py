@@ -10,16 +10,17 @@ from tests.efactura.invoices import helpers as h
 
 
 @pytest.fixture(autouse=True)
-def _fresh_simulator(settings: Any) -> Iterator[None]:
-    """Every test starts with an empty embedded AEAT simulator that asks no waiting time."""
+def aeat(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Every test starts with an empty embedded AEAT simulator (in memory, whatever the
+    database) that asks no waiting time."""
     from efactura.verifactu import services
+    from efactura.verifactu.simulator import Simulator
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EFACTURA_VERIFACTU_ENDPOINT = "simulator"
-    settings.EFACTURA_VERIFACTU_SIMULATOR_WAIT = 0
-    services._embedded = None
-    yield
-    services._embedded = None
+    simulator = Simulator(wait_seconds=0)
+    monkeypatch.setattr(services, "embedded_simulator", lambda: simulator)
+    yield simulator
 
 
 @pytest.fixture

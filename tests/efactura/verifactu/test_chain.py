@@ -112,10 +112,9 @@ def test_batches_hold_at_most_the_limit_and_go_in_chain_order(
 
 
 def test_the_aeat_waiting_time_is_respected(
-    parties: dict[str, Any], issue: Any, settings: Any
+    parties: dict[str, Any], issue: Any, aeat: Simulator
 ) -> None:
-    settings.EFACTURA_VERIFACTU_SIMULATOR_WAIT = 60
-    services._embedded = None
+    aeat.wait_seconds = 60
     issue()
     company_id = parties["seller"].pk
     assert services.do_submit_pending(company_id=company_id).startswith("sent 1")
