@@ -48,6 +48,7 @@ from efactura.verifactu.choices import (
 from efactura.verifactu.models import BillingRecord, Chain, CompanySettings, Submission
 from einvoice import model as em
 from einvoice.errors import EInvoiceError
+from einvoice.signing.certs import SigningIdentity
 from einvoice.verifactu import from_invoice, soap
 from einvoice.verifactu.qr import qr_url
 from einvoice.verifactu.records import (
@@ -180,6 +181,18 @@ def _append(
             % {"number": invoice.full_number, "e": errors[0]}
         )
     verifactu = mode == Mode.VERIFACTU
+    xml = etree.tostring(element, encoding="unicode")
+    if not verifactu:
+        # NO VERI*FACTU: the record is kept signed (XAdES, art. 14); no network involved.
+        from einvoice.verifactu.signing import sign_record
+
+        identity = _identity(company)
+        xml = sign_record(
+            xml.encode("utf-8"),
+            key=identity.key,
+            certificate=identity.certificate,
+            chain=identity.chain,
+        ).decode("utf-8")
     row = BillingRecord.objects.create(
         company=company,
         invoice=invoice,
@@ -191,7 +204,7 @@ def _append(
         previous_fingerprint=record.previous.fingerprint if record.previous else "",
         generated_at=generated.isoformat(),
         total=total,
-        xml=etree.tostring(element, encoding="unicode"),
+        xml=xml,
         qr_url=(
             qr_url(
                 nif=record.issuer_nif,
@@ -412,19 +425,23 @@ def embedded_simulator() -> object:
     return _embedded
 
 
-@contextlib.contextmanager
-def _client_tls(company: Company) -> Iterator[ssl.SSLContext]:
-    """A TLS context presenting the company's own certificate, or the platform's seal
-    (the AEAT accepts the taxpayer, an apoderado or a colaborador social, error 4112)."""
-    from cryptography.hazmat.primitives import serialization
-
+def _identity(company: Company) -> SigningIdentity:
+    """The company's own certificate when it has a usable one, else the platform's seal (the
+    AEAT accepts the taxpayer, an apoderado or a colaborador social, error 4112)."""
     from efactura.signing.services import _open_certificate, active_certificate, platform_seal
 
     certificate = active_certificate(company)
     if certificate is not None and not certificate.is_expired:
-        identity = _open_certificate(certificate)
-    else:
-        identity = platform_seal()
+        return _open_certificate(certificate)
+    return platform_seal()
+
+
+@contextlib.contextmanager
+def _client_tls(company: Company) -> Iterator[ssl.SSLContext]:
+    """A TLS context presenting :func:`_identity` as the client certificate."""
+    from cryptography.hazmat.primitives import serialization
+
+    identity = _identity(company)
     context = ssl.create_default_context()
     with tempfile.TemporaryDirectory() as folder:
         pem = Path(folder) / "client.pem"

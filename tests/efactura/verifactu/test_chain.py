@@ -214,6 +214,17 @@ def test_modes_sii_is_exempt_and_no_verifactu_keeps_records(
     record = BillingRecord.objects.get(invoice=invoice)
     assert record.state == State.KEPT
     assert "/ValidarQRNoVerifactu?" in record.qr_url
+    # Kept signed (XAdES, AGE policy) and still valid against the official schema.
+    from einvoice.verifactu.records import Taxpayer, message
+    from einvoice.verifactu.signing import AGE_POLICY, verify_record
+
+    assert verify_record(record.xml.encode("utf-8"))
+    assert AGE_POLICY in record.xml
+    element = etree.fromstring(record.xml)
+    assert fingerprint(hash_pairs_of(element)) == record.fingerprint
+    assert soap.schema_errors(message(Taxpayer(nif="B98765431", name="X"), [element])) == []
+    tampered = record.xml.replace("<sum1:CuotaTotal>", "<sum1:CuotaTotal>1")
+    assert not verify_record(tampered.encode("utf-8"))
     assert services.do_submit_pending(company_id=parties["seller"].pk) == "nothing to send"
 
 

@@ -151,3 +151,17 @@ def test_states_are_translated(parties: dict[str, Any], issue: Any) -> None:
 
     with translation.override("es"):
         assert str(State.CORRECT.label) == "Aceptado por la AEAT"
+
+
+def test_the_help_page_carries_the_responsible_declaration(
+    parties: dict[str, Any], settings: Any
+) -> None:
+    settings.EFACTURA_VERIFACTU_PRODUCER_NAME = "Banco de Pruebas, S.A."
+    settings.EFACTURA_VERIFACTU_PRODUCER_NIF = "A39123450"
+    client = Client()
+    client.force_login(parties["seller_user"])
+    page = client.get("/help/").content.decode()
+    assert 'id="declaracion-responsable"' in page
+    assert "Banco de Pruebas, S.A." in page and "A39123450" in page
+    assert "Orden HAC/1177/2024" in page
+    assert "local AEAT <strong>simulator</strong>" in page

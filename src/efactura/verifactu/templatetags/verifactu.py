@@ -21,11 +21,29 @@ def verifactu_card(invoice: Invoice, is_issuer: bool = False) -> dict[str, Any]:
     if info.get("qr_url"):
         svg = qr_svg(info["qr_url"]).encode("utf-8")
         qr = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    from django.conf import settings
+
     return {
+        "simulator": settings.EFACTURA_VERIFACTU_ENDPOINT == "simulator",
         "vf": info,
         "qr": qr,
         "is_issuer": is_issuer,
         "label": LABEL,
         "legend": LEGEND_VERIFACTU,
         "legend_long": LEGEND_LONG,
+    }
+
+
+@register.inclusion_tag("verifactu/_help.html")
+def verifactu_help() -> dict[str, Any]:
+    """The VERI*FACTU section of the Help page, with the responsible declaration."""
+    from django.conf import settings
+
+    from efactura.verifactu.services import software
+
+    soft = software()
+    return {
+        "software": soft,
+        "simulator": settings.EFACTURA_VERIFACTU_ENDPOINT == "simulator",
+        "producer_configured": bool(settings.EFACTURA_VERIFACTU_PRODUCER_NIF),
     }
