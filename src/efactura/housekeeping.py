@@ -51,9 +51,9 @@ def _idempotency_records() -> Any:
 
 
 def _verifactu_submissions() -> Any:
-    from efactura.verifactu.services import do_submit_due
+    from efactura.verifactu.services import do_log_due_summaries, do_submit_due
 
-    return do_submit_due()
+    return {"issuers_submitted": do_submit_due(), "summary_events": do_log_due_summaries()}
 
 
 JOBS: dict[str, Callable[[], Any]] = {

@@ -44,6 +44,10 @@ class Chain(models.Model):
     incident = models.BooleanField(
         default=False, help_text=_("The last submission failed: send with Incidencia=S.")
     )
+    events_length = models.PositiveIntegerField(default=0)
+    last_event = models.ForeignKey(
+        "EventRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("record chain")
@@ -127,3 +131,30 @@ class BillingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number} #{self.sequence}"
+
+
+class EventRecord(models.Model):
+    """An event of a NO VERI*FACTU system (``RegistroEvento``), signed and chained per issuer
+    (Orden HAC/1177/2024 art. 9).  ``xml`` is the signed event, kept unchanged."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="verifactu_events"
+    )
+    sequence = models.PositiveIntegerField(_("position in the chain"))
+    event_type = models.CharField(_("event type"), max_length=2)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, unique=True)
+    generated_at = models.CharField(_("generated"), max_length=32)
+    xml = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["company", "sequence"]
+        verbose_name = _("event record")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "sequence"], name="verifactu_one_event_per_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.sequence}"

@@ -22,6 +22,7 @@ import os
 import ssl
 import tempfile
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -45,13 +46,20 @@ from efactura.verifactu.choices import (
     State,
     SubmissionState,
 )
-from efactura.verifactu.models import BillingRecord, Chain, CompanySettings, Submission
+from efactura.verifactu.models import (
+    BillingRecord,
+    Chain,
+    CompanySettings,
+    EventRecord,
+    Submission,
+)
 from einvoice import model as em
 from einvoice.errors import EInvoiceError
 from einvoice.signing.certs import SigningIdentity
-from einvoice.verifactu import from_invoice, soap
+from einvoice.verifactu import events, from_invoice, soap
 from einvoice.verifactu.qr import qr_url
 from einvoice.verifactu.records import (
+    NS_SUM1,
     Cancellation,
     ChainLink,
     Registration,
@@ -113,9 +121,15 @@ def do_set_mode(*, company: Company, actor: User | None, mode: str) -> CompanySe
     if mode not in Mode.values:
         raise RecordRefused(_("Unknown VERI*FACTU mode “%s”.") % mode)
     with transaction.atomic():
+        before = mode_of(company)
         row, _created = CompanySettings.objects.update_or_create(
             company=company, defaults={"mode": mode}
         )
+        # The event log records when the system starts and stops working as NO VERI*FACTU.
+        if before != Mode.NO_VERIFACTU and mode == Mode.NO_VERIFACTU:
+            do_log_event(company=company, event_type=events.START)
+        elif before == Mode.NO_VERIFACTU and mode != Mode.NO_VERIFACTU:
+            do_log_event(company=company, event_type=events.END)
         audit(
             action="verifactu.mode.changed",
             actor=actor,
@@ -654,10 +668,176 @@ def export_records(*, company: Company) -> list[tuple[str, bytes]]:
 
     records = list(BillingRecord.objects.filter(company=company).order_by("sequence"))
     taxpayer = Taxpayer(nif=spanish_nif(company.tax_id), name=company.legal_name)
+    if records and mode_of(company) == Mode.NO_VERIFACTU:
+        altas, tax, total, anulaciones = _totals(records)
+        with transaction.atomic():
+            do_log_event(
+                company=company,
+                event_type=events.EXPORT_RECORDS,
+                export=events.Export(
+                    start=dt.datetime.fromisoformat(records[0].generated_at),
+                    end=dt.datetime.fromisoformat(records[-1].generated_at),
+                    first_record=_ref(records[0], taxpayer.nif),
+                    last_record=_ref(records[-1], taxpayer.nif),
+                    altas=altas,
+                    tax_total=tax,
+                    total=total,
+                    anulaciones=anulaciones,
+                ),
+            )
     files = []
     for start in range(0, len(records), BATCH):
         chunk = records[start : start + BATCH]
         root = message(taxpayer, [etree.fromstring(r.xml) for r in chunk])
         name = f"{taxpayer.nif}-registros-{chunk[0].sequence:06d}-{chunk[-1].sequence:06d}.xml"
         files.append((name, to_bytes(root)))
+    for event in EventRecord.objects.filter(company=company).order_by("sequence"):
+        name = f"{taxpayer.nif}-evento-{event.sequence:06d}-{event.event_type}.xml"
+        files.append((name, b'<?xml version="1.0" encoding="UTF-8"?>\n' + event.xml.encode()))
     return files
+
+
+# ---------------------------------------------------------------------------------------------
+# Event log (NO VERI*FACTU)
+# ---------------------------------------------------------------------------------------------
+
+
+def do_log_event(
+    *,
+    company: Company,
+    event_type: str,
+    other_data: str = "",
+    summary: events.Summary | None = None,
+    export: events.Export | None = None,
+) -> EventRecord:
+    """Append a signed event to ``company``'s event chain (caller holds a transaction)."""
+    Chain.objects.get_or_create(company=company)
+    chain = (
+        Chain.objects.select_for_update(of=("self",))
+        .select_related("last_event")
+        .get(company=company)
+    )
+    last = chain.last_event
+    generated = _now()
+    previous = None
+    if last is not None:
+        generated = max(generated, dt.datetime.fromisoformat(last.generated_at))
+        previous = events.PreviousEvent(
+            event_type=last.event_type, generated_at=last.generated_at, fingerprint=last.fingerprint
+        )
+    event = events.Event(
+        software=software(),
+        taxpayer_nif=spanish_nif(company.tax_id),
+        taxpayer_name=company.legal_name,
+        event_type=event_type,
+        generated_at=generated,
+        previous=previous,
+        other_data=other_data,
+        summary=summary,
+        export=export,
+    )
+    from einvoice.verifactu.signing import sign_record
+
+    identity = _identity(company)
+    signed = sign_record(
+        etree.tostring(event.to_element(), encoding="UTF-8"),
+        key=identity.key,
+        certificate=identity.certificate,
+        chain=identity.chain,
+    )
+    errors = soap.schema_errors(etree.fromstring(signed), schema_name="EventosSIF.xsd")
+    if errors:
+        raise RecordRefused(f"event record not schema-valid: {errors[0]}")
+    row = EventRecord.objects.create(
+        company=company,
+        sequence=chain.events_length + 1,
+        event_type=event_type,
+        fingerprint=event.fingerprint,
+        generated_at=generated.isoformat(),
+        xml=signed.decode("utf-8"),
+    )
+    chain.events_length += 1
+    chain.last_event = row
+    chain.save(update_fields=["events_length", "last_event"])
+    audit(
+        action="verifactu.event.logged",
+        company=company,
+        obj=row,
+        data={"type": event_type, "sequence": row.sequence},
+    )
+    return row
+
+
+def _totals(records: list[BillingRecord]) -> tuple[int, Decimal, Decimal, int]:
+    """Altas, sum of their CuotaTotal and ImporteTotal (as written), anulaciones."""
+    altas = [r for r in records if r.kind == Kind.ALTA]
+    tax = sum(
+        (
+            Decimal(etree.fromstring(r.xml).findtext(f"{{{NS_SUM1}}}CuotaTotal") or "0")
+            for r in altas
+        ),
+        Decimal("0"),
+    )
+    total = sum((Decimal(r.total or "0") for r in altas), Decimal("0"))
+    return len(altas), tax, total, len(records) - len(altas)
+
+
+def _ref(record: BillingRecord, nif: str) -> events.RecordRef:
+    return events.RecordRef(
+        issuer_nif=nif,
+        number=record.number,
+        issue_date=record.issue_date,
+        fingerprint=record.fingerprint,
+    )
+
+
+def do_log_due_summaries(*, now: dt.datetime | None = None) -> int:
+    """Log the summary event (type 10) of every NO VERI*FACTU company whose last one is 6
+    hours old or more (art. 9): counts of events and records since then.  Returns how many."""
+    now = now or timezone.now()
+    done = 0
+    company_ids = CompanySettings.objects.filter(mode=Mode.NO_VERIFACTU).values_list(
+        "company_id", flat=True
+    )
+    for company in Company.objects.filter(pk__in=list(company_ids)):
+        with transaction.atomic():
+            Chain.objects.get_or_create(company=company)
+            Chain.objects.select_for_update(of=("self",)).get(company=company)
+            last_summary = (
+                EventRecord.objects.filter(company=company, event_type=events.SUMMARY)
+                .order_by("-sequence")
+                .first()
+            )
+            since = last_summary.created if last_summary else None
+            first_event = EventRecord.objects.filter(company=company).order_by("sequence").first()
+            start = since or (first_event.created if first_event else None)
+            if start is None or now - start < events.SUMMARY_EVERY:
+                continue
+            event_rows = EventRecord.objects.filter(company=company)
+            record_rows = BillingRecord.objects.filter(company=company)
+            if since is not None:
+                event_rows = event_rows.filter(created__gt=since)
+                record_rows = record_rows.filter(created__gt=since)
+            counts: dict[str, int] = {}
+            for event_type in event_rows.values_list("event_type", flat=True):
+                counts[event_type] = counts.get(event_type, 0) + 1
+            if not counts:  # the schema wants at least one line: no events since the last one
+                counts[events.SUMMARY] = 0
+            records = list(record_rows.order_by("sequence"))
+            altas, tax, total, anulaciones = _totals(records)
+            nif = spanish_nif(company.tax_id)
+            do_log_event(
+                company=company,
+                event_type=events.SUMMARY,
+                summary=events.Summary(
+                    events=counts,
+                    first_record=_ref(records[0], nif) if records else None,
+                    last_record=_ref(records[-1], nif) if records else None,
+                    altas=altas,
+                    tax_total=tax,
+                    total=total,
+                    anulaciones=anulaciones,
+                ),
+            )
+            done += 1
+    return done

@@ -1,4 +1,5 @@
-"""XAdES signature of a billing record in NO VERI*FACTU mode (Orden HAC/1177/2024 art. 14).
+"""XAdES signature of a billing or event record in NO VERI*FACTU mode (Orden HAC/1177/2024
+art. 14).
 
 Each ``RegistroAlta`` / ``RegistroAnulacion`` is signed on its own: XAdES Enveloped, EPES
 class, RSA with SHA-256, under the AGE signature policy ``urn:oid:2.16.724.1.3.1.1.2.1.9``
@@ -43,12 +44,15 @@ def sign_record(
     """Sign one serialised record; returns the signed record, UTF-8 without an XML
     declaration so it can be embedded as it is (keep these bytes unchanged)."""
     root = parse_bytes(record).getroot()
-    if etree.QName(root).localname not in {"RegistroAlta", "RegistroAnulacion"}:
+    kind = etree.QName(root).localname
+    if kind not in {"RegistroAlta", "RegistroAnulacion", "RegistroEvento"}:
         raise SignatureError.single(
             "VF-SIG-RECORD",
-            "Only a RegistroAlta or RegistroAnulacion can be signed here.",
-            "Aquí solo se puede firmar un RegistroAlta o un RegistroAnulacion.",
+            "Only a RegistroAlta, RegistroAnulacion or RegistroEvento can be signed here.",
+            "Aquí solo se puede firmar un RegistroAlta, RegistroAnulacion o RegistroEvento.",
         )
+    # An event's signature closes its ``Evento`` element (EventosSIF.xsd).
+    holder = root if kind != "RegistroEvento" else root[-1]
     public = certificate.public_key()
     if (
         not isinstance(public, rsa.RSAPublicKey)
@@ -64,7 +68,7 @@ def sign_record(
         certificate=certificate, chain=chain, signing_time=when, role="emisor", digest="sha256"
     )
     _use_age_policy(signature)
-    root.append(signature)
+    holder.append(signature)
     xmlsec.tree.add_ids(root, ["Id"])
     context = xmlsec.SignatureContext()
     pem = key.private_bytes(
@@ -118,7 +122,7 @@ def verify_record(signed: bytes) -> bool:
     """Whether the record's enveloped signature is intact (the digests and the RSA value;
     the certificate's trust is not judged here)."""
     root = parse_bytes(signed).getroot()
-    signature = root.find(f"{{{xades.DS_NS}}}Signature")
+    signature = next(root.iter(f"{{{xades.DS_NS}}}Signature"), None)
     if signature is None:
         return False
     xmlsec.tree.add_ids(root, ["Id"])

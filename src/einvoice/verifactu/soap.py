@@ -36,10 +36,14 @@ def _schema(name: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / name), safe_parser()))
 
 
-def schema_errors(element: etree._Element, *, response: bool = False) -> list[str]:
-    """The XSD errors of a ``RegFactuSistemaFacturacion`` (or of an answer), as
-    ``line: message`` strings; empty when valid."""
-    schema = _schema("RespuestaSuministro.xsd" if response else "SuministroLR.xsd")
+def schema_errors(
+    element: etree._Element, *, response: bool = False, schema_name: str = ""
+) -> list[str]:
+    """The XSD errors of a ``RegFactuSistemaFacturacion`` (or of an answer, or of the
+    document ``schema_name`` describes, e.g. ``EventosSIF.xsd``), as ``line: message``
+    strings; empty when valid."""
+    name = schema_name or ("RespuestaSuministro.xsd" if response else "SuministroLR.xsd")
+    schema = _schema(name)
     tree = etree.ElementTree(etree.fromstring(etree.tostring(element)))
     if schema.validate(tree):
         return []

@@ -256,3 +256,37 @@ def test_imported_invoices_record_their_origin_instead(parties: dict[str, Any]) 
 
     invoice = Invoice(origin="imported_issued", issuer=parties["seller"])
     assert verifactu_of(invoice)["state"] == "external"
+
+
+def test_no_verifactu_keeps_a_signed_chained_event_log(
+    parties: dict[str, Any], issue: Any, tmp_path: Path
+) -> None:
+    from efactura.verifactu.models import EventRecord
+    from einvoice.verifactu.signing import verify_record
+
+    seller = parties["seller"]
+    services.do_set_mode(company=seller, actor=parties["seller_user"], mode=Mode.NO_VERIFACTU)
+    issue()
+    issue()
+    later = timezone.now() + dt.timedelta(hours=7)
+    assert services.do_log_due_summaries(now=later) == 1
+    assert services.do_log_due_summaries() == 0  # the next one is due 6 hours after this one
+    from efactura.cli import main
+
+    assert main(["verifactu", "export", "--company", "B98765431", "--out-dir", str(tmp_path)]) == 0
+    log = list(EventRecord.objects.filter(company=seller).order_by("sequence"))
+    assert [e.event_type for e in log] == ["01", "10", "08"]
+    for event in log:
+        assert verify_record(event.xml.encode("utf-8"))
+        root = etree.fromstring(event.xml)
+        assert soap.schema_errors(root, schema_name="EventosSIF.xsd") == []
+    summary = etree.fromstring(log[1].xml)
+    ns = {
+        "sf": "https://www2.agenciatributaria.gob.es/static_files/common/internet/dep/aplicaciones/es/aeat/tike/cont/ws/EventosSIF.xsd"
+    }
+    assert summary.findtext(".//sf:NumeroDeRegistrosFacturacionAltaGenerados", namespaces=ns) == "2"
+    files = sorted(tmp_path.glob("*.xml"))
+    assert len(files) == 4  # the records, and one file per event
+    if shutil.which("verifactu-lint"):
+        for path in files:
+            assert lint(path)["resumen"]["errores"] == 0

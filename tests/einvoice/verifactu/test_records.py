@@ -221,3 +221,37 @@ def test_the_qr_svg_is_printed_at_35_mm_with_error_level_m() -> None:
     import segno
 
     assert segno.make("x", error="m", boost_error=False).error == "M"
+
+
+def test_event_fingerprints_match_the_published_event_vectors() -> None:
+    from einvoice.verifactu.events import Event, PreviousEvent
+
+    soft = Software(
+        producer_name="X",
+        producer_nif="89890001K",
+        system_id="77",
+        version="1.0.03",
+        installation="383",
+    )
+    first = Event(
+        software=soft,
+        taxpayer_nif="A28083806",
+        taxpayer_name="Y",
+        event_type="01",
+        generated_at=dt.datetime(2024, 11, 20, 19, 0, 55, tzinfo=CET),
+    )
+    second = Event(
+        software=soft,
+        taxpayer_nif="A28083806",
+        taxpayer_name="Y",
+        event_type="01",
+        generated_at=dt.datetime(2024, 11, 21, 10, 0, 55, tzinfo=CET),
+        previous=PreviousEvent(
+            event_type="01",
+            generated_at="2024-11-20T19:00:55+01:00",
+            fingerprint=first.fingerprint,
+        ),
+    )
+    published = {v["id"]: v["expected_huella"] for v in VECTORS["vectors"]}
+    assert first.fingerprint == published["gobl-evento-first-nif"]
+    assert second.fingerprint == published["gobl-evento-chained"]
