@@ -261,7 +261,8 @@ def do_register_issued_invoice(
 
     Returns ``None`` for companies under the SII, which are outside VERI*FACTU
     (RD 1007/2023 art. 3.2)."""
-    if mode_of(company) == Mode.SII:
+    if mode_of(company) == Mode.SII or not company.tax_id.upper().startswith("ES"):
+        # Outside VERI*FACTU: SII companies (RD 1007/2023 art. 3.2), non-Spanish taxpayers.
         return None
     from efactura.invoices.services._common import InvoiceRejected, _violation
 

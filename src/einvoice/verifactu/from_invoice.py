@@ -114,7 +114,15 @@ def registration(
             ),
         )
     simplified = kind in {"F2", "R5"}
+    issued_by, issuer_party = "", None
+    if invoice.issuer_type is em.IssuerType.THIRD_PARTY and invoice.third_party is not None:
+        # Issued materially by a third party (e.g. the platform's seal on the seller's behalf).
+        issued_by, issuer_party = "T", _recipient(invoice.third_party)
+    elif invoice.issuer_type is em.IssuerType.BUYER:
+        issued_by = "D"
     return Registration(
+        issued_by=issued_by,
+        issuer_party=issuer_party,
         issuer_nif=spanish_nif(invoice.seller.tax_id),
         issuer_name=invoice.seller.full_name,
         number=invoice.full_number,

@@ -156,6 +156,10 @@ class Registration:
     previous_rejection: str = ""
     """``RechazoPrevio``: ``X`` when resending an alta the AEAT rejected (with Subsanacion=S)."""
     external_ref: str = ""
+    issued_by: str = ""
+    """``EmitidaPorTerceroODestinatario``: T (a third party) or D (the recipient) issued it."""
+    issuer_party: Party | None = None
+    """``Tercero``: the third party that issued the invoice on the seller's behalf."""
 
     def hash_pairs(self) -> list[tuple[str, str]]:
         """The fields of the fingerprint, in the AEAT's order (HASH §4.1)."""
@@ -201,6 +205,10 @@ class Registration:
                 _sub(item, "NumSerieFactura", number)
                 _sub(item, "FechaExpedicionFactura", date_text(day))
         _sub(root, "DescripcionOperacion", (self.description or "-")[:500])
+        if self.issued_by:
+            _sub(root, "EmitidaPorTerceroODestinatario", self.issued_by)
+            if self.issued_by == "T" and self.issuer_party is not None:
+                _party(_sub(root, "Tercero"), self.issuer_party)
         if self.recipients:
             box = _sub(root, "Destinatarios")
             for party in self.recipients:

@@ -290,3 +290,25 @@ def test_no_verifactu_keeps_a_signed_chained_event_log(
     if shutil.which("verifactu-lint"):
         for path in files:
             assert lint(path)["resumen"]["errores"] == 0
+
+
+def test_an_invoice_sealed_by_the_platform_names_it_as_the_issuing_third_party(
+    parties: dict[str, Any], issue: Any
+) -> None:
+    invoice = issue()
+    element = etree.fromstring(BillingRecord.objects.get(invoice=invoice).xml)
+    assert element.findtext(f"{{{NS_SUM1}}}EmitidaPorTerceroODestinatario") == "T"
+    third = element.find(f"{{{NS_SUM1}}}Tercero")
+    assert third is not None and third.findtext(f"{{{NS_SUM1}}}NIF")
+    assert element.findtext(f"{{{NS_SUM1}}}IDFactura/{{{NS_SUM1}}}IDEmisorFactura") == "B98765431"
+
+
+def test_foreign_issuers_are_outside_verifactu(make_company: Any, make_user: Any) -> None:
+    from tests.efactura.invoices import helpers as h
+
+    from efactura.invoices import services as invoice_services
+
+    seller = make_company("Vins de Bordeaux SARL", tax_id="FR40303265045", **h.ADDRESS)
+    user = make_user("fr@example.com", seller)
+    invoice_services.do_issue_invoice(company=seller, actor=user, draft=h.draft(), series_code="F")
+    assert not BillingRecord.objects.exists()

@@ -164,4 +164,4 @@ def test_the_help_page_carries_the_responsible_declaration(
     assert 'id="declaracion-responsable"' in page
     assert "Banco de Pruebas, S.A." in page and "A39123450" in page
     assert "Orden HAC/1177/2024" in page
-    assert "local AEAT <strong>simulator</strong>" in page
+    assert "<strong>simulador</strong> local de la AEAT" in page  # the user reads Spanish
