@@ -48,7 +48,14 @@ Send and receive electronic invoices for your company from your management progr
 * See the guide `docs/api.md` for idempotency, webhooks and limits.
 """
 
-_XML_TYPES = {"application/xml", "text/xml", "application/octet-stream"}
+_XML_TYPES = {
+    "application/xml",
+    "text/xml",
+    "application/octet-stream",
+    # Files (not JSON) in the other accepted syntaxes go through the same inbound pipeline.
+    "application/pdf",  # Factur-X / ZUGFeRD
+    "application/edifact",  # UN/EDIFACT INVOIC (media types compare lower-cased)
+}
 _ERROR_CONTENT = "application/problem+json"
 
 

@@ -681,7 +681,20 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
     )
 
 
-_XML_NAMES = {"facturae": "Facturae 3.2.2", "ubl": "UBL (Peppol BIS 3)", "cii": "UN/CEFACT CII"}
+_XML_NAMES = {
+    "facturae": "Facturae 3.2.2",
+    "ubl": "UBL (Peppol BIS 3)",
+    "cii": "UN/CEFACT CII",
+    "edifact": "UN/EDIFACT INVOIC (EN 16931)",
+    "facturx": "Factur-X (PDF/A-3)",
+}
+_DOWNLOAD_FILES = {
+    "facturae": ("application/xml", "facturae.xml"),
+    "ubl": ("application/xml", "ubl.xml"),
+    "cii": ("application/xml", "cii.xml"),
+    "edifact": ("application/EDIFACT", "edifact.edi"),
+    "facturx": ("application/pdf", "facturx.pdf"),
+}
 
 
 @require_GET
@@ -725,7 +738,17 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
                 f"{base}.xsig" if document.signed else f"{base}.xml",
             )
     try:
-        data = formats.render(kind, [services.canonical(invoice)])
+        if kind == "facturx":
+            from einvoice.formats import facturx
+
+            sig = _signature_view(invoice.signature, _language(request))
+            data = facturx.render(
+                services.canonical(invoice),
+                language=_language(request),
+                test_seal=bool(sig and sig["test_seal"]),
+            )
+        else:
+            data = formats.render(kind, [services.canonical(invoice)])
     except ConversionError as exc:
         language = _language(request)
         return render(
@@ -739,8 +762,8 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
             },
             status=422,
         )
-    suffix = {"facturae": "facturae.xml", "ubl": "ubl.xml", "cii": "cii.xml"}[kind]
-    return _attachment(data, "application/xml", f"{base}-{suffix}")
+    content_type, suffix = _DOWNLOAD_FILES[kind]
+    return _attachment(data, content_type, f"{base}-{suffix}")
 
 
 def _attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -394,6 +394,17 @@ def _import_one_file(
     return result
 
 
+def _content_type(data: bytes) -> str:
+    """Media type of an archived file: a Factur-X PDF, an EDIFACT interchange, or XML."""
+    from einvoice.formats import edifact, facturx
+
+    if facturx.sniff(data):
+        return facturx.MEDIA_TYPE
+    if edifact.sniff(data):
+        return edifact.MEDIA_TYPE
+    return "application/xml"
+
+
 def _store_imported(
     *,
     company: Company,
@@ -435,6 +446,7 @@ def _store_imported(
         version=original_version,
         signed=signed,
         batch_index=batch_index,
+        content_type=_content_type(original),
     )
     if original is not raw:
         storage.archive(
@@ -446,6 +458,7 @@ def _store_imported(
             version=version,
             signed=False,
             batch_index=batch_index,
+            content_type=_content_type(raw),
         )
     _add_event(
         invoice=row,
