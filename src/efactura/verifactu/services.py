@@ -457,7 +457,8 @@ def _client_tls(company: Company) -> Iterator[ssl.SSLContext]:
     from cryptography.hazmat.primitives import serialization
 
     identity = _identity(company)
-    context = ssl.create_default_context()
+    # The AEAT's servers use public CAs; a CA file may replace them (tests, a private proxy).
+    context = ssl.create_default_context(cafile=settings.EFACTURA_VERIFACTU_CA_FILE or None)
     with tempfile.TemporaryDirectory() as folder:
         pem = Path(folder) / "client.pem"
         fd = os.open(pem, os.O_WRONLY | os.O_CREAT, 0o600)

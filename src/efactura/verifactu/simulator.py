@@ -26,6 +26,7 @@ import contextlib
 import fcntl
 import json
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -56,6 +57,8 @@ class Simulator:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     received: int = 0
     """Submissions received (also those answered with a fault)."""
+    client_subjects: list[str] = field(default_factory=list)
+    """Subjects of the TLS client certificates presented (when served over HTTPS)."""
 
     # -- state ---------------------------------------------------------------------------
 
@@ -281,6 +284,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/") != SOAP_PATH:
             self._send(404, b"not found", "text/plain")
             return
+        getpeercert = getattr(self.connection, "getpeercert", None)
+        peer = getpeercert() if getpeercert is not None else None
+        if peer:
+            subject = ", ".join(f"{k}={v}" for rdn in peer.get("subject", ()) for k, v in rdn)
+            self.server.simulator.client_subjects.append(subject)
         answer = self.server.simulator.handle(data)
         status = 500 if b"Fault>" in answer[:400] or b":Fault" in answer else 200
         self._send(status, answer, "text/xml; charset=utf-8")
@@ -292,12 +300,21 @@ class _Server(ThreadingHTTPServer):
 
 
 def start(
-    simulator: Simulator, *, host: str = "127.0.0.1", port: int = 0
+    simulator: Simulator,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: ssl.SSLContext | None = None,
 ) -> tuple[ThreadingHTTPServer, str]:
-    """Serve ``simulator`` in a daemon thread; returns the server and its SOAP endpoint URL."""
+    """Serve ``simulator`` in a daemon thread; returns the server and its SOAP endpoint URL.
+    With ``tls`` (a server context, e.g. requiring client certificates, as the AEAT does) it
+    speaks HTTPS."""
     server = _Server((host, port), _Handler)
     server.simulator = simulator
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, name="aeat-simulator", daemon=True)
     thread.start()
     bound_host, bound_port = server.server_address[:2]
-    return server, f"http://{bound_host!s}:{bound_port}{SOAP_PATH}"
+    scheme = "https" if tls is not None else "http"
+    return server, f"{scheme}://{bound_host!s}:{bound_port}{SOAP_PATH}"

@@ -312,3 +312,64 @@ def test_foreign_issuers_are_outside_verifactu(make_company: Any, make_user: Any
     user = make_user("fr@example.com", seller)
     invoice_services.do_issue_invoice(company=seller, actor=user, draft=h.draft(), series_code="F")
     assert not BillingRecord.objects.exists()
+
+
+def test_https_submission_presents_the_client_certificate(
+    parties: dict[str, Any], issue: Any, settings: Any, tmp_path: Path
+) -> None:
+    """Mutual TLS as with the AEAT: the simulator over HTTPS requires a client certificate;
+    without its own certificate the company is represented by the platform seal."""
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from efactura.signing.services import platform_seal
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AEAT simulator")])
+    now = timezone.now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    server_pem = tmp_path / "server.pem"
+    server_pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
+    (tmp_path / "ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(server_pem)
+    tls.verify_mode = ssl.CERT_REQUIRED
+    seal = platform_seal().certificate.public_bytes(serialization.Encoding.PEM)
+    tls.load_verify_locations(cadata=seal.decode())
+    simulator = Simulator(wait_seconds=0)
+    server, url = start(simulator, tls=tls)
+    settings.EFACTURA_VERIFACTU_ENDPOINT = url
+    settings.EFACTURA_VERIFACTU_CA_FILE = str(tmp_path / "ca.pem")
+    try:
+        issue()
+        assert services.do_submit_pending(company_id=parties["seller"].pk).startswith("sent 1")
+    finally:
+        server.shutdown()
+    assert BillingRecord.objects.get().state == State.CORRECT
+    assert simulator.client_subjects and "efactura" in simulator.client_subjects[0]
