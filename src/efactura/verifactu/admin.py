@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from efactura.verifactu.models import BillingRecord, Chain, CompanySettings, Submission
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class _ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -72,7 +72,7 @@ class BillingRecordAdmin(_ReadOnly):
         self.message_user(request, _("Submission queued."))
 
 
-class _RecordsInline(admin.TabularInline):  # type: ignore[type-arg]
+class _RecordsInline(admin.TabularInline):
     model = BillingRecord
     fields = ("sequence", "kind", "number", "state", "error_code", "error_text")
     readonly_fields = fields
@@ -109,7 +109,7 @@ class ChainAdmin(_ReadOnly):
 
 
 @admin.register(CompanySettings)
-class CompanySettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CompanySettingsAdmin(admin.ModelAdmin):
     list_display = ("company", "mode")
     list_filter = ("mode",)
 

@@ -30,7 +30,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -138,26 +138,27 @@ class Simulator:
             return (record.findtext(f"{{{NS_SUM1}}}{name}") or "").strip()
 
         correction = flag("Subsanacion") == "S"
-        line = {
-            "issuer_nif": emisor,
-            "number": number,
-            "issue_date": date,
-            "operation": "Alta" if alta else "Anulacion",
-            "correction": correction,
-        }
+        line = soap.Line(
+            issuer_nif=emisor,
+            number=number,
+            issue_date=date,
+            operation="Alta" if alta else "Anulacion",
+            correction=correction,
+            state="",
+        )
         huella = flag("Huella")
         key = f"{number}|{date}"
         known = issuer["keys"].get(key)
         if emisor != nif:
-            return soap.Line(
-                **line,
+            return replace(
+                line,
                 state=soap.INCORRECT,
                 error_code="1100",
                 error_text="El NIF del emisor no coincide con el obligado de la cabecera.",
             )
         if huella in issuer["fingerprints"]:
-            return soap.Line(
-                **line,
+            return replace(
+                line,
                 state=soap.INCORRECT,
                 error_code="3000",
                 error_text="Registro de facturación duplicado.",
@@ -166,15 +167,15 @@ class Simulator:
         if alta and number in rejects and not correction:
             rejects.discard(number)
             self._log(issuer, record, huella, soap.INCORRECT, correction)
-            return soap.Line(
-                **line,
+            return replace(
+                line,
                 state=soap.INCORRECT,
                 error_code="1100",
                 error_text="Valor o tipo incorrecto del campo (rechazo simulado).",
             )
         if alta and known is not None and known["alive"] and not correction:
-            return soap.Line(
-                **line,
+            return replace(
+                line,
                 state=soap.INCORRECT,
                 error_code="3000",
                 error_text="Registro de facturación duplicado.",
@@ -183,15 +184,15 @@ class Simulator:
         if not alta:
             if known is None and flag("SinRegistroPrevio") != "S":
                 self._log(issuer, record, huella, soap.INCORRECT, correction)
-                return soap.Line(
-                    **line,
+                return replace(
+                    line,
                     state=soap.INCORRECT,
                     error_code="3002",
                     error_text="No existe el registro de facturación.",
                 )
             if known is not None and not known["alive"]:
-                return soap.Line(
-                    **line,
+                return replace(
+                    line,
                     state=soap.INCORRECT,
                     error_code="3001",
                     error_text="El registro de facturación ya ha sido dado de baja.",
@@ -217,7 +218,7 @@ class Simulator:
             )
         issuer["keys"][key] = {"alive": alta, "state": state}
         self._log(issuer, record, huella, state, correction)
-        return soap.Line(**line, state=state, error_code=code, error_text=text)
+        return replace(line, state=state, error_code=code, error_text=text)
 
     def _log(
         self,
