@@ -11,7 +11,7 @@ cron, or by hand).  The management commands ``notify_expiring_certificates`` and
 
 Jobs: certificate-expiry emails (30 days before, once per certificate), the operator's
 certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
-retry time has come, federation messages whose send task was lost, the archive's hash-chain
+retry time has come, AS4 messages whose send task was lost, the archive's hash-chain
 check, VERI*FACTU records waiting for the AEAT (or left by an interrupted worker) and the
 NO VERI*FACTU summary events, and purging API idempotency records after their retention period.
 """
@@ -72,8 +72,8 @@ def _webhook_retries() -> Any:
     return do_retry_due_webhook_deliveries()
 
 
-def _stalled_federation_messages() -> Any:
-    from efactura.federation.services import do_requeue_stalled_messages
+def _stalled_as4_messages() -> Any:
+    from efactura.interconnection.services import do_requeue_stalled_messages
 
     return do_requeue_stalled_messages(older_than=dt.timedelta(minutes=10))
 
@@ -95,7 +95,7 @@ JOBS: dict[str, Callable[[], Any]] = {
     "certificate_check": _certificate_check,
     "email_requeue": _email_requeue,
     "webhook_retries": _webhook_retries,
-    "federation_requeue": _stalled_federation_messages,
+    "as4_requeue": _stalled_as4_messages,
     "archive_check": _archive_check,
     "idempotency_purge": _idempotency_records,
     "verifactu_submissions": _verifactu_submissions,

@@ -32,17 +32,20 @@ Variables (all optional in the embedded default):
                         companies without their own certificate; ``EFACTURA_SEAL_PASSWORD`` is
                         its password.  Unset = a self-signed TEST seal generated once into
                         ``<data dir>/seal/``, labelled as a test seal wherever it shows.
-``EFACTURA_NODE_ID``    this platform's name among federated platforms (``bank-a``); unset =
-                        ``<host name>-<hash of the data folder>`` (set it in production).
-``EFACTURA_NODE_KEY_FILE`` the node's Ed25519 signing key (PEM); unset = generated once into
-                        ``<data dir>/node/ed25519.pem`` (0600).  ``efactura node`` prints the
-                        public key peers need.
-``EFACTURA_PEERS``      trusted peer platforms: a JSON list, or the path of a JSON file, of
-                        ``{"id", "url", "public_key"}`` (more can be added in the admin or
-                        with ``efactura peer add``).  Messages from other nodes are refused.
+``EFACTURA_NODE_ID``    this platform's name in logs and in its first, self-signed AS4
+                        certificate; unset = ``<host name>-<hash of the data folder>``.
+``EFACTURA_AS4_TRUST_ANCHORS`` CA certificates partners' AS4 and SMP certificates must chain
+                        to: ``peppol`` (OpenPeppol production PKI, default), ``peppol-test``, or
+                        the path of a PEM file (a private PKI).
+``EFACTURA_SML_ZONE``   an SML-style DNS zone asked for recipients besides the partners' SMPs
+                        (unset = partners only).
 ``EFACTURA_ROUTE_RESOLVERS`` comma-separated dotted paths asked, in order, where an invoice
-                        for a tax ID not registered here goes; default federation discovery
-                        (``efactura.federation.resolvers.find_peer``); empty = none.
+                        for a tax ID not registered here goes; default AS4 discovery
+                        (``efactura.interconnection.discovery.find_partner``); empty = none.
+``EFACTURA_AS4_MAX_ATTEMPTS`` / ``EFACTURA_AS4_RETRY_SECONDS`` / ``EFACTURA_AS4_DISCOVERY_TTL``
+                        sending attempts before a delivery fails visibly (8), first retry delay
+                        doubling each time (30), seconds an SMP answer is reused (3600).
+                        See docs/interconnection.md.
 ``EFACTURA_OIDC_ISSUER`` the bank's OpenID Connect provider (discovery at
                         ``<issuer>/.well-known/openid-configuration``); unset = no sign-in from
                         online banking.  Needs ``EFACTURA_OIDC_CLIENT_ID`` and
@@ -62,11 +65,6 @@ Variables (all optional in the embedded default):
 ``EFACTURA_OIDC_CLOCK_SKEW`` / ``EFACTURA_OIDC_TIMEOUT``  seconds of clock difference accepted
                         on token times (60) and of waiting for the provider (10).
 ``EFACTURA_OIDC_PROVIDER_NAME`` the bank's name on the login button (optional).
-``EFACTURA_FEDERATION_MAX_ATTEMPTS`` / ``EFACTURA_FEDERATION_RETRY_SECONDS`` /
-``EFACTURA_FEDERATION_REPLAY_SECONDS`` / ``EFACTURA_FEDERATION_DISCOVERY_TTL``  sending attempts
-                        before a delivery fails (8), first retry delay doubling each time (30),
-                        accepted clock difference of a peer's message (600), seconds a
-                        discovery answer is reused (3600).  See docs/federation.md.
 
 Production mode (``EFACTURA_PRODUCTION=1``) turns DEBUG off, makes session and CSRF cookies
 secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains with preload, so
@@ -95,7 +93,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from efactura import environment
-from efactura.federation import config as federation_config
+from efactura.interconnection import environment as as4_environment
 from efactura.signing import config as signing_config
 from efactura.sso import config as sso_config
 
@@ -138,7 +136,7 @@ INSTALLED_APPS = [
     "efactura.invoices",
     "efactura.signing",
     "efactura.api",
-    "efactura.federation",
+    "efactura.interconnection",
     "efactura.sso",
     "efactura.verifactu",
     "django.contrib.admin",
@@ -287,23 +285,19 @@ EFACTURA_OPERATOR_POSTAL_CODE = ENV.get("EFACTURA_OPERATOR_POSTAL_CODE", "").str
 EFACTURA_OPERATOR_TOWN = ENV.get("EFACTURA_OPERATOR_TOWN", "").strip()
 EFACTURA_OPERATOR_PROVINCE = ENV.get("EFACTURA_OPERATOR_PROVINCE", "").strip()
 
-# Federation between platforms (efactura.federation, docs/federation.md).
-EFACTURA_NODE_ID = federation_config.node_id(ENV, DATA_DIR)
-EFACTURA_NODE_ID_EXPLICIT = bool(ENV.get("EFACTURA_NODE_ID", "").strip())
-EFACTURA_NODE_KEY_FILE = ENV.get("EFACTURA_NODE_KEY_FILE", "").strip()
-EFACTURA_PEERS = federation_config.peers(ENV)
-EFACTURA_ROUTE_RESOLVERS = federation_config.route_resolvers(ENV)
-EFACTURA_FEDERATION_MAX_ATTEMPTS = int(
-    federation_config.positive_number(ENV, "EFACTURA_FEDERATION_MAX_ATTEMPTS", 8)
+# AS4 interconnection with partner platforms (efactura.interconnection, docs/interconnection.md).
+EFACTURA_NODE_ID = as4_environment.node_id(ENV, DATA_DIR)
+EFACTURA_ROUTE_RESOLVERS = as4_environment.route_resolvers(ENV)
+EFACTURA_AS4_TRUST_ANCHORS = as4_environment.trust_anchors(ENV)
+EFACTURA_SML_ZONE = ENV.get("EFACTURA_SML_ZONE", "").strip()
+EFACTURA_AS4_MAX_ATTEMPTS = int(
+    as4_environment.positive_number(ENV, "EFACTURA_AS4_MAX_ATTEMPTS", 8)
 )
-EFACTURA_FEDERATION_RETRY_BASE_SECONDS = federation_config.positive_number(
-    ENV, "EFACTURA_FEDERATION_RETRY_SECONDS", 30
+EFACTURA_AS4_RETRY_BASE_SECONDS = as4_environment.positive_number(
+    ENV, "EFACTURA_AS4_RETRY_SECONDS", 30
 )
-EFACTURA_FEDERATION_REPLAY_WINDOW_SECONDS = federation_config.positive_number(
-    ENV, "EFACTURA_FEDERATION_REPLAY_SECONDS", 600
-)
-EFACTURA_FEDERATION_DISCOVERY_TTL_SECONDS = federation_config.positive_number(
-    ENV, "EFACTURA_FEDERATION_DISCOVERY_TTL", 3600
+EFACTURA_AS4_DISCOVERY_TTL_SECONDS = as4_environment.positive_number(
+    ENV, "EFACTURA_AS4_DISCOVERY_TTL", 3600
 )
 
 # Sign-in from online banking (efactura.sso): the bank's OpenID Connect provider.

@@ -41,7 +41,7 @@ def test_one_registry_holds_every_periodic_job() -> None:
         "certificate_check",
         "email_requeue",
         "webhook_retries",
-        "federation_requeue",
+        "as4_requeue",
         "archive_check",
         "idempotency_purge",
     } <= set(housekeeping.JOBS)
