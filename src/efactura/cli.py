@@ -780,8 +780,10 @@ def build_parser() -> argparse.ArgumentParser:
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
 
+    from efactura.verifactu.cli import add_commands as add_verifactu_commands
     from einvoice.commands import register_all
 
+    add_verifactu_commands(sub)
     register_all(sub)
     return parser
 

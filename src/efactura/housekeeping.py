@@ -12,8 +12,9 @@ cron, or by hand).  The management commands ``notify_expiring_certificates`` and
 Jobs: certificate-expiry emails (30 days before, once per certificate), the operator's
 certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
 retry time has come, AS4 messages whose send task was lost, the archive's hash-chain
-check and re-hash of the stored files (with an operator alert on a break), and purging API
-idempotency records after their retention period.
+check and re-hash of the stored files (with an operator alert on a break), VERI*FACTU records
+waiting for the AEAT (or left by an interrupted worker) and the NO VERI*FACTU summary events,
+and purging API idempotency records after their retention period.
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ def _idempotency_records() -> Any:
     return do_purge_idempotency_records(older_than_days=IDEMPOTENCY_RETENTION_DAYS)
 
 
+def _verifactu_submissions() -> Any:
+    from efactura.verifactu.services import do_log_due_summaries, do_submit_due
+
+    return {"issuers_submitted": do_submit_due(), "summary_events": do_log_due_summaries()}
+
+
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
     "certificate_check": _certificate_check,
@@ -95,6 +102,7 @@ JOBS: dict[str, Callable[[], Any]] = {
     "idempotency_purge": _idempotency_records,
     "email_requeue": _stalled_emails,
     "archive_verify": _archive_verification,
+    "verifactu_submissions": _verifactu_submissions,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 

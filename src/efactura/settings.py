@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "efactura.api",
     "efactura.interconnection",
     "efactura.sso",
+    "efactura.verifactu",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -386,6 +387,24 @@ CONTENT_SECURITY_POLICY: dict[str, dict[str, Any]] = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# VERI*FACTU (efactura.verifactu, docs/verifactu.md).
+from efactura.verifactu import config as verifactu_config  # noqa: E402
+
+EFACTURA_VERIFACTU_ENDPOINT = verifactu_config.endpoint(ENV)
+EFACTURA_VERIFACTU_PRODUCER_NAME = ENV.get("EFACTURA_VERIFACTU_PRODUCER_NAME", "").strip()
+EFACTURA_VERIFACTU_PRODUCER_NIF = ENV.get("EFACTURA_VERIFACTU_PRODUCER_NIF", "").strip()
+EFACTURA_VERIFACTU_INSTALLATION = ENV.get("EFACTURA_VERIFACTU_INSTALLATION", "").strip()
+EFACTURA_VERIFACTU_CA_FILE = ENV.get("EFACTURA_VERIFACTU_CA_FILE", "").strip()
+EFACTURA_VERIFACTU_LEASE_SECONDS = verifactu_config.whole(
+    ENV, "EFACTURA_VERIFACTU_LEASE_SECONDS", 300
+)
+EFACTURA_VERIFACTU_RETRY_SECONDS = verifactu_config.whole(
+    ENV, "EFACTURA_VERIFACTU_RETRY_SECONDS", 300
+)
+EFACTURA_VERIFACTU_SIMULATOR_WAIT = verifactu_config.whole(
+    ENV, "EFACTURA_VERIFACTU_SIMULATOR_WAIT", 60
+)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

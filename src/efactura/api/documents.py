@@ -44,9 +44,11 @@ def document_for(*, invoice: Invoice, fmt: str, language: str = "es") -> tuple[b
         )
     model = canonical_of(invoice)
     if fmt == "pdf":
+        from efactura.verifactu.selectors import pdf_options
         from einvoice.pdf import render_pdf
 
-        return render_pdf(model, language=language), "application/pdf", f"{base}.pdf"
+        pdf = render_pdf(model, language=language, **pdf_options(invoice))
+        return pdf, "application/pdf", f"{base}.pdf"
     try:
         if fmt == "facturx":
             from einvoice.formats import facturx

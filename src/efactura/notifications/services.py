@@ -477,7 +477,11 @@ def _build_message(
         from einvoice.pdf import render_pdf
 
         invoice = notification.invoice
-        pdf = render_pdf(canonical_of(invoice), language=notification.language)
+        from efactura.verifactu.selectors import pdf_options
+
+        pdf = render_pdf(
+            canonical_of(invoice), language=notification.language, **pdf_options(invoice)
+        )
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in invoice.full_number)
         message.attach(f"{safe or 'invoice'}.pdf", pdf, "application/pdf")
     return message

@@ -716,6 +716,7 @@ def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResp
             data, document.content_type, document.filename.split("/")[-1] or f"{base}.xml"
         )
     if kind == "pdf":
+        from efactura.verifactu.selectors import pdf_options
         from einvoice.pdf import render_pdf
 
         language = _language(request)
@@ -726,6 +727,7 @@ def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResp
             status_lines=_status_lines(invoice, language),
             signature_summary=_signature_summary(sig, language),
             test_seal=bool(sig and sig["test_seal"]),
+            **pdf_options(invoice),
         )
         return _attachment(pdf, "application/pdf", f"{base}.pdf")
     if kind not in _XML_NAMES:
