@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from einvoice.formats import _lexical
+from einvoice import lexical
 from einvoice.model import TaxType, VatCategory
 
 NS_RSM: Final = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -51,8 +51,8 @@ def default_tax_type(category: VatCategory) -> TaxType:
     return DEFAULT_TAX_TYPE.get(category, TaxType.IVA)
 
 
-fmt_decimal = _lexical.format_decimal
+fmt_decimal = lexical.format_decimal
 """Plain decimal text (no exponent, no negative zero), as xsd:decimal requires."""
 
-fmt_date = _lexical.format_date_102
+fmt_date = lexical.format_date_102
 """CCYYMMDD (format 102), the year zero-padded to four digits."""

@@ -19,8 +19,9 @@ from typing import Final
 
 from lxml import etree
 
+from einvoice import lexical
 from einvoice.errors import ParseError, UnsupportedDocument
-from einvoice.formats import _lexical, _tags
+from einvoice.formats import _tags
 from einvoice.formats.cii._names import (
     DOC_ATTACHMENT,
     DOC_INVOICED_OBJECT,
@@ -104,11 +105,11 @@ def _missing(element: _Element, path: str, term: str) -> ParseError:
 
 def _decimal_of(node: _Element, term: str) -> Decimal:
     try:
-        return _lexical.parse_decimal(node.text or "")
-    except _lexical.LexicalError as exc:
+        return lexical.parse_decimal(node.text or "")
+    except lexical.LexicalError as exc:
         name = etree.QName(node).localname
         raise ParseError.single(
-            _lexical.rule_id(exc, "CII-NUMBER"),
+            lexical.rule_id(exc, "CII-NUMBER"),
             f"{name} ({term}) {exc.message}.",
             f"{name} ({term}) {exc.message_es}.",
             location=_where(node),
@@ -135,8 +136,8 @@ def _date_of(node: _Element, term: str) -> dt.date:
     raw = node.text or ""
     if fmt == "102":
         try:
-            return _lexical.parse_date_102(raw)
-        except _lexical.LexicalError:
+            return lexical.parse_date_102(raw)
+        except lexical.LexicalError:
             pass
     raise ParseError.single(
         "CII-DATE",

@@ -24,8 +24,8 @@ from decimal import Decimal
 
 from lxml import etree
 
+from einvoice import lexical
 from einvoice.errors import ParseError, UnsupportedDocument
-from einvoice.formats import _lexical
 from einvoice.formats.facturae import codes
 from einvoice.identifiers import normalise_tax_id
 from einvoice.model import (
@@ -130,12 +130,12 @@ class _Reader:
         # Facturae numbers are xs:double, whose lexical space allows an exponent (1.5E3);
         # the value is bounded all the same.
         try:
-            return _lexical.parse_decimal(el.text or "", exponent=True)
-        except _lexical.LexicalError as exc:
+            return lexical.parse_decimal(el.text or "", exponent=True)
+        except lexical.LexicalError as exc:
             name = etree.QName(el).localname
             raise self.fail(
                 el,
-                _lexical.rule_id(exc, "FACTURAE-NUMBER"),
+                lexical.rule_id(exc, "FACTURAE-NUMBER"),
                 f"{name} {exc.message}.",
                 f"{name} {exc.message_es}.",
             ) from None
@@ -145,8 +145,8 @@ class _Reader:
         if found is None:
             return None
         try:
-            return _lexical.parse_iso_date(found.text or "")
-        except _lexical.LexicalError as exc:
+            return lexical.parse_iso_date(found.text or "")
+        except lexical.LexicalError as exc:
             name = etree.QName(found).localname
             raise self.fail(
                 found, "FACTURAE-DATE", f"{name} {exc.message}.", f"{name} {exc.message_es}."

@@ -17,8 +17,9 @@ from functools import cache
 
 from lxml import etree
 
+from einvoice import lexical
 from einvoice.errors import ParseError, UnsupportedDocument
-from einvoice.formats import _lexical, _tags
+from einvoice.formats import _tags
 from einvoice.formats.ubl import extras
 from einvoice.formats.ubl._common import (
     NS_CAC,
@@ -125,10 +126,10 @@ def _attr(el: Element | None, path: str, name: str) -> str:
     return (node.get(name) or "").strip()
 
 
-def _lexical_error(node: Element, exc: _lexical.LexicalError, rule: str) -> ParseError:
+def _lexical_error(node: Element, exc: lexical.LexicalError, rule: str) -> ParseError:
     name = etree.QName(node).localname
     return ParseError.single(
-        _lexical.rule_id(exc, rule),
+        lexical.rule_id(exc, rule),
         f"The element {name} {exc.message}.",
         f"El elemento {name} {exc.message_es}.",
         location=_path(node),
@@ -138,8 +139,8 @@ def _lexical_error(node: Element, exc: _lexical.LexicalError, rule: str) -> Pars
 
 def _decimal_of(node: Element) -> Decimal:
     try:
-        return _lexical.parse_decimal(node.text or "")
-    except _lexical.LexicalError as exc:
+        return lexical.parse_decimal(node.text or "")
+    except lexical.LexicalError as exc:
         raise _lexical_error(node, exc, "UBL-VALUE") from None
 
 
@@ -163,8 +164,8 @@ def _date(el: Element | None, path: str) -> dt.date | None:
     if not raw.strip():
         return None
     try:
-        return _lexical.parse_iso_date(raw)
-    except _lexical.LexicalError as exc:
+        return lexical.parse_iso_date(raw)
+    except lexical.LexicalError as exc:
         raise _lexical_error(node, exc, "UBL-VALUE") from None
 
 
