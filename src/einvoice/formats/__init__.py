@@ -8,12 +8,13 @@ every entry exposes the contract and is documented in ``docs/formats.md``.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Sequence
 from functools import cache
 
 from lxml import etree
 
-from einvoice.errors import UnsupportedDocument
+from einvoice.errors import ConversionError, EInvoiceError, ParseError, UnsupportedDocument
 from einvoice.formats.base import Detected, FormatModule
 from einvoice.model import Document, Invoice
 from einvoice.xml import DEFAULT_MAX_BYTES, localname, namespace, parse_bytes
@@ -23,6 +24,8 @@ _REGISTRY: dict[str, str] = {
     "ubl": "einvoice.formats.ubl",
     "cii": "einvoice.formats.cii",
 }
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Detected", "available", "detect", "detect_tree", "get", "parse", "render"]
 
@@ -65,12 +68,46 @@ def detect(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = "
 
 def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = "") -> Document:
     """Hardened parse, detect and map to canonical invoices (no schema or rule validation:
-    see :mod:`einvoice.validation` for the full pipeline)."""
+    see :mod:`einvoice.validation` for the full pipeline).
+
+    Raises only :class:`~einvoice.errors.EInvoiceError` subclasses: a reader failing on input
+    it did not foresee gives a :class:`ParseError` ``INTERNAL`` (its traceback is logged).
+    """
     tree = parse_bytes(data, max_bytes=max_bytes, filename=filename)
     found = detect_tree(tree, filename=filename)
-    return get(found.format).parse(tree, version=found.version)
+    try:
+        return get(found.format).parse(tree, version=found.version)
+    except EInvoiceError:
+        raise
+    except Exception as exc:
+        log.exception("reading a %s document failed", found.format)
+        raise ParseError.single(
+            "INTERNAL",
+            f"The document could not be read because of an unexpected error "
+            f"({type(exc).__name__}); please report it with the file.",
+            f"No se pudo leer el documento por un error inesperado ({type(exc).__name__}); "
+            "por favor, comuníquelo adjuntando el fichero.",
+        ) from exc
 
 
 def render(fmt: str, invoices: Sequence[Invoice], *, version: str | None = None) -> bytes:
-    """Render canonical invoices in format ``fmt`` (``facturae``, ``ubl`` or ``cii``)."""
-    return get(fmt).render(invoices, version=version)
+    """Render canonical invoices in format ``fmt`` (``facturae``, ``ubl`` or ``cii``).
+
+    Raises only :class:`~einvoice.errors.EInvoiceError` subclasses (``KeyError`` for an
+    unknown ``fmt``, a programming error): a writer failing on data it did not foresee gives
+    a :class:`ConversionError` ``INTERNAL`` (its traceback is logged).
+    """
+    module = get(fmt)
+    try:
+        return module.render(invoices, version=version)
+    except EInvoiceError:
+        raise
+    except Exception as exc:
+        log.exception("rendering %s failed", fmt)
+        raise ConversionError.single(
+            "INTERNAL",
+            f"The invoice could not be converted to {fmt} because of an unexpected error "
+            f"({type(exc).__name__}); please report it with the file.",
+            f"No se pudo convertir la factura a {fmt} por un error inesperado "
+            f"({type(exc).__name__}); por favor, comuníquelo adjuntando el fichero.",
+        ) from exc
