@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import lzma
 import zipfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from django.conf import settings
@@ -37,7 +39,7 @@ from efactura.invoices.services.issuing import _sign, _upsert_customer, _with_se
 from efactura.invoices.services.routing import route_invoice
 from einvoice import formats
 from einvoice import model as em
-from einvoice.errors import Layer, Violation
+from einvoice.errors import ConversionError, Layer, Severity, Violation
 
 Direction = Literal["issued", "received"]
 
@@ -127,80 +129,140 @@ class ImportReport:
         }
 
 
-def expand_upload(filename: str, data: bytes) -> list[tuple[str, bytes | Violation]]:
-    """A .zip becomes its entries (bounded: entry count, total size, no nesting); any other
-    file is itself.  An entry that cannot be read becomes a Violation in its place."""
+def _zip_problem(rule: str, en: str, es: str) -> Violation:
+    return _violation(rule, en, es, layer=Layer.XML)
+
+
+_ZIP_METHODS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+"""Compression methods Python reads; any other (e.g. Deflate64, PPMd) is refused per entry."""
+
+_ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,  # bad CRC, truncated data, a size header that lies
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,  # unknown compression method
+    RuntimeError,  # encrypted entry
+)
+
+
+def _document_limit() -> int:
+    return int(getattr(settings, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024))
+
+
+def expand_upload(filename: str, data: bytes) -> Iterator[tuple[str, bytes | Violation]]:
+    """A .zip becomes its entries, one at a time; any other file is itself.
+
+    Bounded: at most :data:`MAX_ZIP_ENTRIES` entries, each at most the document size limit
+    and :data:`MAX_ZIP_TOTAL_BYTES` decompressed in all, counted on the bytes really read
+    (the sizes in a zip's headers may lie); no nested zips.  Entries are decompressed
+    lazily, so only the one being imported is in memory.  An entry that cannot be read (bad
+    CRC, truncated, encrypted, unknown compression) becomes a :class:`Violation` in its
+    place and the others are still read.
+    """
     if not (filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"):
-        return [(filename, data)]
+        yield filename, data
+        return
     try:
-        archive_file = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return [
-            (
-                filename,
-                _violation(
-                    "IMPORT-ZIP",
-                    f"{filename} is not a readable .zip file.",
-                    f"{filename} no es un fichero .zip legible.",
-                    layer=Layer.XML,
-                ),
-            )
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [
+            i
+            for i in archive.infolist()
+            if not i.is_dir()
+            and not i.filename.startswith("__MACOSX/")
+            and not i.filename.split("/")[-1].startswith(".")
         ]
-    out: list[tuple[str, bytes | Violation]] = []
-    infos = [
-        i
-        for i in archive_file.infolist()
-        if not i.is_dir()
-        and not i.filename.startswith("__MACOSX/")
-        and not i.filename.split("/")[-1].startswith(".")
-    ]
+    except _ZIP_READ_ERRORS:
+        yield (
+            filename,
+            _zip_problem(
+                "IMPORT-ZIP",
+                f"{filename} is not a readable .zip file.",
+                f"{filename} no es un fichero .zip legible.",
+            ),
+        )
+        return
+    megabytes = MAX_ZIP_TOTAL_BYTES // (1024 * 1024)
+    too_much = _zip_problem(
+        "IMPORT-ZIP-SIZE",
+        f"{filename} holds too many files or too much data (at most "
+        f"{MAX_ZIP_ENTRIES} files and {megabytes} MB).",
+        f"{filename} contiene demasiados ficheros o datos (como máximo "
+        f"{MAX_ZIP_ENTRIES} ficheros y {megabytes} MB).",
+    )
     if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_ZIP_TOTAL_BYTES:
-        return [
-            (
-                filename,
-                _violation(
-                    "IMPORT-ZIP-SIZE",
-                    f"{filename} holds too many files or too much data (at most "
-                    f"{MAX_ZIP_ENTRIES} files and {MAX_ZIP_TOTAL_BYTES // (1024 * 1024)} MB).",
-                    f"{filename} contiene demasiados ficheros o datos (como máximo "
-                    f"{MAX_ZIP_ENTRIES} ficheros y {MAX_ZIP_TOTAL_BYTES // (1024 * 1024)} MB).",
-                    layer=Layer.XML,
-                ),
-            )
-        ]
-    limit = int(getattr(settings, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024))
+        yield filename, too_much
+        return
+    limit = _document_limit()
+    total = 0
     for info in infos:
         name = f"{filename}/{info.filename}"
-        if info.filename.lower().endswith(".zip"):
-            out.append(
-                (
-                    name,
-                    _violation(
-                        "IMPORT-ZIP-NESTED",
-                        f"{name}: zip files inside zip files are not read.",
-                        f"{name}: no se leen ficheros zip dentro de otros zip.",
-                        layer=Layer.XML,
-                    ),
-                )
+        problem = _entry_problem(name, info, limit)
+        if problem is not None:
+            yield name, problem
+            continue
+        try:
+            with archive.open(info) as handle:
+                content = handle.read(limit + 1)
+        except _ZIP_READ_ERRORS as exc:
+            yield (
+                name,
+                _zip_problem(
+                    "IMPORT-ZIP-ENTRY",
+                    f"{name} could not be read from the .zip file ({exc}); the file is "
+                    "damaged. Create the .zip again.",
+                    f"No se pudo leer {name} del fichero .zip ({exc}); el fichero está "
+                    "dañado. Vuelva a crear el .zip.",
+                ),
             )
             continue
-        if info.file_size > limit:
-            out.append(
-                (
-                    name,
-                    _violation(
-                        "XML-SIZE",
-                        f"{name} is {info.file_size:,} bytes; the limit is {limit:,} bytes.",
-                        f"{name} ocupa {info.file_size:,} bytes; el límite es {limit:,} bytes.",
-                        layer=Layer.XML,
-                    ),
-                )
-            )
+        if len(content) > limit:  # the size header lied
+            yield name, _too_large(name, limit, len(content))
             continue
-        with archive_file.open(info) as handle:
-            content = handle.read(limit + 1)
-        out.append((name, content))
-    return out
+        total += len(content)
+        if total > MAX_ZIP_TOTAL_BYTES:
+            yield filename, too_much
+            return
+        yield name, content
+
+
+def _too_large(name: str, limit: int, size: int) -> Violation:
+    return _zip_problem(
+        "XML-SIZE",
+        f"{name} is over {min(size, limit + 1) - 1:,} bytes; the limit is {limit:,} bytes.",
+        f"{name} ocupa más de {min(size, limit + 1) - 1:,} bytes; el límite es {limit:,} bytes.",
+    )
+
+
+def _entry_problem(name: str, info: zipfile.ZipInfo, limit: int) -> Violation | None:
+    """Why an entry is refused before reading it, or ``None``."""
+    if info.filename.lower().endswith(".zip"):
+        return _zip_problem(
+            "IMPORT-ZIP-NESTED",
+            f"{name}: zip files inside zip files are not read.",
+            f"{name}: no se leen ficheros zip dentro de otros zip.",
+        )
+    if info.flag_bits & 0x1:
+        return _zip_problem(
+            "IMPORT-ZIP-ENCRYPTED",
+            f"{name} is encrypted (password-protected); put it in the .zip without a password.",
+            f"{name} está cifrado (protegido con contraseña); inclúyalo en el .zip sin contraseña.",
+        )
+    if info.compress_type not in _ZIP_METHODS:
+        return _zip_problem(
+            "IMPORT-ZIP-METHOD",
+            f"{name} uses a compression method this platform does not read (method "
+            f"{info.compress_type}); create the .zip with the usual Deflate compression.",
+            f"{name} usa un método de compresión que esta plataforma no lee (método "
+            f"{info.compress_type}); cree el .zip con la compresión Deflate habitual.",
+        )
+    if info.file_size > limit:
+        return _too_large(name, limit, info.file_size)
+    return None
 
 
 def _find_duplicate(*, invoice: em.Invoice) -> Invoice | None:
@@ -256,8 +318,7 @@ def _side_violation(
 def _validate(data: bytes, filename: str) -> Any:
     from einvoice.validation import validate
 
-    limit = int(getattr(settings, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024))
-    return validate(data, filename=filename, max_bytes=limit)
+    return validate(data, filename=filename, max_bytes=_document_limit())
 
 
 def _verify_signature(data: bytes) -> dict[str, Any]:
@@ -378,6 +439,7 @@ def _import_one_file(
                     direction=direction,
                     signature=signature,
                     source=source,
+                    notes=result.warnings,
                 )
                 item.outcome = "imported"
         except IntegrityError:
@@ -394,6 +456,32 @@ def _import_one_file(
     return result
 
 
+def _facturae_or_none(
+    company: Company, invoice: em.Invoice, notes: list[Violation]
+) -> bytes | None:
+    """The issued invoice rendered as Facturae for sealing, or ``None`` when its data does not
+    allow it (e.g. a UBL CreditNote or CII 381/384 without Facturae's correction data).
+
+    Such an invoice is still valid in its own syntax (RD 238/2026 admits UBL and CII), so it
+    is stored and delivered as it came; why it has no Facturae copy is added to ``notes``
+    as warnings for the import report.
+    """
+    try:
+        return formats.render("facturae", [_with_sealing_party(company, invoice)])
+    except ConversionError as exc:
+        notes.extend(
+            dataclasses.replace(
+                v,
+                severity=Severity.WARNING,
+                message=f"Kept in its own syntax, not sealed as Facturae: {v.message}",
+                message_es=f"Se conserva en su sintaxis original, sin sellar como Facturae: "
+                f"{v.message_es or v.message}",
+            )
+            for v in exc.violations
+        )
+        return None
+
+
 def _store_imported(
     *,
     company: Company,
@@ -408,12 +496,12 @@ def _store_imported(
     direction: Direction,
     signature: dict[str, Any],
     source: str,
+    notes: list[Violation],
 ) -> Invoice:
     if shared_original is not None:
         original, signed = shared_original
         original_fmt, original_version = "facturae", version
-    elif direction == "issued":
-        xml = formats.render("facturae", [_with_sealing_party(company, invoice)])
+    elif direction == "issued" and (xml := _facturae_or_none(company, invoice, notes)):
         original, signature = _sign(company, xml)
         signed = signature.get("status") == "valid"
         original_fmt, original_version = "facturae", "3.2.2"
