@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "efactura.signing",
     "efactura.api",
     "efactura.federation",
+    "efactura.imports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

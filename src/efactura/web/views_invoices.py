@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from efactura.audit.choices import Source
+from efactura.imports import services as import_services
 from efactura.invoices import selectors, services, storage
 from efactura.invoices.choices import FACE_CODES, PEPPOL_CODES, Route, Status, Transport
 from efactura.invoices.models import Invoice
@@ -835,6 +836,17 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             files = [(f.name or "upload.xml", f.read()) for f in form.cleaned_data["files"]]
+            if import_services.runs_in_background(files):
+                # Large uploads go to the worker: the request returns at once, the job page
+                # shows progress and then the report.
+                job = import_services.do_start_import(
+                    company=request.company,  # type: ignore[attr-defined]
+                    actor=request.user,  # type: ignore[arg-type]
+                    files=files,
+                    direction=form.cleaned_data["direction"],
+                    source=Source.WEB,
+                )
+                return redirect("web:import_job", job_id=job.pk)
             report = services.do_import_files(
                 company=request.company,  # type: ignore[attr-defined]
                 actor=request.user,  # type: ignore[arg-type]

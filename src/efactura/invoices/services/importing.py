@@ -8,7 +8,7 @@ import io
 import lzma
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
 from django.conf import settings
@@ -565,6 +565,18 @@ def _store_imported(
     return row
 
 
+def count_upload_files(filename: str, data: bytes) -> int:
+    """How many files an upload holds for the import report: a .zip's entries (read from its
+    directory, nothing decompressed), else 1."""
+    if not (filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"):
+        return 1
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except _ZIP_READ_ERRORS:
+        return 1
+    return max(1, sum(1 for i in infos if not i.is_dir()))
+
+
 def do_import_files(
     *,
     company: Company,
@@ -572,6 +584,7 @@ def do_import_files(
     files: Iterable[tuple[str, bytes]],
     direction: Direction,
     source: str = Source.WEB,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import uploaded files (Facturae incl. batches, UBL, CII, or .zip of them).
 
@@ -579,7 +592,9 @@ def do_import_files(
     invoice leaves no trace but the report; a signed file is archived whole or not at all.
     ``direction`` says which side ``company`` is on: ``issued`` (we are the seller: the
     invoice is signed if needed and routed) or ``received`` (a supplier's invoice that reached
-    us by other means: it lands in our *Invoices payable*).
+    us by other means: it lands in our *Invoices payable*).  ``files`` may be a lazy iterable
+    and the entries of a .zip are decompressed one at a time, so only one document is in
+    memory; ``on_progress`` is called with the number of files checked after each one.
     """
     _require_writer(actor=actor, company=company)
     report = ImportReport()
@@ -587,6 +602,8 @@ def do_import_files(
         for name, content in expand_upload(upload_name, upload_data):
             if isinstance(content, Violation):
                 report.files.append(FileReport(filename=name, violations=[content]))
+                if on_progress is not None:
+                    on_progress(len(report.files))
                 continue
             report.files.append(
                 _import_one_file(
@@ -598,4 +615,6 @@ def do_import_files(
                     source=source,
                 )
             )
+            if on_progress is not None:
+                on_progress(len(report.files))
     return report
