@@ -103,3 +103,17 @@ def test_zip_with_a_bad_crc_gives_a_per_file_error(
     assert response.status_code == 201, response.content[:2000]
     body = response.json()
     assert [i["number"] for i in body["invoices"]] == ["Z-1"]
+
+
+def test_refused_signing_is_reported_for_the_invoice(
+    supplier_api: Any, supplier: Any, customer: Any
+) -> None:
+    from efactura.signing.models import SigningSettings
+    from efactura.signing.services import Policy
+
+    # The company demands its own certificate but has none (set up directly: the service
+    # refuses to choose this policy without a certificate, but a certificate can be removed).
+    SigningSettings.objects.update_or_create(company=supplier, defaults={"policy": Policy.OWN})
+    problem = _problem(supplier_api.post_xml(_document(supplier, number="F-10"), filename="f.xml"))
+    assert problem["status"] == 422
+    assert [v["rule"] for v in problem["violations"]] == ["SIGNING"]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -419,7 +420,13 @@ def _import_one_file(
         if result.signed or direction == "received":
             shared_original = (data, result.signed)
         else:
-            signed_xml, signature = _sign(company, data)
+            try:
+                signed_xml, signature = _sign(company, data)
+            except ValidationError as exc:  # the company's signing policy refused
+                refused = _signing_refused(exc)
+                for index, _invoice in candidates:
+                    result.invoices[index].violations.append(refused)
+                return result
             shared_original = (signed_xml, signature.get("status") == "valid")
 
     for index, invoice in candidates:
@@ -453,7 +460,14 @@ def _import_one_file(
             )
         except InvoiceRejected as exc:
             item.violations.extend(exc.violations)
+        except ValidationError as exc:  # the company's signing policy refused
+            item.violations.append(_signing_refused(exc))
     return result
+
+
+def _signing_refused(exc: ValidationError) -> Violation:
+    message = " ".join(str(m) for m in exc.messages)
+    return _violation("SIGNING", message, message, layer=Layer.SIGNATURE)
 
 
 def _facturae_or_none(
