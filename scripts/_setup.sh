@@ -63,6 +63,21 @@ ensure_uv() {
   UV="$boot/bin/uv"
 }
 
+# Node.js runs the local OpenID provider (tools/oidc-provider, node's oidc-provider) that stands
+# in for a bank's identity provider in the demo and in the single sign-on tests.  A node that is
+# already installed (Debian's or another) is kept; otherwise Debian's nodejs and npm.
+ensure_oidc_provider() {
+  local dir="$EFACTURA_ROOT/tools/oidc-provider"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    ensure_packages nodejs npm
+  fi
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] \
+     || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "Installing the local OpenID provider (npm ci in tools/oidc-provider)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 ensure_env() {
   PYTHON="$(find_python)" || die "efactura needs Python >= 3.12; install it (e.g. apt-get install python3.12) or set EFACTURA_PYTHON"
   ensure_uv

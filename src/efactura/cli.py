@@ -208,14 +208,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
     link_host = "127.0.0.1" if args.host in {"0.0.0.0", "::", ""} else args.host  # noqa: S104
     link_host = f"[{link_host}]" if ":" in link_host else link_host
     os.environ.setdefault("EFACTURA_BASE_URL", f"http://{link_host}:{args.port}")
+    demo_bank = _start_demo_bank(args) if args.demo else None
+    try:
+        return _serve(args, demo_bank)
+    finally:
+        if demo_bank is not None:
+            demo_bank.stop()
+
+
+def _start_demo_bank(args: argparse.Namespace) -> Any:
+    """For ``serve --demo``: start the demo bank's OpenID provider unless one is configured.
+
+    Runs before Django reads its settings, which then find the ``EFACTURA_OIDC_*`` variables.
+    Without node the demo still starts, saying how to switch sign-in from online banking on.
+    """
+    if os.environ.get("EFACTURA_OIDC_ISSUER", "").strip():
+        return None
+    from efactura.sso.demo import demo_text, start_demo_provider
+    from efactura.sso.provider_process import ProviderUnavailable
+
+    try:
+        provider, variables = start_demo_provider(
+            base_url=os.environ["EFACTURA_BASE_URL"], port=args.port + 1
+        )
+    except ProviderUnavailable as exc:
+        print(demo_text(None, str(exc)), file=sys.stderr, flush=True)
+        return None
+    os.environ.update(variables)
+    return provider
+
+
+def _serve(args: argparse.Namespace, demo_bank: Any) -> int:
     setup_django()
     run_system_checks()
     migrate(verbose=False)
     prepare_signing()
     if args.demo:
         from efactura.demo import credentials_text, do_load_demo
+        from efactura.sso.demo import demo_text, do_load_demo_enrolments
 
         print(credentials_text(do_load_demo()), flush=True)
+        do_load_demo_enrolments()
+        if demo_bank is not None:
+            print(demo_text(demo_bank), flush=True)
     from django.db import connections
 
     connections.close_all()
@@ -302,8 +337,54 @@ def cmd_demo(args: argparse.Namespace) -> int:
     setup_django()
     ensure_database()
     from efactura.demo import credentials_text, do_load_demo
+    from efactura.sso.demo import do_load_demo_enrolments
 
     print(credentials_text(do_load_demo()))
+    do_load_demo_enrolments()
+    return 0
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    """Enrol a bank customer for a company (or change/disable an enrolment)."""
+    setup_django()
+    ensure_database()
+    from django.core.exceptions import ValidationError
+
+    from efactura.audit.choices import Source
+    from efactura.sso.models import Enrolment
+    from efactura.sso.services import canonical_national_id, do_enrol, do_set_enrolment_active
+
+    company = _company_by_tax_id(args.company)
+    who = args.subject or args.national_id
+    try:
+        if args.disable:
+            lookup = (
+                {"subject": args.subject.strip()}
+                if args.subject
+                else {"national_id": canonical_national_id(args.national_id)}
+            )
+            enrolment = Enrolment.objects.filter(company=company, **lookup).first()
+            if enrolment is None:
+                raise CliError(f"{who} is not enrolled for {company.legal_name}.")
+            do_set_enrolment_active(enrolment=enrolment, active=False, source=Source.CLI)
+            print(f"Enrolment of {who} for {company.legal_name} ({company.tax_id}) disabled.")
+            return 0
+        if not args.role:
+            raise CliError("--role is required (admin, accountant or viewer).")
+        enrolment = do_enrol(
+            company=company,
+            role=args.role,
+            subject=args.subject or "",
+            national_id=args.national_id or "",
+            note=args.note,
+            source=Source.CLI,
+        )
+    except ValidationError as exc:
+        raise CliError(_validation_text(exc)) from None
+    print(
+        f"{who} is enrolled as {enrolment.role} of {company.legal_name} ({company.tax_id}); "
+        "they enter from the E-INVOICE tab of online banking."
+    )
     return 0
 
 
@@ -565,6 +646,24 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--name", default="", help="full name")
     user_add.add_argument("--language", choices=["es", "en", ""], default="")
     user_add.set_defaults(func=cmd_user_add)
+
+    enrol = sub.add_parser(
+        "enrol",
+        help="enrol a bank customer for a company (sign-in from online banking)",
+        description=(
+            "Let the bank customer identified by the provider's subject or by their national "
+            "ID (DNI/NIE) act for a company with a role, entering from online banking. "
+            "Enrolling again changes the role; --disable withdraws access at their next request."
+        ),
+    )
+    enrol.add_argument("--company", required=True, metavar="TAXID")
+    who = enrol.add_mutually_exclusive_group(required=True)
+    who.add_argument("--subject", metavar="SUB", help="the customer's sub at the bank's provider")
+    who.add_argument("--national-id", metavar="ID", help="the customer's DNI or NIE")
+    enrol.add_argument("--role", choices=["admin", "accountant", "viewer"])
+    enrol.add_argument("--note", default="", help="free text kept with the enrolment")
+    enrol.add_argument("--disable", action="store_true", help="disable the enrolment instead")
+    enrol.set_defaults(func=cmd_enrol)
 
     apikey = sub.add_parser("apikey", help="manage API keys").add_subparsers(
         dest="action", metavar="ACTION", required=True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -149,8 +150,16 @@ def load_demo_invoices(
             source=Source.CLI,
         )
 
-    as_customer = {"company": customer, "actor": customer_user, "source": Source.WEB}
-    as_supplier = {"company": supplier, "actor": supplier_user, "source": Source.WEB}
+    as_customer: dict[str, Any] = {
+        "company": customer,
+        "actor": customer_user,
+        "source": Source.WEB,
+    }
+    as_supplier: dict[str, Any] = {
+        "company": supplier,
+        "actor": supplier_user,
+        "source": Source.WEB,
+    }
     today = timezone.localdate()
     created = 0
 

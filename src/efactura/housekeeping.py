@@ -1,14 +1,18 @@
-"""Periodic housekeeping run by every background worker.
+"""Periodic jobs: the one registry, run by every background worker and by ``efactura
+housekeeping``.
 
 The database task backend has no scheduler, so ``efactura worker`` (and ``serve``) start a
 daemon thread that runs :func:`run_housekeeping` shortly after start and then every
-``EFACTURA_HOUSEKEEPING_SECONDS`` (default one hour).  Every job is idempotent, so several
-workers on several machines may run it at the same time; ``efactura housekeeping`` runs it
-once (for cron, or by hand).
+``EFACTURA_HOUSEKEEPING_SECONDS`` (default one hour); the jobs in :data:`DAILY_JOBS` run on
+the first pass and then once a day.  Every job is idempotent, so several workers on several
+machines may run them at the same time; ``efactura housekeeping`` runs all of them once (for
+cron, or by hand).  The management commands ``notify_expiring_certificates`` and
+``check_certificates`` run their jobs from this registry too.
 
-Jobs: certificate-expiry warnings (30 days before, once per certificate), webhook deliveries
-whose retry time has come, federation messages whose send task was lost, and purging old API
-idempotency records.
+Jobs: certificate-expiry emails (30 days before, once per certificate), the operator's
+certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
+retry time has come, federation messages whose send task was lost, the archive's hash-chain
+check, and purging API idempotency records after their retention period.
 """
 
 from __future__ import annotations
@@ -16,19 +20,49 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
 
+from efactura.api.choices import IDEMPOTENCY_RETENTION_DAYS
+
 log = logging.getLogger("efactura.housekeeping")
+
+DAY_SECONDS = 24 * 3600
 
 
 def _expiring_certificates() -> Any:
     from efactura.notifications.services import do_warn_expiring_certificates
 
     return do_warn_expiring_certificates()
+
+
+def _certificate_check() -> Any:
+    from efactura.signing.tasks import check_signing_certificates
+
+    result = check_signing_certificates.call()
+    expiring, expired = result["expiring"], result["expired"]
+    assert isinstance(expiring, list) and isinstance(expired, list)
+    return f"expiring: {len(expiring)}, expired in use: {len(expired)}"
+
+
+def _email_requeue() -> Any:
+    from efactura.notifications.services import do_requeue_stalled_notifications
+
+    return do_requeue_stalled_notifications()
+
+
+def _archive_check() -> Any:
+    """The archive's hash chain (records only; ``check_archive`` re-hashes files on demand)."""
+    from efactura.invoices.storage import check_archive
+
+    result = check_archive(verify_bytes=False)
+    for problem in result.problems:
+        log.error("archive check: %s", problem)
+    return f"{result.checked} records, {len(result.problems)} problems"
 
 
 def _webhook_retries() -> Any:
@@ -46,22 +80,34 @@ def _stalled_federation_messages() -> Any:
 def _idempotency_records() -> Any:
     from efactura.api.services import do_purge_idempotency_records
 
-    return do_purge_idempotency_records(older_than_days=7)
+    return do_purge_idempotency_records(older_than_days=IDEMPOTENCY_RETENTION_DAYS)
 
 
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
+    "certificate_check": _certificate_check,
+    "email_requeue": _email_requeue,
     "webhook_retries": _webhook_retries,
     "federation_requeue": _stalled_federation_messages,
+    "archive_check": _archive_check,
     "idempotency_purge": _idempotency_records,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 
+DAILY_JOBS = frozenset({"certificate_expiry_warnings", "certificate_check", "archive_check"})
+"""Jobs the worker's scheduler runs once a day instead of at every pass."""
 
-def run_housekeeping() -> dict[str, str]:
-    """Run every job once; return each job's result or error, as text."""
+
+def run_housekeeping(only: Iterable[str] | None = None) -> dict[str, str]:
+    """Run every job (or those named in ``only``) once; return each result or error, as text."""
+    wanted = set(JOBS) if only is None else set(only)
+    unknown = wanted - set(JOBS)
+    if unknown:
+        raise ValueError(f"Unknown housekeeping jobs: {sorted(unknown)}")
     results: dict[str, str] = {}
     for name, job in JOBS.items():
+        if name not in wanted:
+            continue
         try:
             results[name] = str(job())
         except Exception as exc:  # one broken job must not stop the others
@@ -78,11 +124,18 @@ def start_scheduler(*, first_delay: float = 30.0) -> threading.Thread:
     def loop() -> None:
         if stop.wait(first_delay):
             return
+        last_daily: float | None = None
         while True:
             # This thread keeps its own database connection between runs: drop it when stale
             # or broken (a restarted database), before and after each run.
             close_old_connections()
-            results = run_housekeeping()
+            now = time.monotonic()
+            daily_due = last_daily is None or now - last_daily >= DAY_SECONDS
+            if daily_due:
+                last_daily = now
+            results = run_housekeeping(
+                only=[name for name in JOBS if daily_due or name not in DAILY_JOBS]
+            )
             log.info("housekeeping: %s", results)
             close_old_connections()
             if stop.wait(interval):

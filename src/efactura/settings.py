@@ -46,6 +46,25 @@ Variables (all optional in the embedded default):
 ``EFACTURA_ROUTE_RESOLVERS`` comma-separated dotted paths asked, in order, where an invoice
                         for a tax ID not registered here goes; default federation discovery
                         (``efactura.federation.resolvers.find_peer``); empty = none.
+``EFACTURA_OIDC_ISSUER`` the bank's OpenID Connect provider (discovery at
+                        ``<issuer>/.well-known/openid-configuration``); unset = no sign-in from
+                        online banking.  Needs ``EFACTURA_OIDC_CLIENT_ID`` and
+                        ``EFACTURA_OIDC_CLIENT_SECRET`` as registered at the provider, with the
+                        redirect URI ``<EFACTURA_BASE_URL>/sso/callback``.
+``EFACTURA_OIDC_SCOPES`` requested scopes (default ``openid profile email``).
+``EFACTURA_OIDC_TOKEN_AUTH_METHOD`` ``client_secret_basic`` (default) or ``client_secret_post``.
+``EFACTURA_OIDC_NATIONAL_ID_CLAIM`` / ``_NAME_CLAIM`` / ``_EMAIL_CLAIM``  claim names of the
+                        person's DNI/NIE (``national_id``), name (``name``), email (``email``).
+``EFACTURA_OIDC_COMPANIES_CLAIM`` claim listing the tax IDs (or ``{"tax_id", "role"}`` objects)
+                        the person may act for; unset = only enrolments count.
+                        ``EFACTURA_OIDC_COMPANIES_ROLE`` is their role when the claim names none
+                        (default ``viewer``).
+``EFACTURA_OIDC_PROVIDER_LOGOUT`` 1 (default) = logging out also ends the bank session
+                        (RP-initiated logout); 0 = only the platform session.
+``EFACTURA_OIDC_PASSWORD_LOGIN`` 1 = bank customers may also log in with a password (default 0).
+``EFACTURA_OIDC_CLOCK_SKEW`` / ``EFACTURA_OIDC_TIMEOUT``  seconds of clock difference accepted
+                        on token times (60) and of waiting for the provider (10).
+``EFACTURA_OIDC_PROVIDER_NAME`` the bank's name on the login button (optional).
 ``EFACTURA_FEDERATION_MAX_ATTEMPTS`` / ``EFACTURA_FEDERATION_RETRY_SECONDS`` /
 ``EFACTURA_FEDERATION_REPLAY_SECONDS`` / ``EFACTURA_FEDERATION_DISCOVERY_TTL``  sending attempts
                         before a delivery fails (8), first retry delay doubling each time (30),
@@ -81,6 +100,7 @@ from django.utils.translation import gettext_lazy as _
 from efactura import environment
 from efactura.federation import config as federation_config
 from efactura.signing import config as signing_config
+from efactura.sso import config as sso_config
 
 ENV = os.environ
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -122,6 +142,7 @@ INSTALLED_APPS = [
     "efactura.signing",
     "efactura.api",
     "efactura.federation",
+    "efactura.sso",
     "efactura.imports",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -173,6 +194,13 @@ DATABASES = {"default": environment.database(ENV, DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Bank customers may use a password only with EFACTURA_OIDC_PASSWORD_LOGIN=1 (efactura.sso).
+    "efactura.sso.backends.BankCustomerPasswordPolicy",
+    "django.contrib.auth.backends.ModelBackend",
+    # Sessions opened by signing in at the bank (efactura.sso).
+    "efactura.sso.backends.BankBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -286,6 +314,24 @@ EFACTURA_FEDERATION_REPLAY_WINDOW_SECONDS = federation_config.positive_number(
 EFACTURA_FEDERATION_DISCOVERY_TTL_SECONDS = federation_config.positive_number(
     ENV, "EFACTURA_FEDERATION_DISCOVERY_TTL", 3600
 )
+
+# Sign-in from online banking (efactura.sso): the bank's OpenID Connect provider.
+_OIDC = sso_config.from_environment(ENV, production=PRODUCTION)
+EFACTURA_OIDC_ISSUER: str = _OIDC["EFACTURA_OIDC_ISSUER"]
+EFACTURA_OIDC_CLIENT_ID: str = _OIDC["EFACTURA_OIDC_CLIENT_ID"]
+EFACTURA_OIDC_CLIENT_SECRET: str = _OIDC["EFACTURA_OIDC_CLIENT_SECRET"]
+EFACTURA_OIDC_SCOPES: str = _OIDC["EFACTURA_OIDC_SCOPES"]
+EFACTURA_OIDC_TOKEN_AUTH_METHOD: str = _OIDC["EFACTURA_OIDC_TOKEN_AUTH_METHOD"]
+EFACTURA_OIDC_NATIONAL_ID_CLAIM: str = _OIDC["EFACTURA_OIDC_NATIONAL_ID_CLAIM"]
+EFACTURA_OIDC_COMPANIES_CLAIM: str = _OIDC["EFACTURA_OIDC_COMPANIES_CLAIM"]
+EFACTURA_OIDC_COMPANIES_ROLE: str = _OIDC["EFACTURA_OIDC_COMPANIES_ROLE"]
+EFACTURA_OIDC_NAME_CLAIM: str = _OIDC["EFACTURA_OIDC_NAME_CLAIM"]
+EFACTURA_OIDC_EMAIL_CLAIM: str = _OIDC["EFACTURA_OIDC_EMAIL_CLAIM"]
+EFACTURA_OIDC_PROVIDER_LOGOUT: bool = _OIDC["EFACTURA_OIDC_PROVIDER_LOGOUT"]
+EFACTURA_OIDC_PASSWORD_LOGIN: bool = _OIDC["EFACTURA_OIDC_PASSWORD_LOGIN"]
+EFACTURA_OIDC_CLOCK_SKEW: int = _OIDC["EFACTURA_OIDC_CLOCK_SKEW"]
+EFACTURA_OIDC_TIMEOUT: int = _OIDC["EFACTURA_OIDC_TIMEOUT"]
+EFACTURA_OIDC_PROVIDER_NAME: str = _OIDC["EFACTURA_OIDC_PROVIDER_NAME"]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

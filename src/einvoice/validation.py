@@ -37,9 +37,11 @@ from lxml import etree
 
 from einvoice import formats
 from einvoice.errors import ConversionError, EInvoiceError, Layer, Severity, Violation
+from einvoice.formats import facturx
 from einvoice.formats.base import Detected
 from einvoice.model import Document, Invoice
 from einvoice.rules import spain
+from einvoice.rules.figures import with_figures
 from einvoice.xml import DEFAULT_MAX_BYTES, parse_bytes
 
 __all__ = ["DEFAULT_MAX_BYTES", "InvoiceResult", "Report", "official_artefacts", "validate"]
@@ -96,6 +98,8 @@ class Report:
     """The parsed document; ``None`` when parsing failed or never started."""
     official: bool = True
     """Whether the official EN 16931 / Peppol rules were run."""
+    container: str = ""
+    """``facturx`` when the invoice came embedded in a Factur-X / ZUGFeRD PDF, else ''."""
 
     @property
     def ok(self) -> bool:
@@ -125,6 +129,7 @@ class Report:
             "signed": self.signed,
             "ok": self.ok,
             "official_rules": self.official,
+            "container": self.container,
             "counts": self.counts(),
             "violations": [v.as_dict() for v in self.violations],
             "invoices": [r.as_dict() for r in self.invoices],
@@ -202,6 +207,18 @@ def _run_official(tree: etree._ElementTree, artefacts: tuple[str, ...]) -> list[
     return out
 
 
+def _through_conversion(violation: Violation) -> Violation:
+    """Say that a finding is about efactura's EN 16931 (UBL) rendering of the invoice, not
+    about the file as the user sent it: the rules ran on what efactura made of it."""
+    return replace(
+        violation,
+        message=f"In the EN 16931 form of this invoice (as efactura converts it to UBL): "
+        f"{violation.message}",
+        message_es="En la forma EN 16931 de esta factura (tal como efactura la convierte a "
+        f"UBL): {violation.message_es or violation.message}",
+    )
+
+
 def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation]:
     """EN 16931 rules on a Facturae invoice's meaning, through its UBL rendering."""
     from einvoice.rules import official
@@ -219,6 +236,11 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation
         problem = _internal("checked against EN 16931", "validar según la EN 16931", exc)
         return [replace(problem, severity=Severity.WARNING, invoice=index)]
     found = official.check(ubl, "cen-ubl", lines=False)
+    try:
+        (as_checked,) = formats.parse(ubl).invoices
+    except (EInvoiceError, ValueError):
+        as_checked = invoice
+    found = [_through_conversion(with_figures(v, as_checked)) for v in found]
     # Advisory only: Facturae is not one of the EN 16931 syntaxes (CEN/TS 16931-3 binds
     # UBL and CII); a Facturae invoice is lawful when it meets its own schema and Spanish
     # law (Orden HAP/1650/2015), which the schema and Spanish rules check with fatal
@@ -273,6 +295,16 @@ def _validate(
     today: dt.date | None,
 ) -> Report:
     report = Report(filename=filename, official=official)
+    if len(data) <= max_bytes:
+        if facturx.sniff(data):
+            return _validate_pdf(
+                data, filename=filename, max_bytes=max_bytes, official=official, today=today
+            )
+        non_xml = formats.sniff(data)
+        if non_xml is not None:
+            return _validate_non_xml(
+                non_xml, data, filename=filename, official=official, today=today
+            )
     if len(data) <= max_bytes and _declares_dtd(data):
         return replace(report, violations=(_dtd_violation(filename),))
     try:
@@ -344,6 +376,8 @@ def _validate(
                 per_invoice[i].extend(_official_on_facturae(invoice, i if batch else None))
         else:
             found = _run_official(tree, official_artefacts(detected, tree))
+            if len(document.invoices) == 1:
+                found = [with_figures(v, document.invoices[0]) for v in found]
             if len(per_invoice) == 1:
                 per_invoice[0].extend(found)
             else:
@@ -356,6 +390,108 @@ def _validate(
             spain.check_invoice(invoice, index=i if batch else None, today=today, strict=strict)
         )
 
+    results = tuple(
+        InvoiceResult(index=i, number=inv.full_number, violations=tuple(per_invoice[i]))
+        for i, inv in enumerate(document.invoices)
+    )
+    return replace(report, violations=tuple(doc_violations), invoices=results, document=document)
+
+
+def _validate_pdf(
+    data: bytes, *, filename: str, max_bytes: int, official: bool, today: dt.date | None
+) -> Report:
+    """A Factur-X / ZUGFeRD PDF: its embedded XML goes through the whole XML pipeline."""
+    empty = Report(filename=filename, official=official, container="facturx")
+    try:
+        _, xml = facturx.extract(data, filename=filename)
+    except EInvoiceError as exc:
+        return replace(empty, violations=tuple(exc.violations))
+    except Exception as exc:  # pypdf on a hostile PDF must still give a report
+        return replace(empty, violations=(_internal("read", "leer", exc),))
+    if facturx.sniff(xml):  # a PDF inside a PDF is not an invoice
+        return replace(
+            empty,
+            violations=(
+                Violation(
+                    rule="PDF-NO-INVOICE",
+                    message="The PDF embeds another PDF, not an invoice XML.",
+                    message_es="El PDF lleva incrustado otro PDF, no el XML de una factura.",
+                    layer=Layer.XML,
+                ),
+            ),
+        )
+    inner = validate(xml, filename=filename, max_bytes=max_bytes, official=official, today=today)
+    if not inner.format and b"urn:ferd:CrossIndustryDocument:invoice:1p0" in xml[:4096]:
+        where = f" ({filename})" if filename else ""
+        return replace(
+            empty,
+            violations=(
+                Violation(
+                    rule="PDF-ZUGFERD1",
+                    message=f"The PDF{where} carries a ZUGFeRD 1.0 invoice "
+                    "(CrossIndustryDocument), a version older than EN 16931 that this platform "
+                    "does not read; ask the sender for ZUGFeRD 2 / Factur-X, UBL or CII.",
+                    message_es=f"El PDF{where} lleva una factura ZUGFeRD 1.0 "
+                    "(CrossIndustryDocument), una versión anterior a la EN 16931 que esta "
+                    "plataforma no lee; pida al emisor ZUGFeRD 2 / Factur-X, UBL o CII.",
+                    layer=Layer.XML,
+                ),
+            ),
+        )
+    return replace(inner, container="facturx")
+
+
+def _validate_non_xml(
+    name: str, data: bytes, *, filename: str, official: bool, today: dt.date | None
+) -> Report:
+    """The pipeline for a format that is not XML (EDIFACT): syntax instead of XSD, then the
+    same parse, official and Spanish steps as a Facturae file.
+
+    The CEN EN 16931 EDIFACT rules run on the ISO 20625 XML form of a message, which no
+    maintained converter produces; EN 16931 is therefore checked through the invoice's UBL
+    rendering, as warnings located by business term (as for Facturae).
+    """
+    report = Report(filename=filename, official=official)
+    module = formats.get_bytes_format(name)
+    try:
+        detected = module.detect_bytes(data, filename=filename)
+    except EInvoiceError as exc:
+        return replace(report, violations=tuple(exc.violations))
+    except Exception as exc:  # a detector bug must still give the user a report
+        return replace(report, violations=(_internal("recognised", "reconocer", exc),))
+    if detected is None:
+        return replace(report, violations=(_internal("recognised", "reconocer", ValueError()),))
+    report = replace(
+        report, format=detected.format, version=detected.version, kind=str(detected.kind)
+    )
+    doc_violations = list(module.validate_syntax(data, filename=filename))
+    syntax_ok = not any(v.is_fatal for v in doc_violations)
+    try:
+        document: Document | None = module.parse_bytes(data, filename=filename)
+    except EInvoiceError as exc:
+        document = None
+        doc_violations.extend(exc.violations)
+    except Exception as exc:  # a parser bug must still give the user a report
+        document = None
+        doc_violations.append(_internal("read", "leer", exc))
+    if document is None or not syntax_ok:
+        invoices = tuple(
+            InvoiceResult(index=i, number=inv.full_number)
+            for i, inv in enumerate(document.invoices if document is not None else ())
+        )
+        return replace(
+            report, violations=tuple(doc_violations), invoices=invoices, document=document
+        )
+    batch = len(document.invoices) > 1
+    per_invoice: list[list[Violation]] = [[] for _ in document.invoices]
+    for i, invoice in enumerate(document.invoices):
+        if official:
+            per_invoice[i].extend(_official_on_facturae(invoice, i if batch else None))
+    strict = spain.is_strict(document)
+    for i, invoice in enumerate(document.invoices):
+        per_invoice[i].extend(
+            spain.check_invoice(invoice, index=i if batch else None, today=today, strict=strict)
+        )
     results = tuple(
         InvoiceResult(index=i, number=inv.full_number, violations=tuple(per_invoice[i]))
         for i, inv in enumerate(document.invoices)

@@ -388,6 +388,9 @@ def test_round_trip_facturae_ubl_facturae(path: Path, index: int) -> None:
     assert not diff, "\n".join(diff)
 
 
+# Every case skips today (Facturae lacks terms the UBL samples carry); issue 13 makes the round
+# trip run and removes this mark.  See tests/skip_guard.py.
+@pytest.mark.known_all_skipped(reason="issue 13: UBL -> Facturae -> UBL round trip never runs")
 @pytest.mark.parametrize(("path", "index"), _each_invoice(UBL))
 def test_round_trip_ubl_facturae_ubl(path: Path, index: int) -> None:
     source = _invoices(path)[index]

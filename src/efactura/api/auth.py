@@ -7,8 +7,6 @@ one and the same answer, so nobody learns which keys exist.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -17,7 +15,8 @@ from ninja.security import HttpBearer
 from efactura.api import ratelimit
 from efactura.api.choices import DEFAULT_MAX_REQUEST_BYTES
 from efactura.api.problems import ApiProblem
-from efactura.companies.models import Company
+from efactura.companies.acting import acting_company, request_notes
+from efactura.companies.models import ApiKey, Company
 from efactura.companies.selectors import (
     InvalidApiKey,
     access_company_by_api_key,
@@ -47,8 +46,9 @@ def check_request_size(request: HttpRequest) -> None:
 
 
 class ApiKeyAuth(HttpBearer):
-    """Resolves the acting company from the API key and sets, on the request:
-    ``api_company``, ``api_key_id`` and ``api_scopes``."""
+    """Resolves the acting company and key from the bearer token into the request's typed
+    notes (:func:`~efactura.companies.acting.request_notes`): ``company``, ``api_key`` (the
+    actor of everything the call does) and ``scopes``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Company | None:
         try:
@@ -56,10 +56,10 @@ class ApiKeyAuth(HttpBearer):
         except InvalidApiKey:
             return None
         lookup = token.strip().split("_", 2)[1]
-        row = list_api_keys(company=company).filter(prefix=lookup).values("pk", "scopes").first()
-        if row is None:  # revoked between the two reads
+        api_key = list_api_keys(company=company).filter(prefix=lookup).first()
+        if api_key is None:  # revoked between the two reads
             return None
-        wait = ratelimit.hit(f"key{row['pk']}")
+        wait = ratelimit.hit(f"key{api_key.pk}")
         if wait is not None:
             raise ApiProblem(
                 status=429,
@@ -77,17 +77,17 @@ class ApiKeyAuth(HttpBearer):
                 headers={"Retry-After": str(wait)},
             )
         check_request_size(request)
-        request_any: Any = request
-        request_any.api_company = company
-        request_any.api_key_id = row["pk"]
-        request_any.api_scopes = frozenset(row["scopes"])
+        notes = request_notes(request)
+        notes.company = company
+        notes.api_key = api_key
+        notes.scopes = frozenset(api_key.scopes)
         return company
 
 
 def require_scope(request: HttpRequest, *scopes: str) -> Company:
     """The acting company, if the key holds one of ``scopes``; 403 otherwise."""
-    held: frozenset[str] = getattr(request, "api_scopes", frozenset())
-    if scopes and not held.intersection(scopes):
+    notes = request_notes(request)
+    if scopes and not notes.scopes.intersection(scopes):
         raise ApiProblem(
             status=403,
             slug="scope-missing",
@@ -95,5 +95,11 @@ def require_scope(request: HttpRequest, *scopes: str) -> Company:
             detail=_("This operation needs an API key with the scope %(scopes)s.")
             % {"scopes": " / ".join(scopes)},
         )
-    company: Company = request.api_company  # type: ignore[attr-defined]
-    return company
+    return acting_company(request)
+
+
+def acting_key(request: HttpRequest) -> ApiKey:
+    """The API key the call authenticated with: the actor of its audit entries and events."""
+    api_key = request_notes(request).api_key
+    assert api_key is not None, "ApiKeyAuth runs before every handler"
+    return api_key

@@ -17,7 +17,13 @@ def document_for(*, invoice: Invoice, fmt: str, language: str = "es") -> tuple[b
     """``(bytes, content type, file name)`` of ``invoice`` as ``fmt``."""
     original = original_document(invoice=invoice)
     base = invoice.full_number.replace("/", "-") or str(invoice.pk)
-    if original is not None and (fmt == "original" or fmt == original.format):
+    if original is not None and (
+        fmt == "original"
+        # a CII received inside a Factur-X PDF is archived as that PDF: asking for "cii"
+        # renders the XML, asking for "facturx" gets the PDF as received.
+        or (fmt == original.format and original.content_type != "application/pdf")
+        or (fmt == "facturx" and original.content_type == "application/pdf")
+    ):
         return storage.read(original), original.content_type, original.filename
     if fmt == "original":
         raise ApiProblem(
@@ -31,6 +37,11 @@ def document_for(*, invoice: Invoice, fmt: str, language: str = "es") -> tuple[b
 
         return render_pdf(model, language=language), "application/pdf", f"{base}.pdf"
     try:
+        if fmt == "facturx":
+            from einvoice.formats import facturx
+
+            pdf = facturx.render(model, language=language)
+            return pdf, facturx.MEDIA_TYPE, f"{base}-facturx.pdf"
         data = formats.render(fmt, [model])
     except EInvoiceError as exc:
         raise ApiProblem(
@@ -40,4 +51,6 @@ def document_for(*, invoice: Invoice, fmt: str, language: str = "es") -> tuple[b
             detail=exc.summary(language),
             violations=exc.violations,
         ) from None
+    if fmt == "edifact":
+        return data, "application/EDIFACT", f"{base}-edifact.edi"
     return data, "application/xml", f"{base}-{fmt}.xml"

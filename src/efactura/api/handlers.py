@@ -14,7 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from efactura.api import selectors, services
-from efactura.api.auth import ApiKeyAuth, max_request_bytes, require_scope
+from efactura.api.auth import ApiKeyAuth, acting_key, max_request_bytes, require_scope
 from efactura.api.problems import ApiProblem, json_response, problem
 from efactura.api.representations import event_dict, invoice_detail, invoice_summary
 from efactura.api.schemas import (
@@ -32,6 +32,7 @@ from efactura.api.schemas import (
     StatusChange,
     SubmitResult,
 )
+from efactura.companies.acting import acting_company, request_notes
 from efactura.companies.choices import ApiScope
 from efactura.invoices.models import Invoice
 from efactura.invoices.selectors import InvoiceFilters, access_invoice_by_id
@@ -48,7 +49,14 @@ Send and receive electronic invoices for your company from your management progr
 * See the guide `docs/api.md` for idempotency, webhooks and limits.
 """
 
-_XML_TYPES = {"application/xml", "text/xml", "application/octet-stream"}
+_XML_TYPES = {
+    "application/xml",
+    "text/xml",
+    "application/octet-stream",
+    # Files (not JSON) in the other accepted syntaxes go through the same inbound pipeline.
+    "application/pdf",  # Factur-X / ZUGFeRD
+    "application/edifact",  # UN/EDIFACT INVOIC (media types compare lower-cased)
+}
 _ERROR_CONTENT = "application/problem+json"
 
 
@@ -141,7 +149,7 @@ def _on_invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         status=422,
         slug="invalid-request",
         title=_("Some parameters are not valid."),
-        detail="; ".join(v["message"] for v in violations) or _("The request is not valid."),
+        detail="; ".join(str(v["message"]) for v in violations) or _("The request is not valid."),
         violations=violations,
     )
 
@@ -226,7 +234,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return {
         "company_tax_id": company.tax_id,
         "company_name": company.legal_name,
-        "scopes": sorted(request.api_scopes),  # type: ignore[attr-defined]
+        "scopes": sorted(request_notes(request).scopes),
     }
 
 
@@ -334,6 +342,7 @@ def submit_invoice(request: HttpRequest) -> HttpResponse:
     submission = _read_submission(request)
     result = services.do_submit_invoice(
         company=company,
+        actor=acting_key(request),
         submission=submission,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
@@ -363,7 +372,7 @@ def _filters(params: ListParams) -> InvoiceFilters:
 def _list(
     request: HttpRequest, side: str, params: ListParams, unacknowledged: bool
 ) -> dict[str, Any]:
-    company = request.api_company  # type: ignore[attr-defined]
+    company = acting_company(request)
     page = selectors.list_api_invoices(
         company=company,
         side=side,  # type: ignore[arg-type]
@@ -413,7 +422,7 @@ def acknowledge_batch(request: HttpRequest, body: AckRequest) -> dict[str, Any]:
     done, missing = services.do_acknowledge_invoices(
         company=company,
         invoice_ids=body.ids,
-        api_key_id=request.api_key_id,  # type: ignore[attr-defined]
+        api_key_id=acting_key(request).pk,
     )
     return {"acknowledged": done, "not_found": missing}
 
@@ -481,6 +490,7 @@ def change_status(request: HttpRequest, invoice_id: str, body: StatusChange) -> 
     company = require_scope(request, STATUS)
     invoice = services.do_change_invoice_status(
         company=company,
+        actor=acting_key(request),
         invoice_id=invoice_id,
         status=body.status,
         reason=body.reason,
@@ -502,7 +512,7 @@ def acknowledge_one(request: HttpRequest, invoice_id: str) -> Any:
     done, missing = services.do_acknowledge_invoices(
         company=company,
         invoice_ids=[invoice_id],
-        api_key_id=request.api_key_id,  # type: ignore[attr-defined]
+        api_key_id=acting_key(request).pk,
     )
     if missing:
         raise Invoice.DoesNotExist

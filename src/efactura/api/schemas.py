@@ -182,5 +182,5 @@ class EventParams(Schema):
 
 
 class DocumentParams(Schema):
-    format: Literal["original", "facturae", "ubl", "cii", "pdf"] = "original"
+    format: Literal["original", "facturae", "ubl", "cii", "edifact", "facturx", "pdf"] = "original"
     language: Literal["es", "en"] = "es"

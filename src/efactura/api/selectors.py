@@ -71,7 +71,7 @@ def list_api_invoices(
     """
     qs = with_acknowledgement(list_invoices(company=company, side=side, filters=filters), company)
     if unacknowledged:
-        qs = qs.filter(acknowledged=False)
+        qs = qs.filter(acknowledged=False)  # type: ignore[misc]  # annotation above
     if not changes:
         if cursor:
             _decode(cursor)  # refuse garbage instead of silently starting over

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from efactura.api.problems import problem_body
 from efactura.api.representations import event_dict, invoice_summary
 from efactura.audit.choices import Source
 from efactura.audit.services import record
-from efactura.companies.models import Company
+from efactura.companies.models import ApiKey, Company
 from efactura.invoices import services as invoice_services
 from efactura.invoices.models import Event, Invoice
 from efactura.invoices.selectors import access_invoice_by_id
@@ -97,7 +98,7 @@ def _violation(rule: str, en: str, es: str, location: str = "") -> Violation:
     return Violation(rule=rule, message=en, message_es=es, layer=Layer.SPAIN, location=location)
 
 
-def _submit_json(*, company: Company, payload: Any) -> ApiResult:
+def _submit_json(*, company: Company, actor: ApiKey | None, payload: Any) -> ApiResult:
     if not isinstance(payload, dict):
         return _rejected(
             _("The body must be a JSON object: the invoice in the canonical model."),
@@ -136,7 +137,7 @@ def _submit_json(*, company: Company, payload: Any) -> ApiResult:
         return _rejected(exc.summary(), exc.violations)
     try:
         invoice = invoice_services.do_issue_invoice(
-            company=company, actor=None, draft=draft, series_code=draft.series, source=Source.API
+            company=company, actor=actor, draft=draft, series_code=draft.series, source=Source.API
         )
     except invoice_services.InvoiceRejected as exc:
         return _rejected(str(exc), exc.violations)
@@ -148,10 +149,10 @@ def _submit_json(*, company: Company, payload: Any) -> ApiResult:
     return ApiResult(status=201, body=body)
 
 
-def _submit_xml(*, company: Company, filename: str, data: bytes) -> ApiResult:
+def _submit_xml(*, company: Company, actor: ApiKey | None, filename: str, data: bytes) -> ApiResult:
     report = invoice_services.do_import_files(
         company=company,
-        actor=None,
+        actor=actor,
         files=[(filename, data)],
         direction="issued",
         source=Source.API,
@@ -197,14 +198,20 @@ def _submit_xml(*, company: Company, filename: str, data: bytes) -> ApiResult:
     return ApiResult(status=201, body=body)
 
 
-def _submit(*, company: Company, submission: Submission) -> ApiResult:
+def _submit(*, company: Company, actor: ApiKey | None, submission: Submission) -> ApiResult:
     if submission.kind == "json":
-        return _submit_json(company=company, payload=submission.payload)
-    return _submit_xml(company=company, filename=submission.filename, data=submission.data)
+        return _submit_json(company=company, actor=actor, payload=submission.payload)
+    return _submit_xml(
+        company=company, actor=actor, filename=submission.filename, data=submission.data
+    )
 
 
 def do_submit_invoice(
-    *, company: Company, submission: Submission, idempotency_key: str = ""
+    *,
+    company: Company,
+    submission: Submission,
+    idempotency_key: str = "",
+    actor: ApiKey | None = None,
 ) -> ApiResult:
     """Issue (JSON) or import as issuer (XML) what an ERP posted, at most once per key.
 
@@ -216,7 +223,7 @@ def do_submit_invoice(
     """
     key = idempotency_key.strip()
     if not key:
-        return _submit(company=company, submission=submission)
+        return _submit(company=company, actor=actor, submission=submission)
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
         return ApiResult(
             status=422,
@@ -234,7 +241,7 @@ def do_submit_invoice(
             row = IdempotencyRecord.objects.create(
                 company=company, key=key, fingerprint=fingerprint
             )
-            result = _submit(company=company, submission=submission)
+            result = _submit(company=company, actor=actor, submission=submission)
             row.status_code = result.status
             row.body = result.body
             row.save(update_fields=["status_code", "body"])
@@ -288,15 +295,16 @@ def do_change_invoice_status(
     reason: str = "",
     date: dt.date | None = None,
     amount: Decimal | None = None,
+    actor: ApiKey | None = None,
 ) -> Invoice:
-    """Apply one lifecycle step reported by the company's programme.
+    """Apply one lifecycle step reported by the company's programme (``actor``: its key).
 
     The buyer reports read / accepted / rejected (reason required) / paid (amount defaults to
     what is outstanding, date to today) and answers cancellation requests; the seller requests
     cancellation (reason required).  The rules are those of the lifecycle services.
     """
     invoice = access_invoice_by_id(company=company, invoice_id=invoice_id)
-    common: dict[str, Any] = {"invoice": invoice, "company": company, "actor": None}
+    common: dict[str, Any] = {"invoice": invoice, "company": company, "actor": actor}
     common["source"] = Source.API
     if status == "read":
         invoice_services.do_mark_read(**common)
@@ -458,7 +466,7 @@ def do_enqueue_webhook_event(
     timeline_event: Event | None = None,
 ) -> list[WebhookDelivery]:
     """Create a delivery for each of the company's webhooks listening to ``event`` and send
-    each after the current transaction commits (called by the signal receivers)."""
+    each after the current transaction commits (called by the handlers in api.receivers)."""
     from efactura.api.tasks import deliver_webhook
 
     hooks = [
@@ -485,7 +493,7 @@ def do_enqueue_webhook_event(
         delivery.save(update_fields=["payload"])
         deliveries.append(delivery)
         transaction.on_commit(
-            lambda pk=delivery.pk: deliver_webhook.enqueue(delivery_id=pk), robust=True
+            partial(deliver_webhook.enqueue, delivery_id=delivery.pk), robust=True
         )
     return deliveries
 

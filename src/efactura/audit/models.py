@@ -45,6 +45,15 @@ class AuditEntry(models.Model):
         related_name="+",
         help_text=_("Empty for actions of the system, a federated platform or an API key."),
     )
+    api_key = models.ForeignKey(
+        "companies.ApiKey",
+        verbose_name=_("API key"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The API key a management programme acted with."),
+    )
     actor_label = models.CharField(_("actor label"), max_length=255, blank=True)
     company = models.ForeignKey(
         "companies.Company",

@@ -8,16 +8,17 @@ from django.db import models
 
 from efactura.audit.choices import ACTION_PATTERN, Source
 from efactura.audit.models import AuditEntry
+from efactura.companies.acting import actor_label
 
 if TYPE_CHECKING:
-    from efactura.accounts.models import User
+    from efactura.companies.acting import Actor
     from efactura.companies.models import Company
 
 
 def record(
     *,
     action: str,
-    actor: User | None = None,
+    actor: Actor = None,
     company: Company | None = None,
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
@@ -36,10 +37,13 @@ def record(
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
+    from efactura.companies.models import ApiKey
+
     return AuditEntry.objects.create(
         action=action,
-        actor=actor,
-        actor_label=actor.email if actor is not None else "",
+        actor=None if isinstance(actor, ApiKey) else actor,
+        api_key=actor if isinstance(actor, ApiKey) else None,
+        actor_label=actor_label(actor),
         company=company,
         object_type=object_type,
         object_id=object_id,

@@ -92,7 +92,9 @@ class Membership(models.Model):
     @property
     def can_write(self) -> bool:
         """Admins and accountants change invoices; viewers only read."""
-        return self.role in {Role.ADMIN, Role.ACCOUNTANT}
+        from efactura.companies.acting import WRITE_ROLES
+
+        return self.role in WRITE_ROLES
 
 
 class ApiKey(models.Model):

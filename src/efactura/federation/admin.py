@@ -11,13 +11,13 @@ from efactura.federation.models import InboundMessage, OutboundMessage, Particip
 
 
 @admin.register(Peer)
-class PeerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PeerAdmin(admin.ModelAdmin):
     list_display = ("node_id", "base_url", "is_active", "updated")
     list_filter = ("is_active",)
     search_fields = ("node_id", "base_url", "note")
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class _ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -50,7 +50,7 @@ class InboundMessageAdmin(_ReadOnly):
 
 
 @admin.register(ParticipantRoute)
-class ParticipantRouteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ParticipantRouteAdmin(admin.ModelAdmin):
     """Deleting an answer makes the next invoice for that participant ask the peers again."""
 
     list_display = ("participant", "peer_id", "checked", "expires")

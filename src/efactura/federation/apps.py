@@ -11,5 +11,5 @@ class FederationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Connects the signal receivers and registers the system checks.
-        from efactura.federation import checks, receivers  # noqa: F401
+        # Registers the system checks (side effects: efactura.invoices.effects).
+        from efactura.federation import checks  # noqa: F401

@@ -476,7 +476,7 @@ def do_receive_status_from_peer(
     invoice: Invoice | None = None
     original = (
         OutboundMessage.objects.filter(
-            message_id=_uuid_or_none(data.get("in_reply_to")),
+            message_id=_uuid_or_none(data.get("in_reply_to")),  # type: ignore[misc]
             peer_id=peer.node_id,
             kind=MessageKind.INVOICE,
         )

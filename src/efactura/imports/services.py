@@ -13,6 +13,7 @@ progress, then the report.  Whether an upload goes to the background is decided 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator, Sequence
 
 from django.conf import settings
@@ -75,7 +76,7 @@ def do_start_import(
     return job
 
 
-def access_import_job_by_id(*, company: Company, job_id: object) -> ImportJob:
+def access_import_job_by_id(*, company: Company, job_id: uuid.UUID | str) -> ImportJob:
     """The job ``job_id`` of ``company``; ``ImportJob.DoesNotExist`` for any other."""
     return ImportJob.objects.get(pk=job_id, company=company)
 

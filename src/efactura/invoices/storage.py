@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 
 from efactura.invoices.models import ArchiveHead, Document, Invoice
@@ -22,7 +22,7 @@ GENESIS = "0" * 64
 _CONTENT_TYPES = {"pdf": "application/pdf"}
 
 
-def _storage():  # type: ignore[no-untyped-def]
+def _storage() -> Storage:
     return storages["documents"] if "documents" in storages.backends else storages["default"]
 
 

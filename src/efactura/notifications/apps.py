@@ -8,6 +8,3 @@ class NotificationsConfig(AppConfig):
     name = "efactura.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
-
-    def ready(self) -> None:
-        from efactura.notifications import receivers  # noqa: F401  (connects the receivers)

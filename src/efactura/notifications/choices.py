@@ -51,25 +51,25 @@ class KindSpec:
 KINDS: dict[str, KindSpec] = {
     Kind.CUSTOMER_INVOICE: KindSpec(
         Audience.CUSTOMER,
-        "invoices.signals.invoice_routed to a local or peer recipient: the issuer's customer "
+        "the invoice_routed effect to a local or peer recipient: the issuer's customer "
         "gets the invoice summary, a link and optionally the PDF.",
         "email_customer_on_issue",
     ),
     Kind.INVITATION: KindSpec(
         Audience.CUSTOMER,
-        "invoices.signals.invoice_routed with route awaiting_registration: the customer gets "
+        "the invoice_routed effect with route awaiting_registration: the customer gets "
         "the invoice summary, code A and the registration link (always sent when an address "
         "is known), or the issuer resends it from Manage codes.",
         "attach_pdf",
     ),
     Kind.INVOICE_RECEIVED: KindSpec(
         Audience.COMPANY,
-        "invoices.signals.invoice_received (not for invoices the company imported itself).",
+        "the invoice_received effect (not for invoices the company imported itself).",
         "invoice_received_emails",
     ),
     Kind.STATUS_CHANGED: KindSpec(
         Audience.COMPANY,
-        "invoices.signals.invoice_status_changed (except 'read'): the other side of the "
+        "the invoice_status_changed effect (except 'read'): the other side of the "
         "invoice is told (issuer for accepted/rejected/paid, recipient for cancellation).",
         "status_changed_emails",
     ),

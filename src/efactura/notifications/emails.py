@@ -106,5 +106,4 @@ def render_email(
         subject = render_to_string(f"notifications/email/{kind}.subject.txt", ctx)
         text = render_to_string(f"notifications/email/{kind}.txt", ctx)
         html = render_to_string(f"notifications/email/{kind}.html", ctx)
-    subject = " ".join(subject.split())[:250]
-    return subject, text.strip() + "\n", html
+    return " ".join(subject.split())[:250], text.strip() + "\n", html

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from efactura.companies.models import Company
 
 from efactura.notifications.choices import Audience, EmailStatus, Kind
 
@@ -74,9 +77,9 @@ class NotificationSettings(models.Model):
         return str(self.company_id)
 
     @classmethod
-    def defaults_for(cls, company: models.Model) -> NotificationSettings:
+    def defaults_for(cls, company: Company) -> NotificationSettings:
         """The unsaved settings a company has before it saves its own."""
-        contact = [company.contact_email] if getattr(company, "contact_email", "") else []
+        contact = [company.contact_email] if company.contact_email else []
         return cls(
             company=company,
             delivery_failed_emails=list(contact),

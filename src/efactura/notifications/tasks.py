@@ -35,11 +35,3 @@ def deliver_notification(*, notification_id: int) -> str:
     from efactura.notifications.services import do_send_notification
 
     return do_send_notification(notification_id=notification_id)
-
-
-@task()
-def warn_expiring_certificates() -> int:
-    """Announce certificates about to expire (daily: ``manage notify_expiring_certificates``)."""
-    from efactura.notifications.services import do_warn_expiring_certificates
-
-    return do_warn_expiring_certificates()

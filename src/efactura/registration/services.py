@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,8 +20,9 @@ from efactura.accounts.models import User, normalise_email
 from efactura.accounts.services import do_create_user
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+from efactura.companies.acting import check_role
 from efactura.companies.choices import Role
-from efactura.companies.models import Company, Membership
+from efactura.companies.models import Company
 from efactura.companies.services import do_add_membership, do_create_company
 from efactura.companies.validators import canonical_tax_id
 from efactura.invoices.choices import Route
@@ -57,11 +58,11 @@ def waiting_invoices(*, tax_id: str, issuer: Company | None = None) -> object:
 
 
 def require_writer(*, actor: User | None, company: Company) -> None:
-    if actor is None:
-        return
-    membership = Membership.objects.filter(user=actor, company=company).first()
-    if membership is None or not membership.can_write:
-        raise PermissionDenied(_("Your role in this company does not allow managing codes."))
+    check_role(
+        actor=actor,
+        company=company,
+        message=_("Your role in this company does not allow managing codes."),
+    )
 
 
 # -- Code A -----------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def check_platform_seal(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 def check_encryption_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Production should encrypt certificates with their own key, not the secret key."""
     if not getattr(settings, "PRODUCTION", False) or getattr(
-        settings, "EFACTURA_ENCRYPTION_KEY", ()
+        settings, "EFACTURA_ENCRYPTION_KEY", None
     ):
         return []
     return [

@@ -496,8 +496,8 @@ def _open_certificate(certificate: Certificate) -> certs.SigningIdentity:
         if cached is not None and now - cached[0] < _OPEN_TTL_SECONDS:
             return cached[1]
     try:
-        p12 = decrypt(certificate.p12_encrypted)
-        password = decrypt(certificate.password_encrypted).decode("utf-8")
+        p12 = decrypt(bytes(certificate.p12_encrypted))
+        password = decrypt(bytes(certificate.password_encrypted)).decode("utf-8")
     except SecretUnreadable as exc:
         raise SigningRefused(
             _(
@@ -595,8 +595,8 @@ def do_reencrypt_certificates() -> int:
     count = 0
     with transaction.atomic():
         for certificate in Certificate.objects.select_for_update().filter(is_active=True):
-            certificate.p12_encrypted = reencrypt(certificate.p12_encrypted)
-            certificate.password_encrypted = reencrypt(certificate.password_encrypted)
+            certificate.p12_encrypted = reencrypt(bytes(certificate.p12_encrypted))
+            certificate.password_encrypted = reencrypt(bytes(certificate.password_encrypted))
             certificate.save(update_fields=["p12_encrypted", "password_encrypted"])
             count += 1
         if count:

@@ -1,7 +1,8 @@
 """Background jobs of the signing app.
 
-``check_signing_certificates`` is the daily check (enqueue it from cron/systemd with
-``efactura manage check_certificates``, or call it from another daily job): it reports to
+``check_signing_certificates`` is the daily check (the ``certificate_check`` job of the
+periodic-job registry, ``efactura.housekeeping``; ``efactura manage check_certificates`` runs
+it at once with another window): it reports to
 the operator's log the companies whose certificate expires soon or has expired while still in
 use, and the platform seal's own expiry.  Emails to the companies are sent by the
 notifications app (``notifications.services.do_warn_expiring_certificates``), which reads

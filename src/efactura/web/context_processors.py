@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from efactura.companies.acting import request_notes
 from efactura.companies.selectors import list_memberships
 
 
@@ -15,9 +16,10 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     memberships = (
         list(list_memberships(user=user)) if user is not None and user.is_authenticated else []
     )
+    notes = request_notes(request)
     return {
-        "acting_company": getattr(request, "company", None),
-        "acting_membership": getattr(request, "membership", None),
+        "acting_company": notes.company,
+        "acting_membership": notes.membership,
         "memberships": memberships,
         "outbox_enabled": settings.EMAIL_OUTBOX_ENABLED,
     }

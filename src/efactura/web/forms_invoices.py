@@ -254,7 +254,7 @@ class InvoiceForm(forms.Form):
             ) from None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("payment_means") in NEEDS_IBAN and not data.get("iban"):
             self.add_error("iban", _("Give the IBAN for a bank transfer or a direct debit."))
         due, issued = data.get("due_date"), data.get("issue_date")
@@ -284,7 +284,7 @@ class LineForm(forms.Form):
     exemption_reason = forms.CharField(label=_("Exemption reason"), max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("tax") in EXEMPT_KEYS and not (data.get("exemption_reason") or "").strip():
             self.add_error(
                 "exemption_reason",
@@ -311,29 +311,26 @@ class AdjustmentForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("percent") is None and data.get("amount") is None and "reason" in data:
             raise ValidationError(_("Give a percentage or an amount."))
         return data
 
 
-class _BaseFormSet(forms.BaseFormSet):
-    def filled_forms(self) -> list[forms.Form]:
-        return [f for f in self.forms if f.has_changed() and f.is_valid() and f.cleaned_data]
+def filled_forms(formset: forms.BaseFormSet) -> list[forms.Form]:
+    """The forms of ``formset`` the user filled in (valid ones only)."""
+    return [f for f in formset.forms if f.has_changed() and f.is_valid() and f.cleaned_data]
 
 
 LineFormSet = forms.formset_factory(
     LineForm,
-    formset=_BaseFormSet,
     extra=0,
     min_num=1,
     validate_min=True,
     max_num=500,
     validate_max=True,
 )
-AdjustmentFormSet = forms.formset_factory(
-    AdjustmentForm, formset=_BaseFormSet, extra=0, max_num=20, validate_max=True
-)
+AdjustmentFormSet = forms.formset_factory(AdjustmentForm, extra=0, max_num=20, validate_max=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,7 +415,7 @@ def build_draft(
     payment = None
     means = header.get("payment_means") or ""
     if means:
-        transfers = ()
+        transfers: tuple[em.CreditTransfer, ...] = ()
         debited = ""
         if header.get("iban") and means == "58":
             transfers = (em.CreditTransfer(account=header["iban"]),)
@@ -562,7 +559,9 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
         initial="issued",
     )
-    files = MultipleFileField(
+    # The field's name shadows ``BaseForm.files`` (the uploaded-files dict) for the type checker
+    # only: Django keeps fields in ``base_fields``, never as attributes.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Files"),
         help_text=_(
             "Facturae 3.x (also batches, signed or not), UBL 2.1 or CII files, or a .zip of "

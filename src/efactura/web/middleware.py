@@ -7,7 +7,8 @@ from collections.abc import Callable
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 
-from efactura.companies.models import Company, Membership
+from efactura.companies.acting import request_notes
+from efactura.companies.models import Membership
 from efactura.companies.selectors import access_membership_by_company_id, list_memberships
 
 SESSION_COMPANY_KEY = "efactura_company_id"
@@ -55,10 +56,11 @@ def resolve_acting_membership(request: HttpRequest) -> Membership | None:
 
 
 class ActingCompanyMiddleware:
-    """Sets ``request.membership`` and ``request.company`` for every request.
+    """Decides, for every request, the acting user, membership and company.
 
-    Views never look a company up themselves: they read ``request.company`` and pass it to
-    selectors, which is what keeps one company's data out of another's pages.
+    They are written once into the request's typed :class:`RequestNotes`; views never look a
+    company up themselves: they read ``acting_company(request)`` and pass it to selectors,
+    which is what keeps one company's data out of another's pages.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -66,7 +68,8 @@ class ActingCompanyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         membership = resolve_acting_membership(request)
-        request.membership = membership
-        company: Company | None = membership.company if membership is not None else None
-        request.company = company
+        notes = request_notes(request)
+        notes.user = request.user if request.user.is_authenticated else None
+        notes.membership = membership
+        notes.company = membership.company if membership is not None else None
         return self.get_response(request)

@@ -1,6 +1,6 @@
 """Pages of the web shell.
 
-Views are thin (STYLE.md habit 1): they parse input, rely on ``request.company`` resolved by
+Views are thin (STYLE.md habit 1): they parse input, rely on ``acting_company(request)`` resolved by
 :class:`~efactura.web.middleware.ActingCompanyMiddleware`, call one selector or service and
 render.  They never write models themselves.
 """
@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from efactura.accounts.services import do_set_user_language
 from efactura.audit.choices import Source
-from efactura.companies.choices import Role
+from efactura.companies.acting import acting_company, acting_user, request_notes
 from efactura.companies.selectors import (
     access_api_key_by_id,
     access_membership_by_company_id,
@@ -38,7 +38,7 @@ from efactura.notifications.selectors import access_outbox_email_by_id, list_out
 from efactura.web.forms import ApiKeyForm, EmailAuthenticationForm
 from efactura.web.middleware import SESSION_COMPANY_KEY
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def company_required(view: View) -> View:
@@ -46,8 +46,8 @@ def company_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "company", None) is None:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request_notes(request).company is None:
             return render(request, "web/no_company.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -59,8 +59,8 @@ def admin_role_required(view: View) -> View:
 
     @company_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.membership.role != Role.ADMIN:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request_notes(request).is_admin:
             raise PermissionDenied(_("Only administrators of the company can do this."))
         return view(request, *args, **kwargs)
 
@@ -93,7 +93,7 @@ def help_page(request: HttpRequest) -> HttpResponse:
 @admin_role_required
 def api_keys(request: HttpRequest) -> HttpResponse:
     """List the company's API keys and create one; the clear key is shown in this response only."""
-    company = request.company
+    company = acting_company(request)
     new_key = ""
     if request.method == "POST":
         form = ApiKeyForm(request.POST)
@@ -103,7 +103,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                     company=company,
                     name=form.cleaned_data["name"],
                     scopes=form.cleaned_data["scopes"],
-                    actor=request.user,
+                    actor=acting_user(request),
                     source=Source.WEB,
                 )
             except ValidationError as exc:
@@ -130,8 +130,8 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @require_POST
 @admin_role_required
 def api_key_revoke(request: HttpRequest, api_key_id: int) -> HttpResponse:
-    api_key = access_api_key_by_id(company=request.company, api_key_id=api_key_id)
-    do_revoke_api_key(api_key=api_key, actor=request.user, source=Source.WEB)
+    api_key = access_api_key_by_id(company=acting_company(request), api_key_id=api_key_id)
+    do_revoke_api_key(api_key=api_key, actor=acting_user(request), source=Source.WEB)
     messages.success(request, _("The API key “%(name)s” is revoked.") % {"name": api_key.name})
     return redirect("web:api_keys")
 
@@ -147,7 +147,10 @@ def switch_company(request: HttpRequest) -> HttpResponse:
         company_id = int(request.POST.get("company", ""))
     except ValueError:
         raise Http404("No such company.") from None
-    membership = access_membership_by_company_id(user=request.user, company_id=company_id)
+    user = acting_user(request)
+    if user is None:
+        raise Http404("No such company.")
+    membership = access_membership_by_company_id(user=user, company_id=company_id)
     request.session[SESSION_COMPANY_KEY] = membership.company_id
     messages.success(
         request,

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from efactura.audit.choices import Source
-from efactura.companies.choices import Role
+from efactura.companies.acting import acting_company, acting_user, request_notes
 from efactura.signing.choices import EXPIRY_WARNING_DAYS
 from efactura.signing.selectors import access_certificate_by_id, signing_overview
 from efactura.signing.services import do_remove_certificate, do_set_policy, do_upload_certificate
@@ -28,7 +28,7 @@ from efactura.web.views import company_required
 
 
 def _is_admin(request: HttpRequest) -> bool:
-    return bool(request.membership and request.membership.role == Role.ADMIN)  # type: ignore[attr-defined]
+    return request_notes(request).is_admin
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -43,7 +43,7 @@ def _page(
     policy_form: SigningPolicyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     overview = signing_overview(company=company)
     context: dict[str, Any] = {
         "section": "setup",
@@ -74,8 +74,8 @@ def certificate_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             certificate = do_upload_certificate(
-                company=request.company,  # type: ignore[attr-defined]
-                actor=request.user,  # type: ignore[arg-type]
+                company=acting_company(request),
+                actor=acting_user(request),
                 p12=upload.read(),
                 password=form.cleaned_data["password"],
                 filename=upload.name or "",
@@ -97,12 +97,12 @@ def certificate_upload(request: HttpRequest) -> HttpResponse:
 @company_required
 def certificate_remove(request: HttpRequest, certificate_id: int) -> HttpResponse:
     _require_admin(request)
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     certificate = access_certificate_by_id(company=company, certificate_id=certificate_id)
     try:
         do_remove_certificate(
             company=company,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
             certificate_id=certificate.pk,
             source=Source.WEB,
         )
@@ -125,8 +125,8 @@ def signing_policy(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             changed = do_set_policy(
-                company=request.company,  # type: ignore[attr-defined]
-                actor=request.user,  # type: ignore[arg-type]
+                company=acting_company(request),
+                actor=acting_user(request),
                 policy=form.cleaned_data["policy"],
                 source=Source.WEB,
             )

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from efactura.companies.acting import acting_company
 from efactura.imports import services as import_services
 from efactura.imports.models import ImportJob
 from efactura.web.views import company_required
@@ -81,8 +82,7 @@ def import_job(request: HttpRequest, job_id: Any) -> HttpResponse:
     """Progress of a background import; its report once the worker has finished."""
     try:
         job = import_services.access_import_job_by_id(
-            company=request.company,  # type: ignore[attr-defined]
-            job_id=job_id,
+            company=acting_company(request), job_id=job_id
         )
     except ImportJob.DoesNotExist:
         raise Http404(_("No such import.")) from None

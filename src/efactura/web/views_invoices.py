@@ -1,6 +1,6 @@
 """Invoice pages: Invoices payable and issued, the invoice form, the invoice page, import.
 
-Thin views (STYLE.md habit 1): each parses its input, takes ``request.company`` (resolved by
+Thin views (STYLE.md habit 1): each parses its input, takes ``acting_company(request)`` (resolved by
 the middleware), reads through :mod:`efactura.invoices.selectors` — which scope everything to
 that company, so another company's invoice is a 404 — calls one service to change anything
 and renders.  Actions are POST with CSRF; viewers see no action buttons and the services
@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from efactura.audit.choices import Source
+from efactura.companies.acting import acting_company, acting_user, request_notes
 from efactura.imports import services as import_services
 from efactura.invoices import selectors, services, storage
 from efactura.invoices.choices import FACE_CODES, PEPPOL_CODES, Route, Status, Transport
@@ -49,6 +50,7 @@ from efactura.web.forms_invoices import (
     PaymentForm,
     RejectForm,
     build_draft,
+    filled_forms,
     initial_from_invoice,
 )
 from efactura.web.views import company_required
@@ -56,7 +58,7 @@ from einvoice import formats, totals
 from einvoice.errors import ConversionError, EInvoiceError, Violation
 
 PAGE_SIZE = 50
-SIDES = {"payable": "received", "issued": "issued"}
+SIDES: dict[str, Literal["issued", "received"]] = {"payable": "received", "issued": "issued"}
 
 
 def _language(request: HttpRequest) -> str:
@@ -68,14 +70,15 @@ def _language(request: HttpRequest) -> str:
 
 
 def _can_write(request: HttpRequest) -> bool:
-    membership = getattr(request, "membership", None)
-    return bool(membership is not None and membership.can_write)
+    return request_notes(request).can_write
 
 
 def _access(request: HttpRequest, invoice_id: Any) -> Invoice:
     """The invoice if the acting company is a side of it; 404 otherwise (never 403)."""
     try:
-        return selectors.access_invoice_by_id(company=request.company, invoice_id=invoice_id)  # type: ignore[attr-defined]
+        return selectors.access_invoice_by_id(
+            company=acting_company(request), invoice_id=invoice_id
+        )
     except Invoice.DoesNotExist:
         raise Http404(_("No such invoice.")) from None
 
@@ -102,7 +105,7 @@ def violation_rows(violations: list[Violation], language: str) -> list[dict[str,
 def _list_context(request: HttpRequest, section: str) -> dict[str, Any]:
     side = SIDES[section]
     filters = selectors.InvoiceFilters.from_query(request.GET)
-    qs = selectors.list_invoices(company=request.company, side=side, filters=filters)  # type: ignore[attr-defined]
+    qs = selectors.list_invoices(company=acting_company(request), side=side, filters=filters)
     page = selectors.page_of(
         qs, sort=filters.sort, cursor=request.GET.get("after", ""), size=PAGE_SIZE
     )
@@ -260,7 +263,7 @@ def _csv_rows(qs: Any, side: str) -> Iterator[str]:
 def _csv(request: HttpRequest, section: str) -> StreamingHttpResponse:
     side = SIDES[section]
     filters = selectors.InvoiceFilters.from_query(request.GET)
-    qs = selectors.list_invoices(company=request.company, side=side, filters=filters)  # type: ignore[attr-defined]
+    qs = selectors.list_invoices(company=acting_company(request), side=side, filters=filters)
     response = StreamingHttpResponse(_csv_rows(qs, side), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="invoices-{section}-{stamp}.csv"'
@@ -294,7 +297,7 @@ def _form_context(
     violations: list[dict[str, Any]] | None = None,
     show_errors: bool = True,
 ) -> dict[str, Any]:
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     return {
         "section": "issued",
         "form": form,
@@ -320,7 +323,7 @@ def _corrected_from(request: HttpRequest, value: Any) -> Invoice | None:
     if not value:
         return None
     invoice = _access(request, value)
-    if invoice.issuer_id != request.company.pk:  # type: ignore[attr-defined]
+    if invoice.issuer_id != acting_company(request).pk:
         raise PermissionDenied(_("Only the issuer can correct an invoice."))
     return invoice
 
@@ -375,14 +378,14 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and lines.is_valid() and adjustments.is_valid():
         draft = build_draft(
             form.cleaned_data,
-            [f.cleaned_data for f in lines.filled_forms()],
-            [f.cleaned_data for f in adjustments.filled_forms()],
+            [f.cleaned_data for f in filled_forms(lines)],
+            [f.cleaned_data for f in filled_forms(adjustments)],
             corrected=services.canonical(corrected) if corrected else None,
         )
         try:
             invoice = services.do_issue_invoice(
-                company=request.company,  # type: ignore[attr-defined]
-                actor=request.user,  # type: ignore[arg-type]
+                company=acting_company(request),
+                actor=acting_user(request),
                 draft=draft,
                 series_code=form.cleaned_data.get("series", ""),
                 customer_email=form.cleaned_data.get("customer_email", ""),
@@ -439,7 +442,7 @@ def invoice_preview(request: HttpRequest) -> JsonResponse:
     """
     form = InvoiceForm(request.POST)
     form.is_valid()  # only the tax-related fields matter here; the rest may be unfinished
-    header = {
+    header: dict[str, Any] = {
         k: form.cleaned_data.get(k)
         for k in ("surcharge", "withholding", "issue_date")
         if k in form.cleaned_data
@@ -500,7 +503,7 @@ def invoice_preview(request: HttpRequest) -> JsonResponse:
 def customer_search(request: HttpRequest) -> JsonResponse:
     """My earlier customers matching ``q`` (tax ID or name), for the form's autocomplete."""
     q = (request.GET.get("q") or "").strip()[:50]
-    customers = selectors.list_customers(company=request.company, q=q)[:10]  # type: ignore[attr-defined]
+    customers = selectors.list_customers(company=acting_company(request), q=q)[:10]
     return JsonResponse(
         {
             "results": [
@@ -611,33 +614,21 @@ def _means_label(payment: Any) -> str:
 @company_required
 def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
     invoice = _access(request, invoice_id)
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     if invoice.recipient_id == company.pk and invoice.read_at is None:
         services.do_mark_read(
-            invoice=invoice, company=company, actor=request.user, source=Source.WEB
-        )  # type: ignore[arg-type]
+            invoice=invoice, company=company, actor=acting_user(request), source=Source.WEB
+        )
         invoice = _access(request, invoice_id)
     language = _language(request)
     canonical = services.canonical(invoice)
     is_issuer = invoice.issuer_id == company.pk
     is_recipient = invoice.recipient_id == company.pk
-    can_write = _can_write(request)
     status = invoice.status
     delivered = invoice.transport == Transport.DELIVERED or status != Status.RECEIVED
-    actions = {
-        "accept": can_write and is_recipient and status in {Status.RECEIVED, Status.READ},
-        "reject": can_write and is_recipient and status in {Status.RECEIVED, Status.READ},
-        "pay": can_write
-        and is_recipient
-        and status in {Status.RECEIVED, Status.READ, Status.ACCEPTED, Status.PARTIALLY_PAID},
-        "request_cancellation": can_write
-        and is_issuer
-        and status in {Status.RECEIVED, Status.READ, Status.ACCEPTED, Status.REJECTED},
-        "answer_cancellation": can_write
-        and is_recipient
-        and status == Status.CANCELLATION_REQUESTED,
-        "correct": can_write and is_issuer and not invoice.is_corrective,
-    }
+    actions = services.list_allowed_actions(
+        invoice=invoice, company=company, actor=acting_user(request)
+    )
     original = selectors.original_document(invoice=invoice)
     events = list(selectors.list_events(invoice=invoice))
     return render(
@@ -682,7 +673,20 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
     )
 
 
-_XML_NAMES = {"facturae": "Facturae 3.2.2", "ubl": "UBL (Peppol BIS 3)", "cii": "UN/CEFACT CII"}
+_XML_NAMES = {
+    "facturae": "Facturae 3.2.2",
+    "ubl": "UBL (Peppol BIS 3)",
+    "cii": "UN/CEFACT CII",
+    "edifact": "UN/EDIFACT INVOIC (EN 16931)",
+    "facturx": "Factur-X (PDF/A-3)",
+}
+_DOWNLOAD_FILES = {
+    "facturae": ("application/xml", "facturae.xml"),
+    "ubl": ("application/xml", "ubl.xml"),
+    "cii": ("application/xml", "cii.xml"),
+    "edifact": ("application/EDIFACT", "edifact.edi"),
+    "facturx": ("application/pdf", "facturx.pdf"),
+}
 
 
 @require_GET
@@ -724,7 +728,17 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
                 f"{base}.xsig" if document.signed else f"{base}.xml",
             )
     try:
-        data = formats.render(kind, [services.canonical(invoice)])
+        if kind == "facturx":
+            from einvoice.formats import facturx
+
+            sig = _signature_view(invoice.signature, _language(request))
+            data = facturx.render(
+                services.canonical(invoice),
+                language=_language(request),
+                test_seal=bool(sig and sig["test_seal"]),
+            )
+        else:
+            data = formats.render(kind, [services.canonical(invoice)])
     except ConversionError as exc:
         language = _language(request)
         return render(
@@ -734,12 +748,14 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
                 "invoice": invoice,
                 "format_name": _XML_NAMES[kind],
                 "violations": violation_rows(exc.violations, language),
-                "section": "issued" if invoice.issuer_id == request.company.pk else "payable",  # type: ignore[attr-defined]
+                "section": "issued"
+                if invoice.issuer_id == acting_company(request).pk
+                else "payable",
             },
             status=422,
         )
-    suffix = {"facturae": "facturae.xml", "ubl": "ubl.xml", "cii": "cii.xml"}[kind]
-    return _attachment(data, "application/xml", f"{base}-{suffix}")
+    content_type, suffix = _DOWNLOAD_FILES[kind]
+    return _attachment(data, content_type, f"{base}-{suffix}")
 
 
 def _attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -760,10 +776,10 @@ def _attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
 def invoice_action(request: HttpRequest, invoice_id: Any, action: str) -> HttpResponse:
     """Accept, reject, record a payment, ask for or answer a cancellation (one service each)."""
     invoice = _access(request, invoice_id)
-    common = {
+    common: dict[str, Any] = {
         "invoice": invoice,
-        "company": request.company,  # type: ignore[attr-defined]
-        "actor": request.user,
+        "company": acting_company(request),
+        "actor": acting_user(request),
         "source": Source.WEB,
     }
     done = ""
@@ -840,16 +856,16 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
                 # Large uploads go to the worker: the request returns at once, the job page
                 # shows progress and then the report.
                 job = import_services.do_start_import(
-                    company=request.company,  # type: ignore[attr-defined]
-                    actor=request.user,  # type: ignore[arg-type]
+                    company=acting_company(request),
+                    actor=acting_user(request),
                     files=files,
                     direction=form.cleaned_data["direction"],
                     source=Source.WEB,
                 )
                 return redirect("web:import_job", job_id=job.pk)
             report = services.do_import_files(
-                company=request.company,  # type: ignore[attr-defined]
-                actor=request.user,  # type: ignore[arg-type]
+                company=acting_company(request),
+                actor=acting_user(request),
                 files=files,
                 direction=form.cleaned_data["direction"],
                 source=Source.WEB,

@@ -160,9 +160,10 @@ def register(request: HttpRequest) -> HttpResponse:
                     % {"company": company.legal_name},
                 )
                 return redirect("web:payable")
-        form.data = form.data.copy()
+        cleared = request.POST.copy()
         for secret in ("password", "password2"):
-            form.data[secret] = ""
+            cleared[secret] = ""
+        form.data = cleared
     else:
         language = (get_language() or "es").split("-")[0]
         form = RegistrationForm(

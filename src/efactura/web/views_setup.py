@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efactura.audit.choices import Source
+from efactura.companies.acting import acting_company, acting_user, request_notes
 from efactura.companies.validators import canonical_tax_id
 from efactura.notifications.models import Notification
 from efactura.notifications.selectors import access_notification_by_id, list_notifications
@@ -107,7 +108,7 @@ class NotificationSettingsForm(AccessibleForm):
 @admin_role_required
 def setup_notifications(request: HttpRequest) -> HttpResponse:
     """The company's notification settings and the log of its recent emails."""
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     current = settings_for(company)
     if request.method == "POST":
         form = NotificationSettingsForm(request.POST)
@@ -116,7 +117,7 @@ def setup_notifications(request: HttpRequest) -> HttpResponse:
             try:
                 do_update_notification_settings(
                     company=company,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=acting_user(request),
                     source=Source.WEB,
                     **{name: data[name] for name in form.fields},
                 )
@@ -144,10 +145,12 @@ def setup_notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 @admin_role_required
 def notification_resend(request: HttpRequest, notification_id: int) -> HttpResponse:
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     try:
         notification = access_notification_by_id(company=company, notification_id=notification_id)
-        do_resend_notification(company=company, actor=request.user, notification=notification)  # type: ignore[arg-type]
+        do_resend_notification(
+            company=company, actor=acting_user(request), notification=notification
+        )
     except Notification.DoesNotExist:
         raise Http404("No such email.") from None
     except ValidationError as exc:
@@ -163,7 +166,7 @@ def notification_resend(request: HttpRequest, notification_id: int) -> HttpRespo
 @company_required
 def setup_codes(request: HttpRequest) -> HttpResponse:
     """Customers waiting to register with our invoices, their code B, and codes used."""
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     new_code = request.session.pop("efactura_new_code_b", None)
     response = render(
         request,
@@ -173,7 +176,7 @@ def setup_codes(request: HttpRequest) -> HttpResponse:
             "customers": list_waiting_customers(company=company),
             "used_codes": list_used_issuer_codes(company=company),
             "new_code": new_code,
-            "can_write": request.membership.can_write,  # type: ignore[attr-defined]
+            "can_write": request_notes(request).can_write,
         },
     )
     if new_code:
@@ -192,26 +195,28 @@ def _posted_tax_id(request: HttpRequest) -> str:
 @company_required
 def code_action(request: HttpRequest) -> HttpResponse:
     """Generate/regenerate or revoke a code B, or resend the invitation (code A)."""
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     tax_id = _posted_tax_id(request)
     action = request.POST.get("action", "")
     try:
         if action == "generate":
             _row, clear = do_generate_issuer_code(
                 company=company,
-                actor=request.user,
+                actor=acting_user(request),
                 tax_id=tax_id,
-                source=Source.WEB,  # type: ignore[arg-type]
+                source=Source.WEB,
             )
             # Shown once, on the next page only (post/redirect/get keeps it out of history).
             request.session["efactura_new_code_b"] = {"tax_id": tax_id, "code": clear}
         elif action == "revoke":
-            if do_revoke_issuer_code(company=company, actor=request.user, tax_id=tax_id):  # type: ignore[arg-type]
+            if do_revoke_issuer_code(company=company, actor=acting_user(request), tax_id=tax_id):
                 messages.success(
                     request, _("Code B for %(tax_id)s is revoked.") % {"tax_id": tax_id}
                 )
         elif action == "invite":
-            notification = do_resend_invitation(company=company, actor=request.user, tax_id=tax_id)  # type: ignore[arg-type]
+            notification = do_resend_invitation(
+                company=company, actor=acting_user(request), tax_id=tax_id
+            )
             if notification is not None:
                 messages.success(
                     request,

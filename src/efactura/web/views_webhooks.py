@@ -19,6 +19,7 @@ from efactura.api.choices import WebhookEvent
 from efactura.api.selectors import access_webhook_by_id, list_webhook_deliveries, list_webhooks
 from efactura.api.services import do_create_webhook, do_delete_webhook
 from efactura.audit.choices import Source
+from efactura.companies.acting import acting_company, acting_user
 from efactura.web.views import admin_role_required
 
 
@@ -42,7 +43,7 @@ class WebhookForm(forms.Form):
 @admin_role_required
 def webhooks(request: HttpRequest) -> HttpResponse:
     """List and create webhooks; show the latest deliveries with their outcome."""
-    company = request.company  # type: ignore[attr-defined]
+    company = acting_company(request)
     new_secret = ""
     if request.method == "POST":
         form = WebhookForm(request.POST)
@@ -52,7 +53,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
                     company=company,
                     url=form.cleaned_data["url"],
                     events=form.cleaned_data["events"],
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=acting_user(request),
                     source=Source.WEB,
                 )
             except ValidationError as exc:
@@ -80,8 +81,8 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 @require_POST
 @admin_role_required
 def webhook_delete(request: HttpRequest, webhook_id: int) -> HttpResponse:
-    webhook = access_webhook_by_id(company=request.company, webhook_id=webhook_id)  # type: ignore[attr-defined]
+    webhook = access_webhook_by_id(company=acting_company(request), webhook_id=webhook_id)
     url = webhook.url
-    do_delete_webhook(webhook=webhook, actor=request.user, source=Source.WEB)  # type: ignore[arg-type]
+    do_delete_webhook(webhook=webhook, actor=acting_user(request), source=Source.WEB)
     messages.success(request, _("The webhook %(url)s is deleted.") % {"url": url})
     return redirect("web:webhooks")

@@ -24,10 +24,15 @@ from typing import TextIO
 from einvoice import formats
 from einvoice.commands.validate import default_language
 from einvoice.errors import EInvoiceError, Layer, Violation
+from einvoice.formats import facturx
+from einvoice.model import Invoice
 from einvoice.validation import DEFAULT_MAX_BYTES, validate
 from einvoice.xml import parse_bytes
 
-TARGETS = ("facturae", "ubl", "cii")
+TARGETS = ("facturae", "ubl", "cii", "edifact", "facturx")
+"""Registry formats, plus ``facturx``: a Factur-X PDF/A-3 carrying the CII rendering."""
+
+_EXTENSIONS = {"edifact": ".edi", "facturx": ".pdf"}
 
 _TEXT = {
     "en": {
@@ -51,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``convert`` sub-command."""
     parser = subparsers.add_parser(
         "convert",
-        help="convert invoices between Facturae, UBL and CII",
+        help="convert invoices between Facturae, UBL, CII, EDIFACT and Factur-X PDF",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
@@ -64,13 +69,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="language of the messages (default from the environment)",
     )
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
+    parser.add_argument(
+        "--edifact-directory",
+        choices=("D16B", "D96A"),
+        default="D16B",
+        help="EDIFACT profile written by --to edifact: D16B (EN 16931 binding, default) or "
+        "D96A (EANCOM/AECOC, Spanish retail)",
+    )
     parser.set_defaults(func=run)
 
 
 def output_name(source: Path, target: str, index: int, count: int) -> str:
-    """``<stem>.<target>.xml``, or ``<stem>-<n>.<target>.xml`` for invoice n of a batch."""
+    """``<stem>.<target>.xml``, or ``<stem>-<n>.<target>.xml`` for invoice n of a batch
+    (``.edi`` for EDIFACT, ``.pdf`` for Factur-X)."""
     stem = source.stem
-    return f"{stem}-{index + 1}.{target}.xml" if count > 1 else f"{stem}.{target}.xml"
+    ext = _EXTENSIONS.get(target, ".xml")
+    return f"{stem}-{index + 1}.{target}{ext}" if count > 1 else f"{stem}.{target}{ext}"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -90,14 +104,37 @@ def _print_violations(violations: Sequence[Violation], lang: str, out: TextIO) -
         print(f"    {v.rule}{where}: {v.text(lang)}", file=out)
 
 
+def _render(target: str, invoice: Invoice, edifact_directory: str) -> bytes:
+    if target == "facturx":
+        return facturx.render(invoice)
+    if target == "edifact":
+        return formats.render(target, [invoice], version=edifact_directory)
+    return formats.render(target, [invoice])
+
+
 def _target_schema_violations(target: str, data: bytes) -> list[Violation]:
+    if target == "edifact":
+        found = formats.get_bytes_format(target).validate_syntax(data)
+        if not any(v.is_fatal for v in found):
+            formats.parse(data)  # what efactura writes, efactura must read back
+        return [v for v in found if v.is_fatal]
+    if target == "facturx":
+        _, data = facturx.extract(data)
+        target = "cii"
     module = formats.get(target)
     tree = parse_bytes(data, max_bytes=max(DEFAULT_MAX_BYTES, len(data)))
     return [v for v in module.validate_schema(tree, module.DEFAULT_VERSION) if v.is_fatal]
 
 
 def convert_file(
-    source: Path, *, target: str, out_dir: Path, lang: str, max_bytes: int, out: TextIO
+    source: Path,
+    *,
+    target: str,
+    out_dir: Path,
+    lang: str,
+    max_bytes: int,
+    out: TextIO,
+    edifact_directory: str = "D16B",
 ) -> tuple[int, int]:
     """Convert one file; returns (invoices converted, invoices or files failed)."""
     text = _TEXT[lang]
@@ -126,7 +163,7 @@ def convert_file(
     for i, invoice in enumerate(document.invoices):
         number = invoice.full_number or str(i + 1)
         try:
-            rendered = formats.render(target, [invoice])
+            rendered = _render(target, invoice, edifact_directory)
             problems = _target_schema_violations(target, rendered)
         except EInvoiceError as exc:
             problems = list(exc.violations)
@@ -155,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
             lang=args.lang,
             max_bytes=args.max_bytes,
             out=sys.stdout,
+            edifact_directory=args.edifact_directory,
         )
         converted += ok
         failed += bad

@@ -3,6 +3,10 @@
 Each entry is a package fulfilling the contract in :mod:`einvoice.formats.base`.  Adding a
 format means adding a package and one line to ``_REGISTRY``; the registry test checks that
 every entry exposes the contract and is documented in ``docs/formats.md``.
+
+A format that is not XML (EDIFACT) also exposes the byte-level functions ``sniff``,
+``detect_bytes``, ``validate_syntax`` and ``parse_bytes``; :func:`sniff` finds it before
+any XML parsing happens, and :func:`parse` dispatches to it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from functools import cache
 from lxml import etree
 
 from einvoice.errors import ConversionError, EInvoiceError, ParseError, UnsupportedDocument
-from einvoice.formats.base import Detected, FormatModule
+from einvoice.formats.base import BytesFormatModule, Detected, FormatModule
 from einvoice.model import Document, Invoice
 from einvoice.xml import DEFAULT_MAX_BYTES, localname, namespace, parse_bytes
 
@@ -23,11 +27,22 @@ _REGISTRY: dict[str, str] = {
     "facturae": "einvoice.formats.facturae",
     "ubl": "einvoice.formats.ubl",
     "cii": "einvoice.formats.cii",
+    "edifact": "einvoice.formats.edifact",
 }
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Detected", "available", "detect", "detect_tree", "get", "parse", "render"]
+__all__ = [
+    "Detected",
+    "available",
+    "detect",
+    "detect_tree",
+    "get",
+    "get_bytes_format",
+    "parse",
+    "render",
+    "sniff",
+]
 
 
 def available() -> tuple[str, ...]:
@@ -42,6 +57,26 @@ def get(name: str) -> FormatModule:
     return module
 
 
+_BYTES_FORMATS: tuple[str, ...] = ("edifact",)
+"""Registry keys of the formats that are not XML (they fulfil :class:`BytesFormatModule`)."""
+
+
+def get_bytes_format(name: str) -> BytesFormatModule:
+    """The non-XML format package registered as ``name``; ``KeyError`` when not one."""
+    if name not in _BYTES_FORMATS:
+        raise KeyError(name)
+    module: BytesFormatModule = importlib.import_module(_REGISTRY[name])
+    return module
+
+
+def sniff(data: bytes) -> str | None:
+    """Registry key of the non-XML format ``data`` is written in (``edifact``), else ``None``."""
+    for name in _BYTES_FORMATS:
+        if get_bytes_format(name).sniff(data):
+            return name
+    return None
+
+
 def detect_tree(tree: etree._ElementTree, *, filename: str = "") -> Detected:
     """Detect the format of an already parsed document."""
     root = tree.getroot()
@@ -54,15 +89,22 @@ def detect_tree(tree: etree._ElementTree, *, filename: str = "") -> Detected:
         "DOC-UNKNOWN",
         f"The file{where} is XML but not an invoice this platform reads "
         f"(root element '{localname(root)}' in namespace '{namespace(root) or '-'}'). "
-        "Supported: Facturae 3.1–3.2.2, UBL 2.1 Invoice/CreditNote, UN/CEFACT CII D16B.",
+        "Supported: Facturae 3.1–3.2.2, UBL 2.1 Invoice/CreditNote, UN/CEFACT CII D16B "
+        "(also inside Factur-X/ZUGFeRD PDFs) and UN/EDIFACT INVOIC.",
         f"El fichero{where} es XML pero no es una factura que esta plataforma lea "
         f"(elemento raíz '{localname(root)}' en el espacio de nombres '{namespace(root) or '-'}'). "
-        "Se admiten Facturae 3.1–3.2.2, UBL 2.1 Invoice/CreditNote y UN/CEFACT CII D16B.",
+        "Se admiten Facturae 3.1–3.2.2, UBL 2.1 Invoice/CreditNote, UN/CEFACT CII D16B "
+        "(también dentro de PDF Factur-X/ZUGFeRD) y UN/EDIFACT INVOIC.",
     )
 
 
 def detect(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = "") -> Detected:
     """Detect format, version and document kind of raw bytes (hardened parse first)."""
+    name = sniff(data)
+    if name is not None:
+        found: Detected | None = get_bytes_format(name).detect_bytes(data, filename=filename)
+        if found is not None:
+            return found
     return detect_tree(parse_bytes(data, max_bytes=max_bytes, filename=filename), filename=filename)
 
 
@@ -73,14 +115,18 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = ""
     Raises only :class:`~einvoice.errors.EInvoiceError` subclasses: a reader failing on input
     it did not foresee gives a :class:`ParseError` ``INTERNAL`` (its traceback is logged).
     """
-    tree = parse_bytes(data, max_bytes=max_bytes, filename=filename)
-    found = detect_tree(tree, filename=filename)
+    name = sniff(data)
     try:
+        if name is not None:
+            document: Document = get_bytes_format(name).parse_bytes(data, filename=filename)
+            return document
+        tree = parse_bytes(data, max_bytes=max_bytes, filename=filename)
+        found = detect_tree(tree, filename=filename)
         return get(found.format).parse(tree, version=found.version)
     except EInvoiceError:
         raise
     except Exception as exc:
-        log.exception("reading a %s document failed", found.format)
+        log.exception("reading a document (%s) failed", name or "XML")
         raise ParseError.single(
             "INTERNAL",
             f"The document could not be read because of an unexpected error "
@@ -91,7 +137,7 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = ""
 
 
 def render(fmt: str, invoices: Sequence[Invoice], *, version: str | None = None) -> bytes:
-    """Render canonical invoices in format ``fmt`` (``facturae``, ``ubl`` or ``cii``).
+    """Render canonical invoices in format ``fmt`` (``facturae``, ``ubl``, ``cii``, ``edifact``).
 
     Raises only :class:`~einvoice.errors.EInvoiceError` subclasses (``KeyError`` for an
     unknown ``fmt``, a programming error): a writer failing on data it did not foresee gives

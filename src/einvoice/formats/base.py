@@ -31,6 +31,7 @@ from typing import Protocol
 from lxml import etree
 
 from einvoice.errors import Layer, Violation
+from einvoice.formats.xsd_messages import explain
 from einvoice.model import Document, DocumentKind, Invoice
 from einvoice.xml import safe_parser
 
@@ -65,6 +66,18 @@ class FormatModule(Protocol):
     def render(self, invoices: Sequence[Invoice], *, version: str | None = None) -> bytes: ...
 
 
+class BytesFormatModule(FormatModule, Protocol):
+    """A format that is not XML (EDIFACT): the contract above plus reading from bytes."""
+
+    def sniff(self, data: bytes) -> bool: ...
+
+    def detect_bytes(self, data: bytes, *, filename: str = "") -> Detected | None: ...
+
+    def validate_syntax(self, data: bytes, *, filename: str = "") -> list[Violation]: ...
+
+    def parse_bytes(self, data: bytes, *, filename: str = "") -> Document: ...
+
+
 _schema_lock = threading.Lock()
 _schemas: dict[Path, etree.XMLSchema] = {}
 
@@ -92,11 +105,13 @@ def schema_violations(schema: etree.XMLSchema, tree: etree._ElementTree) -> list
         return []
     out: list[Violation] = []
     for err in schema.error_log:  # type: ignore[attr-defined]
+        # Plain words in both languages; the libxml2 text stays findable in English.
+        english, spanish = explain(err.message, err.line or None)
         out.append(
             Violation(
                 rule="XSD",
-                message=f"Schema error at line {err.line}: {err.message}",
-                message_es=f"Error de esquema en la línea {err.line}: {err.message}",
+                message=english,
+                message_es=spanish,
                 layer=Layer.SCHEMA,
                 location=err.path or "",
                 line=err.line or None,

@@ -68,8 +68,13 @@ def render_pdf(
     status_lines: Sequence[str] = (),
     signature_summary: str = "",
     test_seal: bool = False,
+    pdf_variant: str | None = None,
 ) -> bytes:
-    """The invoice as an A4 PDF (same content and arguments as :func:`render_html`)."""
+    """The invoice as an A4 PDF (same content and arguments as :func:`render_html`).
+
+    ``pdf_variant`` asks WeasyPrint for an archival variant, e.g. ``"pdf/a-3b"`` for the
+    visible part of a Factur-X PDF (:mod:`einvoice.formats.facturx`).
+    """
     import weasyprint  # imported lazily: it loads Pango and fontconfig (~0.3 s)
 
     document = build_html(
@@ -84,7 +89,8 @@ def render_pdf(
     html = weasyprint.HTML(
         string=document, base_url=_PACKAGE_DIR.as_uri() + "/", url_fetcher=fetcher
     )
-    pdf: bytes = html.write_pdf(stylesheets=[_compiled_stylesheet()])
+    options: dict[str, Any] = {"pdf_variant": pdf_variant} if pdf_variant else {}
+    pdf: bytes = html.write_pdf(stylesheets=[_compiled_stylesheet()], **options)
     return pdf
 
 

@@ -234,3 +234,39 @@ def test_openapi_and_offline_docs(client) -> None:
     html = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_api_calls_act_as_their_key(supplier_api, customer_api, customer) -> None:
+    """The audit entry and the timeline name the API key that acted, not "nobody"."""
+    from efactura.audit.models import AuditEntry
+    from efactura.companies.models import ApiKey
+    from efactura.invoices.models import Event
+
+    inv = _issue(supplier_api, customer.tax_id)
+    customer_api.post_json(f"/invoices/{inv['id']}/status", {"status": "accepted"})
+    issued = AuditEntry.objects.get(action="invoices.invoice.issued", object_id=inv["id"])
+    supplier_key = ApiKey.objects.get(company__tax_id=issued.company.tax_id)
+    assert issued.api_key == supplier_key and issued.actor is None
+    assert issued.actor_label == f"API key ERP ({supplier_key.prefix})"
+    accepted = AuditEntry.objects.get(action="invoices.invoice.accepted", object_id=inv["id"])
+    assert accepted.api_key is not None and accepted.api_key.company == customer
+    event = Event.objects.get(invoice_id=inv["id"], kind="accepted")
+    assert event.actor_label.startswith("API key ERP (")
+
+
+def test_a_revoked_key_cannot_act_through_a_service(supplier, make_key) -> None:
+    """The permission rule applies to keys too: a key acts only for its own company while
+    it is active."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    from efactura.companies.acting import check_role
+    from efactura.companies.models import ApiKey
+
+    make_key(supplier)
+    key = ApiKey.objects.get(company=supplier)
+    check_role(actor=key, company=supplier)
+    ApiKey.objects.filter(pk=key.pk).update(revoked=timezone.now())
+    key.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        check_role(actor=key, company=supplier)

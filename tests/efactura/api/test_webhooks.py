@@ -164,15 +164,16 @@ def test_delivery_failed_event_notifies_the_issuer(
     supplier_api, supplier, customer, receiver, django_capture_on_commit_callbacks
 ) -> None:
     from efactura.api.services import do_create_webhook
-    from efactura.invoices.models import Event, Invoice
+    from efactura.invoices.models import Invoice
+    from efactura.invoices.services import do_record_peer_delivery
 
     do_create_webhook(company=supplier, url=receiver.url, events=["invoice.delivery_failed"])
     invoice_id = supplier_api.post_json("/invoices", invoice_json(customer.tax_id)).json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
-        Event.objects.create(
+        do_record_peer_delivery(
             invoice=Invoice.objects.get(pk=invoice_id),
-            kind="delivery_failed",
-            source="system",
+            peer_id="node.example",
+            delivered=False,
             data={"reason": "peer unreachable"},
         )
     headers, _body = receiver.received[-1]

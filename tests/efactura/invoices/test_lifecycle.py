@@ -240,3 +240,29 @@ def test_every_change_is_in_the_audit_log(invoice: Invoice, parties: Any) -> Non
     services.do_accept_invoice(invoice=invoice, **_as_buyer(parties))
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"invoices.invoice.issued", "invoices.invoice.accepted"} <= actions
+
+
+def test_allowed_actions_come_from_the_lifecycle_rules(invoice: Invoice, parties: Any) -> None:
+    """Pages show the buttons this service allows; each allowed step really succeeds."""
+    as_buyer = services.list_allowed_actions(invoice=invoice, **_as_buyer(parties))
+    assert as_buyer == {
+        "accept": True,
+        "reject": True,
+        "pay": True,
+        "request_cancellation": False,
+        "answer_cancellation": False,
+        "correct": False,
+    }
+    as_seller = services.list_allowed_actions(invoice=invoice, **_as_seller(parties))
+    assert [name for name, allowed in as_seller.items() if allowed] == [
+        "request_cancellation",
+        "correct",
+    ]
+    viewer = services.list_allowed_actions(
+        invoice=invoice, company=parties["buyer"], actor=parties["buyer_viewer"]
+    )
+    assert not any(viewer.values())
+    services.do_accept_invoice(invoice=invoice, **_as_buyer(parties))
+    invoice.refresh_from_db()
+    after = services.list_allowed_actions(invoice=invoice, **_as_buyer(parties))
+    assert (after["accept"], after["reject"], after["pay"]) == (False, False, True)

@@ -16,9 +16,7 @@ from tests.efactura.notifications.smtp_support import (  # noqa: F401  (fixtures
     issuer_user_fixture,
 )
 
-from efactura.invoices.choices import EventKind
-from efactura.invoices.models import Event
-from efactura.invoices.services import do_issue_invoice
+from efactura.invoices.services import do_issue_invoice, do_record_peer_delivery
 from efactura.notifications.choices import KINDS, Kind
 from efactura.notifications.emails import render_email
 from efactura.notifications.models import Notification
@@ -150,11 +148,10 @@ def test_delivery_failure_event_emails_the_issuer(
         draft=draft(buyer_tax_id="B12345674", buyer_name="Talleres Norte, S.L."),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        Event.objects.create(
+        do_record_peer_delivery(
             invoice=invoice,
-            kind=EventKind.DELIVERY_FAILED,
-            company=issuer,
-            source="system",
+            peer_id="node.example",
+            delivered=False,
             data={"error": "peer node.example answered 503"},
         )
     [message] = mail.outbox

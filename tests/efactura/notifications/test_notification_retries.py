@@ -18,6 +18,7 @@ from tests.efactura.notifications.smtp_support import (  # noqa: F401  (fixtures
 )
 
 from efactura.invoices.choices import EventKind
+from efactura.invoices.effects import run_effect
 from efactura.invoices.services import do_issue_invoice
 from efactura.notifications.choices import EmailStatus, retry_delay
 from efactura.notifications.models import Notification
@@ -95,6 +96,10 @@ def test_retries_are_deferred_with_back_off_in_the_database_queue(
             draft=draft(buyer_tax_id=UNREGISTERED, buyer_name="Talleres Norte, S.L."),
             customer_email="admin@talleres-norte.example",
         )
+        # Issuing enqueued its side effects as tasks; running them records (queues) the email.
+        for row in DBTaskResult.objects.filter(task_path=run_effect.module_path):
+            run_effect.call(**row.args_kwargs["kwargs"])
+            row.delete()
     email = Notification.objects.get()
     assert email.status == EmailStatus.QUEUED  # handed to the queue, not sent inline
     assert DBTaskResult.objects.count() == 1

@@ -3,8 +3,8 @@
 Every function is keyword-only, takes the acting company and user explicitly (``actor`` is
 ``None`` for API keys, peers and the system) and the edge it came through (``source``), runs in
 one transaction, appends an :class:`~efactura.invoices.models.Event` to the invoice's timeline
-and an audit entry, and fires the signals of :mod:`efactura.invoices.signals` so notifications,
-federation and webhooks act after commit.
+and an audit entry, and enqueues the side effects of :mod:`efactura.invoices.effects` in the
+same transaction, so notifications, federation and webhooks act after commit.
 
 Errors a user can fix raise :class:`InvoiceRejected` (carrying the standards library's
 violations, each with rule id and a bilingual sentence) or Django's ``ValidationError``;
@@ -57,9 +57,11 @@ from efactura.invoices.services.lifecycle import (
     do_record_payment,
     do_reject_invoice,
     do_request_cancellation,
+    list_allowed_actions,
 )
 from efactura.invoices.services.numbering import (
     allocate_number,
+    peek_number,
 )
 from efactura.invoices.services.peer import (
     do_apply_peer_status,
@@ -69,6 +71,7 @@ from efactura.invoices.services.peer import (
 from efactura.invoices.services.routing import (
     RouteDecision,
     _deliver_locally,
+    discover_route,
     do_deliver_waiting_invoices,
     find_route,
     route_invoice,
@@ -102,6 +105,7 @@ __all__ = [
     "_with_sealing_party",
     "allocate_number",
     "canonical",
+    "discover_route",
     "do_accept_invoice",
     "do_answer_cancellation",
     "do_apply_peer_status",
@@ -116,7 +120,9 @@ __all__ = [
     "do_store_peer_invoice",
     "expand_upload",
     "find_route",
+    "list_allowed_actions",
     "month_of",
+    "peek_number",
     "response_days",
     "route_invoice",
     "seller_party",

@@ -1,19 +1,24 @@
 """Shared pieces of the invoice services.
 
-The rejection error, the permission check, timeline events and the seller party.
+The rejection error, the permission check, timeline events, the seller party, and
+:func:`create_invoice` — how every path (issue, import, partner platform) stores a new invoice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from efactura.accounts.models import User
-from efactura.companies.models import Company, Membership
+from efactura.audit.choices import Source
+from efactura.audit.services import record
+from efactura.companies.acting import Actor, actor_label, check_role
+from efactura.companies.models import Company
+from efactura.invoices import effects, storage
 from efactura.invoices.choices import (
     DEFAULT_RESPONSE_DAYS,
 )
@@ -41,13 +46,13 @@ def _violation(rule: str, en: str, es: str, *, layer: Layer = Layer.SPAIN) -> Vi
     return Violation(rule=rule, message=en, message_es=es, layer=layer)
 
 
-def _require_writer(*, actor: User | None, company: Company) -> None:
-    """Viewers read only; admins and accountants act (API keys are checked at the edge)."""
-    if actor is None:
-        return
-    membership = Membership.objects.filter(user=actor, company=company).first()
-    if membership is None or not membership.can_write:
-        raise PermissionDenied(_("Your role in this company does not allow changing invoices."))
+def _require_writer(*, actor: Actor, company: Company) -> None:
+    """Viewers read only; admins and accountants act; an API key acts for its own company."""
+    check_role(
+        actor=actor,
+        company=company,
+        message=_("Your role in this company does not allow changing invoices."),
+    )
 
 
 def response_days() -> int:
@@ -58,7 +63,7 @@ def _add_event(
     *,
     invoice: Invoice,
     kind: str,
-    actor: User | None,
+    actor: Actor,
     company: Company | None,
     source: str,
     data: dict[str, Any] | None = None,
@@ -66,8 +71,8 @@ def _add_event(
     return Event.objects.create(
         invoice=invoice,
         kind=kind,
-        actor=actor,
-        actor_label=actor.email if actor is not None else "",
+        actor=actor if isinstance(actor, User) else None,
+        actor_label=actor_label(actor),
         company=company,
         source=source,
         data=data or {},
@@ -94,3 +99,64 @@ def seller_party(company: Company) -> em.Party:
 def canonical(invoice: Invoice) -> em.Invoice:
     """The canonical invoice of a row (re-exported for edges that render it)."""
     return canonical_of(invoice)
+
+
+@dataclass(frozen=True)
+class Archived:
+    """A document to archive with a new invoice (see :func:`storage.archive`)."""
+
+    data: bytes
+    role: str
+    filename: str
+    fmt: str
+    version: str
+    signed: bool
+    batch_index: int | None = None
+    content_type: str = "application/xml"
+
+
+def create_invoice(
+    *,
+    fields: dict[str, Any],
+    documents: Sequence[Archived],
+    company: Company,
+    actor: Actor,
+    source: str,
+    event: tuple[str, dict[str, Any]],
+    audit: tuple[str, dict[str, Any]],
+    effect: str | None = None,
+) -> Invoice:
+    """Store a new invoice the one way every path does it, in the caller's transaction:
+    the row (``fields``), its archived ``documents`` (hash-chained), the timeline ``event``
+    (kind, data), the audit entry (action, data), and — when given — the side ``effect``
+    of :mod:`efactura.invoices.effects`.  Issued invoices pass no effect: routing enqueues it.
+    """
+    invoice = Invoice.objects.create(**fields)
+    for document in documents:
+        storage.archive(
+            invoice=invoice,
+            data=document.data,
+            role=document.role,
+            filename=document.filename,
+            fmt=document.fmt,
+            version=document.version,
+            signed=document.signed,
+            batch_index=document.batch_index,
+            content_type=document.content_type,
+        )
+    kind, event_data = event
+    _add_event(
+        invoice=invoice, kind=kind, actor=actor, company=company, source=source, data=event_data
+    )
+    action, audit_data = audit
+    record(
+        action=action,
+        actor=actor,
+        company=company,
+        obj=invoice,
+        source=Source(source),
+        data=audit_data,
+    )
+    if effect is not None:
+        effects.enqueue(effect, invoice=invoice, source=source)
+    return invoice

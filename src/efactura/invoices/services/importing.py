@@ -16,11 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from efactura.accounts.models import User
 from efactura.audit.choices import Source
-from efactura.audit.services import record
+from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import signals, storage
+from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
     Origin,
@@ -30,14 +29,15 @@ from efactura.invoices.choices import (
 from efactura.invoices.mapping import content_hash, row_fields
 from efactura.invoices.models import Document, Invoice
 from efactura.invoices.services._common import (
+    Archived,
     InvoiceRejected,
-    _add_event,
     _require_writer,
     _violation,
+    create_invoice,
     response_days,
 )
 from efactura.invoices.services.issuing import _sign, _upsert_customer, _with_sealing_party
-from efactura.invoices.services.routing import route_invoice
+from efactura.invoices.services.routing import RouteDecision, discover_route, route_invoice
 from einvoice import formats
 from einvoice import model as em
 from einvoice.errors import ConversionError, Layer, Severity, Violation
@@ -332,7 +332,7 @@ def _verify_signature(data: bytes) -> dict[str, Any]:
 def _import_one_file(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     filename: str,
     data: bytes,
     direction: Direction,
@@ -431,6 +431,23 @@ def _import_one_file(
 
     for index, invoice in candidates:
         item = result.invoices[index]
+        # Signing and route discovery (HTTP to partner platforms) happen before the
+        # invoice's transaction opens, never inside it.
+        original = (*shared_original, result.version) if shared_original is not None else None
+        item_signature = signature
+        discovered: RouteDecision | None = None
+        if direction == "issued":
+            # None: the invoice cannot be sealed as Facturae (e.g. a credit note without
+            # Facturae's correction data); it is kept in its own syntax, with warnings.
+            xml = None if original is not None else _facturae_or_none(company, invoice, result)
+            if xml is not None:
+                try:
+                    signed_xml, item_signature = _sign(company, xml)
+                except ValidationError as exc:  # the company's signing policy refused
+                    item.violations.append(_signing_refused(exc))
+                    continue
+                original = (signed_xml, item_signature.get("status") == "valid", "3.2.2")
+            discovered = discover_route(tax_id=invoice.buyer.tax_id)
         try:
             with transaction.atomic():
                 item.invoice = _store_imported(
@@ -439,14 +456,14 @@ def _import_one_file(
                     invoice=invoice,
                     filename=filename,
                     raw=data,
-                    shared_original=shared_original,
+                    original=original,
                     batch_index=index if len(document.invoices) > 1 else None,
                     fmt=result.format,
                     version=result.version,
                     direction=direction,
-                    signature=signature,
+                    signature=item_signature,
                     source=source,
-                    notes=result.warnings,
+                    discovered=discovered,
                 )
                 item.outcome = "imported"
         except IntegrityError:
@@ -460,8 +477,6 @@ def _import_one_file(
             )
         except InvoiceRejected as exc:
             item.violations.extend(exc.violations)
-        except ValidationError as exc:  # the company's signing policy refused
-            item.violations.append(_signing_refused(exc))
     return result
 
 
@@ -470,20 +485,18 @@ def _signing_refused(exc: ValidationError) -> Violation:
     return _violation("SIGNING", message, message, layer=Layer.SIGNATURE)
 
 
-def _facturae_or_none(
-    company: Company, invoice: em.Invoice, notes: list[Violation]
-) -> bytes | None:
+def _facturae_or_none(company: Company, invoice: em.Invoice, result: FileReport) -> bytes | None:
     """The issued invoice rendered as Facturae for sealing, or ``None`` when its data does not
     allow it (e.g. a UBL CreditNote or CII 381/384 without Facturae's correction data).
 
     Such an invoice is still valid in its own syntax (RD 238/2026 admits UBL and CII), so it
-    is stored and delivered as it came; why it has no Facturae copy is added to ``notes``
-    as warnings for the import report.
+    is stored and delivered as it came; why it has no Facturae copy is added to the file's
+    warnings in the import report.
     """
     try:
         return formats.render("facturae", [_with_sealing_party(company, invoice)])
     except ConversionError as exc:
-        notes.extend(
+        result.warnings.extend(
             dataclasses.replace(
                 v,
                 severity=Severity.WARNING,
@@ -496,86 +509,103 @@ def _facturae_or_none(
         return None
 
 
+def _content_type(data: bytes) -> str:
+    """Media type of an archived file: a Factur-X PDF, an EDIFACT interchange, or XML."""
+    from einvoice.formats import edifact, facturx
+
+    if facturx.sniff(data):
+        return facturx.MEDIA_TYPE
+    if edifact.sniff(data):
+        return edifact.MEDIA_TYPE
+    return "application/xml"
+
+
 def _store_imported(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     invoice: em.Invoice,
     filename: str,
     raw: bytes,
-    shared_original: tuple[bytes, bool] | None,
+    original: tuple[bytes, bool, str] | None,
     batch_index: int | None,
     fmt: str,
     version: str,
     direction: Direction,
     signature: dict[str, Any],
     source: str,
-    notes: list[Violation],
+    discovered: RouteDecision | None,
 ) -> Invoice:
-    if shared_original is not None:
-        original, signed = shared_original
-        original_fmt, original_version = "facturae", version
-    elif direction == "issued" and (xml := _facturae_or_none(company, invoice, notes)):
-        original, signature = _sign(company, xml)
-        signed = signature.get("status") == "valid"
-        original_fmt, original_version = "facturae", "3.2.2"
+    """Store one checked invoice, in the caller's transaction.  ``original`` is the document
+    to archive as the legal original (bytes, signed, Facturae version; signed before the
+    transaction), ``None`` for a received invoice kept as uploaded."""
+    if original is not None:
+        original_bytes, signed, original_version = original
+        original_fmt = "facturae"
     else:
-        original, signed, original_fmt, original_version = raw, False, fmt, version
-    row = Invoice.objects.create(
-        issuer=company if direction == "issued" else None,
-        recipient=company if direction == "received" else None,
-        origin=Origin.IMPORTED_ISSUED if direction == "issued" else Origin.IMPORTED_RECEIVED,
-        signature=signature,
-        **row_fields(invoice),
-    )
-    storage.archive(
-        invoice=row,
-        data=original,
-        role=Document.Role.ORIGINAL,
-        filename=filename,
-        fmt=original_fmt,
-        version=original_version,
-        signed=signed,
-        batch_index=batch_index,
-    )
-    if original is not raw:
-        storage.archive(
-            invoice=row,
-            data=raw,
-            role=Document.Role.UPLOADED,
+        original_bytes, signed, original_fmt, original_version = raw, False, fmt, version
+    received: dict[str, Any] = {}
+    if direction == "received":
+        now = timezone.now()
+        received = {
+            "route": Route.NONE,
+            "transport": Transport.DELIVERED,
+            "received_at": now,
+            "response_due": timezone.localdate(now) + dt.timedelta(days=response_days()),
+        }
+    documents = [
+        Archived(
+            data=original_bytes,
+            role=Document.Role.ORIGINAL,
             filename=filename,
-            fmt=fmt,
-            version=version,
-            signed=False,
+            fmt=original_fmt,
+            version=original_version,
+            signed=signed,
             batch_index=batch_index,
+            content_type=_content_type(original_bytes),
         )
-    _add_event(
-        invoice=row,
-        kind=EventKind.IMPORTED,
-        actor=actor,
+    ]
+    if original_bytes is not raw:
+        documents.append(
+            Archived(
+                data=raw,
+                role=Document.Role.UPLOADED,
+                filename=filename,
+                fmt=fmt,
+                version=version,
+                signed=False,
+                batch_index=batch_index,
+                content_type=_content_type(raw),
+            )
+        )
+    row = create_invoice(
+        fields={
+            "issuer": company if direction == "issued" else None,
+            "recipient": company if direction == "received" else None,
+            "origin": (
+                Origin.IMPORTED_ISSUED if direction == "issued" else Origin.IMPORTED_RECEIVED
+            ),
+            "signature": signature,
+            **received,
+            **row_fields(invoice),
+        },
+        documents=documents,
         company=company,
+        actor=actor,
         source=source,
-        data={"filename": filename, "format": fmt, "version": version, "direction": direction},
-    )
-    record(
-        action="invoices.invoice.imported",
-        actor=actor,
-        company=company,
-        obj=row,
-        source=Source(source),
-        data={"number": invoice.full_number, "direction": direction, "filename": filename},
+        event=(
+            EventKind.IMPORTED,
+            {"filename": filename, "format": fmt, "version": version, "direction": direction},
+        ),
+        audit=(
+            "invoices.invoice.imported",
+            {"number": invoice.full_number, "direction": direction, "filename": filename},
+        ),
+        effect=effects.INVOICE_RECEIVED if direction == "received" else None,
     )
     if direction == "issued":
         _upsert_customer(company=company, buyer=invoice.buyer)
-        route_invoice(invoice=row, actor=actor, source=source)
-    else:
-        now = timezone.now()
-        row.route = Route.NONE
-        row.transport = Transport.DELIVERED
-        row.received_at = now
-        row.response_due = timezone.localdate(now) + dt.timedelta(days=response_days())
-        row.save(update_fields=["route", "transport", "received_at", "response_due"])
-        signals.invoice_received.send(sender=Invoice, invoice=row, source=source)
+        route_invoice(invoice=row, actor=actor, source=source, discovered=discovered)
     return row
 
 
@@ -594,7 +624,7 @@ def count_upload_files(filename: str, data: bytes) -> int:
 def do_import_files(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     files: Iterable[tuple[str, bytes]],
     direction: Direction,
     source: str = Source.WEB,

@@ -4,31 +4,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from efactura.accounts.models import User
 from efactura.audit.choices import Source
-from efactura.audit.services import record
+from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import storage
 from efactura.invoices.choices import (
     EventKind,
     Origin,
 )
 from efactura.invoices.mapping import row_fields
-from efactura.invoices.models import Customer, Document, Invoice
+from efactura.invoices.models import Customer, Document, Invoice, Series
 from efactura.invoices.services._common import (
+    Archived,
     InvoiceRejected,
-    _add_event,
     _require_writer,
     _violation,
+    create_invoice,
     seller_party,
 )
-from efactura.invoices.services.numbering import allocate_number
-from efactura.invoices.services.routing import route_invoice
+from efactura.invoices.services.numbering import allocate_number, peek_number
+from efactura.invoices.services.routing import RouteDecision, discover_route, route_invoice
 from einvoice import formats, totals
 from einvoice import model as em
 from einvoice.errors import EInvoiceError, Violation
@@ -86,10 +86,14 @@ def _with_sealing_party(company: Company, invoice: em.Invoice) -> em.Invoice:
     )
 
 
+SIGN_ATTEMPTS = 3
+"""How often issuing signs outside the lock before it gives up racing a busy series."""
+
+
 def do_issue_invoice(
     *,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     draft: em.Invoice,
     series_code: str = "",
     customer_email: str = "",
@@ -103,6 +107,14 @@ def do_issue_invoice(
     number comes from ``series_code``'s correlative counter.  Raises :class:`InvoiceRejected`
     with the rules' violations, or ``SigningRefused`` when the company's policy forbids
     issuing without a usable certificate.
+
+    Transaction boundaries: everything slow runs before any transaction — checks, rendering,
+    signing and route discovery (which may ask partner platforms over HTTP).  The number is
+    allocated last, in one short transaction that locks the series row and stores the signed
+    invoice.  The signature already carries the number :func:`peek_number` predicted; when a
+    concurrent issue took it meanwhile, the attempt is dropped (nothing was written) and
+    repeated.  Only after :data:`SIGN_ATTEMPTS` lost races does the signing happen under the
+    lock, so numbers stay gapless whatever the load.
     """
     _require_writer(actor=actor, company=company)
     from einvoice.identifiers import normalise_tax_id
@@ -119,89 +131,149 @@ def do_issue_invoice(
                 )
             ]
         ) from exc
+    unnumbered = _prepare(
+        company=company,
+        draft=draft,
+        series_code=series_code,
+        buyer_tax=buyer_tax,
+        corrects=corrects,
+    )
+    # May call partner platforms (SMP lookups): never inside a transaction or under a lock.
+    discovered = discover_route(tax_id=buyer_tax)
+    store = functools.partial(
+        _store_issued,
+        company=company,
+        actor=actor,
+        source=source,
+        corrects=corrects,
+        customer_email=customer_email,
+        discovered=discovered,
+    )
+    for _attempt in range(SIGN_ATTEMPTS):
+        number = peek_number(company=company, series_code=series_code)
+        computed, xml = _numbered(unnumbered, number)
+        signed_xml, signature = _sign(company, xml)
+        with transaction.atomic():
+            series, allocated = allocate_number(company=company, series_code=series_code)
+            if allocated == number:
+                return store(
+                    series=series, computed=computed, signed_xml=signed_xml, signature=signature
+                )
+    # A busy series beat us every time: sign under the lock this once (still no network).
     with transaction.atomic():
         series, number = allocate_number(company=company, series_code=series_code)
-        prepared = dataclasses.replace(
-            draft,
-            series=series_code,
-            number=number,
-            seller=seller_party(company),
-            buyer=dataclasses.replace(draft.buyer, tax_id=buyer_tax),
-        )
-        if corrects is not None and prepared.correction is None:
-            prepared = dataclasses.replace(
-                prepared,
-                correction=em.Correction(
-                    number=corrects.number,
-                    series=corrects.series,
-                    issue_date=corrects.issue_date,
-                    reason_code="01",
-                    method="01",
-                    period=month_of(corrects.issue_date),
-                ),
-            )
-        if prepared.correction is not None and not prepared.preceding:
-            prepared = dataclasses.replace(
-                prepared,
-                preceding=(
-                    em.PrecedingInvoice(
-                        number=f"{prepared.correction.series}{prepared.correction.number}",
-                        issue_date=prepared.correction.issue_date,
-                    ),
-                ),
-                invoice_class="OR",
-            )
-        prepared = _with_sealing_party(company, prepared)
-        try:
-            computed = totals.compute(prepared)
-        except EInvoiceError as exc:
-            raise InvoiceRejected(exc.violations) from exc
-        problems = _spanish_violations(computed)
-        if problems:
-            raise InvoiceRejected(problems)
-        try:
-            xml = formats.render("facturae", [computed])
-        except EInvoiceError as exc:
-            raise InvoiceRejected(exc.violations) from exc
+        computed, xml = _numbered(unnumbered, number)
         signed_xml, signature = _sign(company, xml)
-        invoice = Invoice.objects.create(
-            issuer=company,
-            origin=Origin.API if source == Source.API else Origin.ISSUED,
-            corrects=corrects,
-            signature=signature,
+        return store(series=series, computed=computed, signed_xml=signed_xml, signature=signature)
+
+
+def _prepare(
+    *,
+    company: Company,
+    draft: em.Invoice,
+    series_code: str,
+    buyer_tax: str,
+    corrects: Invoice | None,
+) -> em.Invoice:
+    """The draft as it will be issued, but for its number; checked once with a trial number
+    so that a draft the rules refuse never reaches the numbering lock."""
+    prepared = dataclasses.replace(
+        draft,
+        series=series_code,
+        seller=seller_party(company),
+        buyer=dataclasses.replace(draft.buyer, tax_id=buyer_tax),
+    )
+    if corrects is not None and prepared.correction is None:
+        prepared = dataclasses.replace(
+            prepared,
+            correction=em.Correction(
+                number=corrects.number,
+                series=corrects.series,
+                issue_date=corrects.issue_date,
+                reason_code="01",
+                method="01",
+                period=month_of(corrects.issue_date),
+            ),
+        )
+    if prepared.correction is not None and not prepared.preceding:
+        prepared = dataclasses.replace(
+            prepared,
+            preceding=(
+                em.PrecedingInvoice(
+                    number=f"{prepared.correction.series}{prepared.correction.number}",
+                    issue_date=prepared.correction.issue_date,
+                ),
+            ),
+            invoice_class="OR",
+        )
+    prepared = _with_sealing_party(company, prepared)
+    _numbered(prepared, peek_number(company=company, series_code=series_code))
+    return prepared
+
+
+def _numbered(prepared: em.Invoice, number: str) -> tuple[em.Invoice, bytes]:
+    """Number, total, check and render ``prepared``: pure computation, no database."""
+    try:
+        computed = totals.compute(dataclasses.replace(prepared, number=number))
+    except EInvoiceError as exc:
+        raise InvoiceRejected(exc.violations) from exc
+    problems = _spanish_violations(computed)
+    if problems:
+        raise InvoiceRejected(problems)
+    try:
+        xml = formats.render("facturae", [computed])
+    except EInvoiceError as exc:
+        raise InvoiceRejected(exc.violations) from exc
+    return computed, xml
+
+
+def _store_issued(
+    *,
+    company: Company,
+    actor: Actor,
+    source: str,
+    corrects: Invoice | None,
+    customer_email: str,
+    discovered: RouteDecision | None,
+    series: Series,
+    computed: em.Invoice,
+    signed_xml: bytes,
+    signature: dict[str, Any],
+) -> Invoice:
+    """Inside the numbering transaction: store the signed invoice, advance the series, route."""
+    invoice = create_invoice(
+        fields={
+            "issuer": company,
+            "origin": Origin.API if source == Source.API else Origin.ISSUED,
+            "corrects": corrects,
+            "signature": signature,
             **row_fields(computed),
-        )
-        storage.archive(
-            invoice=invoice,
-            data=signed_xml,
-            role=Document.Role.ORIGINAL,
-            filename=f"{computed.full_number}.xsig",
-            fmt="facturae",
-            version="3.2.2",
-            signed=bool(signature.get("status") == "valid"),
-        )
-        series.next_number += 1
-        series.save(update_fields=["next_number"])
-        _upsert_customer(company=company, buyer=computed.buyer, email=customer_email)
-        _add_event(
-            invoice=invoice,
-            kind=EventKind.ISSUED,
-            actor=actor,
-            company=company,
-            source=source,
-            data={"number": computed.full_number, "email": customer_email},
-        )
-        record(
-            action="invoices.invoice.issued",
-            actor=actor,
-            company=company,
-            obj=invoice,
-            source=Source(source),
-            data={
+        },
+        documents=[
+            Archived(
+                data=signed_xml,
+                role=Document.Role.ORIGINAL,
+                filename=f"{computed.full_number}.xsig",
+                fmt="facturae",
+                version="3.2.2",
+                signed=bool(signature.get("status") == "valid"),
+            )
+        ],
+        company=company,
+        actor=actor,
+        source=source,
+        event=(EventKind.ISSUED, {"number": computed.full_number, "email": customer_email}),
+        audit=(
+            "invoices.invoice.issued",
+            {
                 "number": computed.full_number,
                 "buyer": computed.buyer.tax_id,
                 "total": str(computed.totals.invoice_total),
             },
-        )
-        route_invoice(invoice=invoice, actor=actor, source=source)
+        ),
+    )
+    series.next_number += 1
+    series.save(update_fields=["next_number"])
+    _upsert_customer(company=company, buyer=computed.buyer, email=customer_email)
+    route_invoice(invoice=invoice, actor=actor, source=source, discovered=discovered)
     return invoice

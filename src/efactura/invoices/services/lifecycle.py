@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efactura.accounts.models import User
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import signals
+from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
     Status,
@@ -28,6 +29,44 @@ from efactura.invoices.services._common import _add_event, _require_writer
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Step:
+    """A business step: which side of the invoice takes it, from which statuses."""
+
+    side: Literal["issuer", "recipient"]
+    statuses: frozenset[str]
+
+
+_ANSWERABLE = frozenset({Status.RECEIVED, Status.READ})
+
+STEPS: dict[str, Step] = {
+    "accept": Step("recipient", _ANSWERABLE),
+    "reject": Step("recipient", _ANSWERABLE),
+    "pay": Step("recipient", _ANSWERABLE | {Status.ACCEPTED, Status.PARTIALLY_PAID}),
+    "request_cancellation": Step("issuer", _ANSWERABLE | {Status.ACCEPTED, Status.REJECTED}),
+    "answer_cancellation": Step("recipient", frozenset({Status.CANCELLATION_REQUESTED})),
+}
+"""The lifecycle's rules, used by the services below and by :func:`list_allowed_actions`."""
+
+
+def list_allowed_actions(*, invoice: Invoice, company: Company, actor: Actor) -> dict[str, bool]:
+    """Which steps ``actor`` may take now on ``invoice`` as ``company`` (pages show exactly
+    these buttons), plus ``correct`` (issue a corrective invoice)."""
+    try:
+        _require_writer(actor=actor, company=company)
+    except PermissionDenied:
+        return dict.fromkeys([*STEPS, "correct"], False)
+    sides = {
+        "issuer": invoice.issuer_id == company.pk,
+        "recipient": invoice.recipient_id == company.pk,
+    }
+    allowed = {
+        name: sides[step.side] and invoice.status in step.statuses for name, step in STEPS.items()
+    }
+    allowed["correct"] = sides["issuer"] and not invoice.is_corrective
+    return allowed
+
+
 def _locked(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
@@ -36,7 +75,7 @@ def _status_event(
     *,
     invoice: Invoice,
     kind: str,
-    actor: User | None,
+    actor: Actor,
     company: Company,
     source: str,
     data: dict[str, Any] | None = None,
@@ -54,7 +93,7 @@ def _status_event(
         source=Source(source),
         data={"number": invoice.full_number, **(data or {})},
     )
-    signals.invoice_status_changed.send(sender=Invoice, invoice=invoice, event=event, source=source)
+    effects.enqueue(effects.STATUS_CHANGED, invoice=invoice, event=event, source=source)
     return event
 
 
@@ -73,7 +112,7 @@ def _as_issuer(invoice: Invoice, company: Company) -> None:
 
 
 def do_mark_read(
-    *, invoice: Invoice, company: Company, actor: User | None, source: str = Source.WEB
+    *, invoice: Invoice, company: Company, actor: Actor, source: str = Source.WEB
 ) -> bool:
     """The recipient opened the invoice for the first time; returns whether it changed."""
     if invoice.recipient_id != company.pk or invoice.read_at is not None:
@@ -91,7 +130,7 @@ def do_mark_read(
     return True
 
 
-def _check_open(invoice: Invoice, allowed: set[str], action: str) -> None:
+def _check_open(invoice: Invoice, allowed: frozenset[str], action: str) -> None:
     if invoice.status not in allowed:
         raise ValidationError(
             _("This invoice is %(status)s; it cannot be %(action)s now.")
@@ -104,7 +143,7 @@ def do_accept_invoice(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     source: str = Source.WEB,
     note: str = "",
 ) -> Invoice:
@@ -113,7 +152,7 @@ def do_accept_invoice(
     _require_writer(actor=actor, company=company)
     with transaction.atomic():
         invoice = _locked(invoice)
-        _check_open(invoice, {Status.RECEIVED, Status.READ}, _("accepted"))
+        _check_open(invoice, STEPS["accept"].statuses, _("accepted"))
         invoice.status = Status.ACCEPTED
         invoice.read_at = invoice.read_at or timezone.now()
         _status_event(
@@ -131,7 +170,7 @@ def do_reject_invoice(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     reason: str,
     source: str = Source.WEB,
 ) -> Invoice:
@@ -143,7 +182,7 @@ def do_reject_invoice(
         raise ValidationError(_("Say why the invoice is rejected."), code="required")
     with transaction.atomic():
         invoice = _locked(invoice)
-        _check_open(invoice, {Status.RECEIVED, Status.READ}, _("rejected"))
+        _check_open(invoice, STEPS["reject"].statuses, _("rejected"))
         invoice.status = Status.REJECTED
         invoice.rejection_reason = reason[:2000]
         invoice.read_at = invoice.read_at or timezone.now()
@@ -162,7 +201,7 @@ def do_record_payment(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     amount: Decimal,
     date: dt.date,
     source: str = Source.WEB,
@@ -178,7 +217,7 @@ def do_record_payment(
         invoice = _locked(invoice)
         _check_open(
             invoice,
-            {Status.RECEIVED, Status.READ, Status.ACCEPTED, Status.PARTIALLY_PAID},
+            STEPS["pay"].statuses,
             _("paid"),
         )
         outstanding = invoice.payable - invoice.paid_amount
@@ -213,7 +252,7 @@ def do_request_cancellation(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     reason: str,
     source: str = Source.WEB,
 ) -> Invoice:
@@ -230,7 +269,7 @@ def do_request_cancellation(
         invoice = _locked(invoice)
         _check_open(
             invoice,
-            {Status.RECEIVED, Status.READ, Status.ACCEPTED, Status.REJECTED},
+            STEPS["request_cancellation"].statuses,
             _("cancelled"),
         )
         invoice.status_before_cancellation = invoice.status
@@ -261,7 +300,7 @@ def do_answer_cancellation(
     *,
     invoice: Invoice,
     company: Company,
-    actor: User | None,
+    actor: Actor,
     accept: bool,
     reason: str = "",
     source: str = Source.WEB,
@@ -271,7 +310,7 @@ def do_answer_cancellation(
     _require_writer(actor=actor, company=company)
     with transaction.atomic():
         invoice = _locked(invoice)
-        _check_open(invoice, {Status.CANCELLATION_REQUESTED}, _("answered"))
+        _check_open(invoice, STEPS["answer_cancellation"].statuses, _("answered"))
         if accept:
             invoice.status = Status.CANCELLED
             kind = EventKind.CANCELLATION_ACCEPTED

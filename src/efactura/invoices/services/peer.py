@@ -13,7 +13,7 @@ from django.utils import timezone
 from efactura.audit.choices import Source
 from efactura.audit.services import record
 from efactura.companies.models import Company
-from efactura.invoices import signals, storage
+from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
     Origin,
@@ -23,7 +23,7 @@ from efactura.invoices.choices import (
 )
 from efactura.invoices.mapping import row_fields
 from efactura.invoices.models import Document, Event, Invoice
-from efactura.invoices.services._common import _add_event, response_days
+from efactura.invoices.services._common import Archived, create_invoice, response_days
 from efactura.invoices.services.lifecycle import _locked
 from einvoice import model as em
 
@@ -52,43 +52,42 @@ def do_store_peer_invoice(
     """
     now = timezone.now()
     with transaction.atomic():
-        row = Invoice.objects.create(
-            issuer=None,
-            recipient=company,
-            origin=Origin.PEER,
-            route=Route.PEER,
-            route_detail=peer_id[:200],
-            transport=Transport.DELIVERED,
-            received_at=now,
-            response_due=timezone.localdate(now) + dt.timedelta(days=response_days()),
-            signature=signature,
-            **row_fields(invoice),
-        )
-        storage.archive(
-            invoice=row,
-            data=original,
-            role=Document.Role.ORIGINAL,
-            filename=filename,
-            fmt=fmt,
-            version=version,
-            signed=signed,
-        )
-        _add_event(
-            invoice=row,
-            kind=EventKind.DELIVERED,
+        row = create_invoice(
+            fields={
+                "issuer": None,
+                "recipient": company,
+                "origin": Origin.PEER,
+                "route": Route.PEER,
+                "route_detail": peer_id[:200],
+                "transport": Transport.DELIVERED,
+                "received_at": now,
+                "response_due": timezone.localdate(now) + dt.timedelta(days=response_days()),
+                "signature": signature,
+                **row_fields(invoice),
+            },
+            documents=[
+                Archived(
+                    data=original,
+                    role=Document.Role.ORIGINAL,
+                    filename=filename,
+                    fmt=fmt,
+                    version=version,
+                    signed=signed,
+                )
+            ],
+            company=company,
             actor=None,
-            company=company,
             source=Source.PEER,
-            data={"from_peer": peer_id, "message_id": message_id, "route": Route.PEER},
+            event=(
+                EventKind.DELIVERED,
+                {"from_peer": peer_id, "message_id": message_id, "route": Route.PEER},
+            ),
+            audit=(
+                "invoices.invoice.received",
+                {"number": invoice.full_number, "peer": peer_id, "message_id": message_id},
+            ),
+            effect=effects.INVOICE_RECEIVED,
         )
-        record(
-            action="invoices.invoice.received",
-            company=company,
-            obj=row,
-            source=Source.PEER,
-            data={"number": invoice.full_number, "peer": peer_id, "message_id": message_id},
-        )
-        signals.invoice_received.send(sender=Invoice, invoice=row, source=Source.PEER)
     return row
 
 
@@ -105,7 +104,7 @@ def do_record_peer_delivery(
         invoice.updated = now
         invoice.save(update_fields=["transport", "received_at", "updated"])
         # The peer platform did this, not the issuer: the timeline names the peer.
-        Event.objects.create(
+        event = Event.objects.create(
             invoice=invoice,
             kind=EventKind.DELIVERED if delivered else EventKind.DELIVERY_FAILED,
             actor_label=peer_id,
@@ -120,6 +119,10 @@ def do_record_peer_delivery(
             source=Source.PEER,
             data={"number": invoice.full_number, "peer": peer_id, **data},
         )
+        if not delivered:
+            effects.enqueue(
+                effects.DELIVERY_FAILED, invoice=invoice, event=event, source=Source.PEER
+            )
     return invoice
 
 
@@ -176,7 +179,5 @@ def do_apply_peer_status(
             source=Source.PEER,
             data={"number": invoice.full_number, **details},
         )
-        signals.invoice_status_changed.send(
-            sender=Invoice, invoice=invoice, event=event, source=Source.PEER
-        )
+        effects.enqueue(effects.STATUS_CHANGED, invoice=invoice, event=event, source=Source.PEER)
         return event

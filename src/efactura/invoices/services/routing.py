@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from efactura.accounts.models import User
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import signals
+from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
     Route,
@@ -43,20 +43,35 @@ def find_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision:
     1. a company registered here; 2. the first resolver in ``EFACTURA_ROUTE_RESOLVERS``
     (dotted paths to ``callable(tax_id) -> RouteDecision | None``, e.g. federation
     discovery) that knows the participant; 3. awaiting registration.
+
+    Resolvers may make network calls: call this outside any transaction.
     """
-    company = Company.objects.filter(tax_id=tax_id, is_active=True).first()
-    if company is not None:
-        return RouteDecision(route=Route.LOCAL, detail=company.legal_name, company=company)
+    return (
+        _local_route(tax_id)
+        or discover_route(tax_id=tax_id, exclude_peer=exclude_peer)
+        or RouteDecision(route=Route.AWAITING_REGISTRATION)
+    )
+
+
+def discover_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision | None:
+    """Ask the resolvers of ``EFACTURA_ROUTE_RESOLVERS`` which partner platform serves
+    ``tax_id`` (``None``: nobody).  They may make HTTP calls (up to seconds), so services call
+    this before opening their transaction and hand the answer to :func:`route_invoice`."""
     for dotted in getattr(settings, "EFACTURA_ROUTE_RESOLVERS", []):
         decision = import_string(dotted)(tax_id)
         if decision is not None and decision.detail != exclude_peer:
-            return decision  # type: ignore[no-any-return]
-    return RouteDecision(route=Route.AWAITING_REGISTRATION)
+            return decision
+    return None
 
 
-def _deliver_locally(
-    *, invoice: Invoice, company: Company, actor: User | None, source: str
-) -> None:
+def _local_route(tax_id: str) -> RouteDecision | None:
+    company = Company.objects.filter(tax_id=tax_id, is_active=True).first()
+    if company is None:
+        return None
+    return RouteDecision(route=Route.LOCAL, detail=company.legal_name, company=company)
+
+
+def _deliver_locally(*, invoice: Invoice, company: Company, actor: Actor, source: str) -> None:
     now = timezone.now()
     invoice.recipient = company
     invoice.route = Route.LOCAL
@@ -84,12 +99,27 @@ def _deliver_locally(
         source=source,
         data={"to": company.tax_id, "route": Route.LOCAL},
     )
-    signals.invoice_received.send(sender=Invoice, invoice=invoice, source=source)
+    effects.enqueue(effects.INVOICE_RECEIVED, invoice=invoice, source=source)
 
 
-def route_invoice(*, invoice: Invoice, actor: User | None, source: str) -> RouteDecision:
-    """Record the routing decision for an issued invoice, in the caller's transaction."""
-    decision = find_route(tax_id=invoice.buyer_tax_id)
+def route_invoice(
+    *,
+    invoice: Invoice,
+    actor: Actor,
+    source: str,
+    discovered: RouteDecision | None = None,
+) -> RouteDecision:
+    """Record the routing decision for an issued invoice, in the caller's transaction.
+
+    ``discovered`` is what :func:`discover_route` answered before the transaction began; the
+    local lookup (a database read) is repeated here, so a company that registered meanwhile
+    still gets the invoice in its inbox.  No network call happens here.
+    """
+    decision = (
+        _local_route(invoice.buyer_tax_id)
+        or discovered
+        or RouteDecision(route=Route.AWAITING_REGISTRATION)
+    )
     if decision.route == Route.LOCAL and decision.company is not None:
         _deliver_locally(invoice=invoice, company=decision.company, actor=actor, source=source)
     elif decision.route == Route.PEER:
@@ -109,7 +139,7 @@ def route_invoice(*, invoice: Invoice, actor: User | None, source: str) -> Route
             source=Source.SYSTEM,
             data={"tax_id": invoice.buyer_tax_id},
         )
-    signals.invoice_routed.send(sender=Invoice, invoice=invoice, route=invoice.route, source=source)
+    effects.enqueue(effects.INVOICE_ROUTED, invoice=invoice, source=source)
     return decision
 
 

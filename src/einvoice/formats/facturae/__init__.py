@@ -26,7 +26,7 @@ from lxml import etree
 
 from einvoice.errors import Layer, UnsupportedDocument, Violation
 from einvoice.formats.base import Detected, load_schema, schema_violations
-from einvoice.formats.facturae import codes
+from einvoice.formats.facturae import codes, extensions
 from einvoice.formats.facturae.losses import losses
 from einvoice.formats.facturae.reader import read
 from einvoice.formats.facturae.writer import write
@@ -70,8 +70,15 @@ def detect(root: etree._Element) -> Detected | None:
 
 
 def validate_schema(tree: etree._ElementTree, version: str) -> list[Violation]:
-    """Violations of the official Facturae XSD of ``version`` (empty when valid)."""
-    return schema_violations(_schema(version), tree)
+    """Violations of the official Facturae XSD of ``version`` (empty when valid).
+
+    A file carrying ``Extensions`` is checked against the official extension schemas it
+    uses, and unknown extensions only warn (:mod:`einvoice.formats.facturae.extensions`).
+    """
+    schema = _schema(version)
+    if extensions.extension_elements(tree):
+        return extensions.validate(tree, SCHEMA_DIR / codes.SCHEMA_FILES[version])
+    return schema_violations(schema, tree)
 
 
 def parse(tree: etree._ElementTree, *, version: str) -> Document:

@@ -1,0 +1,1 @@
+"""Sign-in from online banking: efactura as an OpenID Connect relying party of the bank."""

@@ -1,0 +1,60 @@
+"""Side effects are explicit tasks: listed in one table, enqueued with the change, and a
+failing one is logged, recorded as failed and retried — never swallowed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from tests.efactura.invoices import helpers as h
+
+from efactura.invoices import effects, services
+
+
+def test_every_listed_handler_exists() -> None:
+    for handlers in effects.EFFECTS.values():
+        for dotted in handlers:
+            assert callable(import_string(dotted)), dotted
+
+
+@pytest.fixture
+def seller(make_company: Any) -> Any:
+    return h.company(make_company, "Suministros Levante, S.L.", h.SELLER_TAX_ID)
+
+
+@pytest.mark.django_db
+@pytest.mark.uses_db_worker
+def test_a_failing_side_effect_is_logged_failed_and_retried(
+    seller: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    # The worker shares the test's connection (inside the test transaction): keep it open.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def broken(**_kwargs: Any) -> None:
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr("efactura.notifications.receivers.on_invoice_routed", broken)
+    invoice = services.do_issue_invoice(
+        company=seller, actor=None, draft=h.draft(h.OUTSIDER_TAX_ID), series_code="A"
+    )
+    queued = DBTaskResult.objects.filter(task_path=effects.run_effect.module_path)
+    assert sorted(row.args_kwargs["kwargs"]["handler"] for row in queued) == sorted(
+        effects.EFFECTS[effects.INVOICE_ROUTED]
+    )
+    assert {row.args_kwargs["kwargs"]["invoice_id"] for row in queued} == {str(invoice.pk)}
+
+    with caplog.at_level(logging.ERROR, logger="efactura.invoices.effects"):
+        call_command("db_worker", batch=True, interval=0, verbosity=0)
+    assert "Side effect efactura.notifications.receivers.on_invoice_routed failed" in caplog.text
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert "template missing" in failed.traceback
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert 50 < (retry.run_after - timezone.now()).total_seconds() <= effects.RETRY_DELAYS[0]
