@@ -1,6 +1,6 @@
 """Numbers and dates as the XML invoice syntaxes write them: one set of rules for all readers.
 
-The UBL, CII and Facturae readers used to keep their own copies of these helpers, and they
+The UBL, CII and Facturae readers used to keep their own copies of these functions, and they
 disagreed (one accepted ``1E3`` where another refused it; CII dates before year 1000 lost their
 zero padding on output).  Every reader and writer now goes through this module:
 

@@ -128,7 +128,7 @@ def test_tag_with_a_huge_number_stays_ordinary_text() -> None:
 
 
 def test_writers_never_fail_on_large_products() -> None:
-    # Was decimal.Overflow in the Facturae writer and InvalidOperation in the UBL helpers:
+    # Was decimal.Overflow in the Facturae writer and InvalidOperation in the UBL number formatting:
     # a line of huge quantity x huge price (each within the parse bound).
     document = _document(UBL)
     invoice = document.invoices[0]
