@@ -11,8 +11,9 @@ cron, or by hand).  The management commands ``notify_expiring_certificates`` and
 
 Jobs: certificate-expiry emails (30 days before, once per certificate), the operator's
 certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
-retry time has come, federation messages whose send task was lost, the archive's hash-chain
-check, and purging API idempotency records after their retention period.
+retry time has come, AS4 messages whose send task was lost, the archive's hash-chain
+check and re-hash of the stored files (with an operator alert on a break), and purging API
+idempotency records after their retention period.
 """
 
 from __future__ import annotations
@@ -49,32 +50,35 @@ def _certificate_check() -> Any:
     return f"expiring: {len(expiring)}, expired in use: {len(expired)}"
 
 
-def _email_requeue() -> Any:
-    from efactura.notifications.services import do_requeue_stalled_notifications
-
-    return do_requeue_stalled_notifications()
-
-
-def _archive_check() -> Any:
-    """The archive's hash chain (records only; ``check_archive`` re-hashes files on demand)."""
-    from efactura.invoices.storage import check_archive
-
-    result = check_archive(verify_bytes=False)
-    for problem in result.problems:
-        log.error("archive check: %s", problem)
-    return f"{result.checked} records, {len(result.problems)} problems"
-
-
 def _webhook_retries() -> Any:
     from efactura.api.services import do_retry_due_webhook_deliveries
 
     return do_retry_due_webhook_deliveries()
 
 
-def _stalled_federation_messages() -> Any:
-    from efactura.federation.services import do_requeue_stalled_messages
+def _stalled_as4_messages() -> Any:
+    from efactura.interconnection.services import do_requeue_stalled_messages
 
     return do_requeue_stalled_messages(older_than=dt.timedelta(minutes=10))
+
+
+def _stalled_emails() -> Any:
+    from efactura.notifications.services import do_requeue_stalled_notifications
+
+    return do_requeue_stalled_notifications(older_than=dt.timedelta(minutes=10))
+
+
+def _archive_verification() -> Any:
+    """Once a day (the job runs hourly): walk the archive chain and re-hash the files."""
+    from django.utils import timezone
+
+    from efactura.invoices.storage import do_verify_archive, last_verification
+
+    last = last_verification()
+    if last is not None and timezone.now() - last["time"] < dt.timedelta(hours=23):  # type: ignore[operator]
+        return "skipped (checked within the last day)"
+    result = do_verify_archive()
+    return "intact" if result.ok else f"BROKEN: {result.first_break}"
 
 
 def _idempotency_records() -> Any:
@@ -86,15 +90,15 @@ def _idempotency_records() -> Any:
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
     "certificate_check": _certificate_check,
-    "email_requeue": _email_requeue,
     "webhook_retries": _webhook_retries,
-    "federation_requeue": _stalled_federation_messages,
-    "archive_check": _archive_check,
+    "as4_requeue": _stalled_as4_messages,
     "idempotency_purge": _idempotency_records,
+    "email_requeue": _stalled_emails,
+    "archive_verify": _archive_verification,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 
-DAILY_JOBS = frozenset({"certificate_expiry_warnings", "certificate_check", "archive_check"})
+DAILY_JOBS = frozenset({"certificate_expiry_warnings", "certificate_check", "archive_verify"})
 """Jobs the worker's scheduler runs once a day instead of at every pass."""
 
 

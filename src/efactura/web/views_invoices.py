@@ -692,8 +692,21 @@ _DOWNLOAD_FILES = {
 @require_GET
 @company_required
 def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpResponse:
-    """The original file, the invoice in another format, or its PDF."""
+    """The original file, the invoice in another format, or its PDF.
+
+    An archived file that no longer matches its recorded hash is never served: the page says
+    so (409) and the operators are alerted (by :func:`storage.read`).
+    """
     invoice = _access(request, invoice_id)
+    try:
+        return _invoice_download(request, invoice, kind)
+    except storage.ArchiveTampered:
+        return render(
+            request, "web/invoices/archive_damaged.html", {"invoice": invoice}, status=409
+        )
+
+
+def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResponse:
     base = invoice.full_number.replace("/", "-") or str(invoice.pk)
     if kind == "original":
         document = selectors.original_document(invoice=invoice)
