@@ -18,6 +18,9 @@ Variables (all optional in the embedded default):
                         stays valid (default 30).
 ``EFACTURA_RESPONSE_DAYS`` days the recipient has to report acceptance or rejection (default 4).
 ``EFACTURA_MAX_DOCUMENT_BYTES`` size cap of one uploaded or received document (default 10 MB).
+``EFACTURA_BACKGROUND_IMPORT_BYTES`` / ``_FILES`` web imports larger than this (default 1 MB) or
+                        with more files (default 20, a .zip counting its entries) run in the
+                        background worker; the page shows progress, then the report.
 ``EFACTURA_HOUSEKEEPING_SECONDS`` how often each worker runs the periodic jobs (default 3600).
 ``EFACTURA_OPERATOR_NAME`` / ``_ADDRESS`` / ``_POSTAL_CODE`` / ``_TOWN`` / ``_PROVINCE`` the
                         platform operator, named as Facturae third party on seal-signed invoices.
@@ -147,6 +150,7 @@ INSTALLED_APPS = [
     "efactura.interconnection",
     "efactura.sso",
     "efactura.verifactu",
+    "efactura.imports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -297,6 +301,12 @@ EFACTURA_RESPONSE_DAYS = environment.positive_int(ENV, "EFACTURA_RESPONSE_DAYS",
 EFACTURA_HOUSEKEEPING_SECONDS = environment.positive_int(ENV, "EFACTURA_HOUSEKEEPING_SECONDS", 3600)
 EFACTURA_MAX_DOCUMENT_BYTES = environment.positive_int(
     ENV, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024
+)
+EFACTURA_BACKGROUND_IMPORT_BYTES = environment.positive_int(
+    ENV, "EFACTURA_BACKGROUND_IMPORT_BYTES", 1024 * 1024
+)
+EFACTURA_BACKGROUND_IMPORT_FILES = environment.positive_int(
+    ENV, "EFACTURA_BACKGROUND_IMPORT_FILES", 20
 )
 EFACTURA_OPERATOR_NAME = ENV.get("EFACTURA_OPERATOR_NAME", "").strip()
 EFACTURA_OPERATOR_ADDRESS = ENV.get("EFACTURA_OPERATOR_ADDRESS", "").strip()

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from efactura.audit.choices import Source
 from efactura.companies.acting import acting_company, acting_user, request_notes
+from efactura.imports import services as import_services
 from efactura.invoices import selectors, services, storage
 from efactura.invoices.choices import FACE_CODES, PEPPOL_CODES, Route, Status, Transport
 from efactura.invoices.models import Invoice
@@ -866,6 +867,17 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             files = [(f.name or "upload.xml", f.read()) for f in form.cleaned_data["files"]]
+            if import_services.runs_in_background(files):
+                # Large uploads go to the worker: the request returns at once, the job page
+                # shows progress and then the report.
+                job = import_services.do_start_import(
+                    company=acting_company(request),
+                    actor=acting_user(request),
+                    files=files,
+                    direction=form.cleaned_data["direction"],
+                    source=Source.WEB,
+                )
+                return redirect("web:import_job", job_id=job.pk)
             report = services.do_import_files(
                 company=acting_company(request),
                 actor=acting_user(request),
