@@ -12,7 +12,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 # Debian packages: WeasyPrint's Pango stack and fonts (PDFs), xmlsec1 (independent signature
 # check in tests), gettext (translations), chromium (browser tests), poppler-utils (PDF text).
 RUNTIME_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core ca-certificates)
-TEST_PACKAGES=(chromium xmlsec1 poppler-utils gettext)
+TEST_PACKAGES=(chromium xmlsec1 poppler-utils gettext zbar-tools)
 
 ensure_packages() {
   local missing=()

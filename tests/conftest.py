@@ -29,6 +29,16 @@ def _tasks_run_immediately(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit and throttling counters live in Django's cache: each test starts at zero."""
+    if "settings" in _django_ready():
+        from django.core.cache import cache
+
+        cache.clear()
+    yield
+
+
 def _django_ready() -> set[str]:
     try:
         from django.conf import settings

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -333,6 +334,23 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
     return 1 if any(r.startswith("error:") for r in results.values()) else 0
 
 
+def cmd_archive_verify(args: argparse.Namespace) -> int:
+    """Walk the archive's hash chain and re-hash the stored files; name the first break."""
+    setup_django()
+    ensure_database()
+    from efactura.invoices.storage import do_verify_archive
+
+    result = do_verify_archive(verify_bytes=not args.chain_only, source="cli")
+    if result.ok:
+        print(f"archive intact: {result.checked} documents checked")
+        return 0
+    print(f"archive BROKEN: {result.checked} documents checked, {len(result.problems)} problems")
+    print(f"first break: {result.first_break}")
+    for problem in result.problems[1:]:
+        print(f"  {problem}")
+    return 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     setup_django()
     ensure_database()
@@ -502,58 +520,96 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
 
 
 def cmd_node(args: argparse.Namespace) -> int:
-    """Show this node's federation identity (generating its key on first use)."""
+    """Show this platform's AS4 identity; ``--certificate-file``/``--key-file`` install the
+    certificate its PKI issued (a self-signed one is made on first use)."""
     setup_django()
+    ensure_database()
     import json
 
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
+    from django.core.exceptions import ValidationError
 
-    from efactura.federation import identity
+    from efactura.interconnection import config, pki
 
-    try:
-        public_key = identity.public_key_text()
-    except ImproperlyConfigured as exc:
-        raise CliError(str(exc)) from None
-    entry = {"id": identity.node_id(), "url": settings.EFACTURA_BASE_URL, "public_key": public_key}
+    if bool(args.certificate_file) != bool(args.key_file):
+        raise CliError("Give both --certificate-file and --key-file, or neither.")
+    if args.certificate_file:
+        try:
+            pki.do_install_credential(
+                certificate_pem=Path(args.certificate_file).read_bytes(),
+                key_pem=Path(args.key_file).read_bytes(),
+            )
+        except OSError as exc:
+            raise CliError(f"Cannot read {exc.filename}: {exc.strerror}.") from None
+        except ValidationError as exc:
+            raise CliError(_validation_text(exc)) from None
+    own = pki.credential()
+    entry = {
+        "party_id": own.party_id,
+        "as4_url": config.as4_url(),
+        "smp_url": config.smp_url(),
+        "certificate": own.pem,
+    }
     if args.json:
         print(json.dumps(entry))
         return 0
-    print(f"Node id:    {entry['id']}")
-    print(f"Address:    {entry['url']}")
-    print(f"Public key: {public_key}")
-    print("Peers add this node with:")
-    print(f"  efactura peer add --id {entry['id']} --url {entry['url']} --public-key {public_key}")
+    print(f"AS4 party id: {entry['party_id']}")
+    print(f"AS4 endpoint: {entry['as4_url']}")
+    print(f"SMP:          {entry['smp_url']}")
+    print(entry["certificate"], end="")
+    print("Partners add this platform with:")
+    print(f"  efactura partner add --smp-url {entry['smp_url']} --certificate-file CERT.pem")
     return 0
 
 
-def cmd_peer_add(args: argparse.Namespace) -> int:
+def cmd_partner_add(args: argparse.Namespace) -> int:
     setup_django()
     ensure_database()
     from django.core.exceptions import ValidationError
 
-    from efactura.federation.services import do_add_peer
+    from efactura.interconnection.services import do_add_partner
 
     try:
-        peer = do_add_peer(
-            node_id=args.id, base_url=args.url, public_key=args.public_key, note=args.note
+        certificate = Path(args.certificate_file).read_bytes()
+    except OSError as exc:
+        raise CliError(f"Cannot read {args.certificate_file}: {exc.strerror}.") from None
+    try:
+        partner = do_add_partner(
+            name=args.name, smp_url=args.smp_url, certificate_pem=certificate, note=args.note
         )
     except ValidationError as exc:
         raise CliError(_validation_text(exc)) from None
-    print(f"Peer {peer.node_id} ({peer.base_url}) is trusted.")
+    print(f"Partner {partner.name} ({partner.party_id}, SMP {partner.smp_url}) is trusted.")
     return 0
 
 
-def cmd_peer_list(args: argparse.Namespace) -> int:
+def cmd_partner_list(args: argparse.Namespace) -> int:
     setup_django()
     ensure_database()
-    from efactura.federation.selectors import list_peers
+    from efactura.interconnection.selectors import list_partners
 
-    peers = list_peers()
-    if not peers:
-        print("No peers: set EFACTURA_PEERS or run `efactura peer add`.")
-    for peer in peers:
-        print(f"{peer.node_id}\t{peer.base_url}\t{peer.public_key}\t({peer.source})")
+    partners = list_partners()
+    if not partners:
+        print("No partners: run `efactura partner add --smp-url URL --certificate-file PEM`.")
+    for partner in partners:
+        state = "active" if partner.is_active else "inactive"
+        print(f"{partner.name}\t{partner.party_id}\t{partner.smp_url}\t{state}")
+    return 0
+
+
+def cmd_partner_test(args: argparse.Namespace) -> int:
+    """Send a Peppol ping (AS4 test service) to the access point serving a participant."""
+    setup_django()
+    ensure_database()
+    from efactura.interconnection.selectors import access_partner_by_name
+    from efactura.interconnection.services import do_ping_partner
+
+    partner = access_partner_by_name(name=args.name)
+    if partner is None:
+        raise CliError(f"No partner is called {args.name!r} (see `efactura partner list`).")
+    result = do_ping_partner(partner=partner, participant=args.participant)
+    if not result.ok:
+        raise CliError(f"Ping to {partner.name} failed: {result.detail}")
+    print(f"Ping to {partner.name} answered with a signed receipt.")
     return 0
 
 
@@ -611,6 +667,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the periodic jobs once (workers also run them every hour)",
     )
     housekeeping.set_defaults(func=cmd_housekeeping)
+
+    archive = sub.add_parser("archive", help="the tamper-evident document archive").add_subparsers(
+        dest="archive_command", required=True
+    )
+    archive_verify = archive.add_parser(
+        "verify",
+        help="walk the hash chain and the stored bytes; name the first break (exit 1 if broken)",
+    )
+    archive_verify.add_argument(
+        "--chain-only", action="store_true", help="check the records' chain, not the files"
+    )
+    archive_verify.set_defaults(func=cmd_archive_verify)
 
     demo = sub.add_parser("demo", help="load the demo companies and users (idempotent)")
     demo.set_defaults(func=cmd_demo)
@@ -680,23 +748,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_sync(sub)
 
-    node = sub.add_parser("node", help="show this platform's federation node id and public key")
-    node.add_argument("--json", action="store_true", help="print one JSON peer entry")
+    node = sub.add_parser("node", help="show this platform's AS4 identity (URLs, certificate)")
+    node.add_argument("--json", action="store_true", help="print as4_url, smp_url, certificate")
+    node.add_argument("--certificate-file", help="install this AS4 certificate (PEM)")
+    node.add_argument("--key-file", help="its RSA private key (PEM, stored encrypted)")
     node.set_defaults(func=cmd_node)
 
-    peer = sub.add_parser("peer", help="manage federated peer platforms").add_subparsers(
+    partner = sub.add_parser("partner", help="manage AS4 partner platforms").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
-    peer_add = peer.add_parser("add", help="trust a peer platform (or update it)")
-    peer_add.add_argument("--id", required=True, help="the peer's node id")
-    peer_add.add_argument("--url", required=True, help="the peer's base address")
-    peer_add.add_argument(
-        "--public-key", required=True, help="as the peer's `efactura node` prints"
+    partner_add = partner.add_parser("add", help="trust a partner platform (or update it)")
+    partner_add.add_argument("--smp-url", required=True, help="the partner's SMP address")
+    partner_add.add_argument(
+        "--certificate-file", required=True, help="the partner's AS4 certificate (PEM)"
     )
-    peer_add.add_argument("--note", default="")
-    peer_add.set_defaults(func=cmd_peer_add)
-    peer_list = peer.add_parser("list", help="list trusted peers (settings and database)")
-    peer_list.set_defaults(func=cmd_peer_list)
+    partner_add.add_argument("--name", default="", help="a name (default: certificate CN)")
+    partner_add.add_argument("--note", default="")
+    partner_add.set_defaults(func=cmd_partner_add)
+    partner_list = partner.add_parser("list", help="list partner platforms")
+    partner_list.set_defaults(func=cmd_partner_list)
+    partner_test = partner.add_parser("test", help="send a Peppol ping to a partner")
+    partner_test.add_argument("name", help="the partner's name")
+    partner_test.add_argument(
+        "--participant", required=True, help="a participant it serves (9920:ESB12345678)"
+    )
+    partner_test.set_defaults(func=cmd_partner_test)
 
     manage = sub.add_parser(
         "manage", help="run a Django management command", add_help=False, prefix_chars="\0"
@@ -704,8 +780,10 @@ def build_parser() -> argparse.ArgumentParser:
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
 
+    from efactura.verifactu.cli import add_commands as add_verifactu_commands
     from einvoice.commands import register_all
 
+    add_verifactu_commands(sub)
     register_all(sub)
     return parser
 

@@ -11,8 +11,10 @@ cron, or by hand).  The management commands ``notify_expiring_certificates`` and
 
 Jobs: certificate-expiry emails (30 days before, once per certificate), the operator's
 certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
-retry time has come, federation messages whose send task was lost, the archive's hash-chain
-check, and purging API idempotency records after their retention period.
+retry time has come, AS4 messages whose send task was lost, the archive's hash-chain
+check and re-hash of the stored files (with an operator alert on a break), VERI*FACTU records
+waiting for the AEAT (or left by an interrupted worker) and the NO VERI*FACTU summary events,
+and purging API idempotency records after their retention period.
 """
 
 from __future__ import annotations
@@ -49,32 +51,35 @@ def _certificate_check() -> Any:
     return f"expiring: {len(expiring)}, expired in use: {len(expired)}"
 
 
-def _email_requeue() -> Any:
-    from efactura.notifications.services import do_requeue_stalled_notifications
-
-    return do_requeue_stalled_notifications()
-
-
-def _archive_check() -> Any:
-    """The archive's hash chain (records only; ``check_archive`` re-hashes files on demand)."""
-    from efactura.invoices.storage import check_archive
-
-    result = check_archive(verify_bytes=False)
-    for problem in result.problems:
-        log.error("archive check: %s", problem)
-    return f"{result.checked} records, {len(result.problems)} problems"
-
-
 def _webhook_retries() -> Any:
     from efactura.api.services import do_retry_due_webhook_deliveries
 
     return do_retry_due_webhook_deliveries()
 
 
-def _stalled_federation_messages() -> Any:
-    from efactura.federation.services import do_requeue_stalled_messages
+def _stalled_as4_messages() -> Any:
+    from efactura.interconnection.services import do_requeue_stalled_messages
 
     return do_requeue_stalled_messages(older_than=dt.timedelta(minutes=10))
+
+
+def _stalled_emails() -> Any:
+    from efactura.notifications.services import do_requeue_stalled_notifications
+
+    return do_requeue_stalled_notifications(older_than=dt.timedelta(minutes=10))
+
+
+def _archive_verification() -> Any:
+    """Once a day (the job runs hourly): walk the archive chain and re-hash the files."""
+    from django.utils import timezone
+
+    from efactura.invoices.storage import do_verify_archive, last_verification
+
+    last = last_verification()
+    if last is not None and timezone.now() - last["time"] < dt.timedelta(hours=23):  # type: ignore[operator]
+        return "skipped (checked within the last day)"
+    result = do_verify_archive()
+    return "intact" if result.ok else f"BROKEN: {result.first_break}"
 
 
 def _idempotency_records() -> Any:
@@ -83,18 +88,25 @@ def _idempotency_records() -> Any:
     return do_purge_idempotency_records(older_than_days=IDEMPOTENCY_RETENTION_DAYS)
 
 
+def _verifactu_submissions() -> Any:
+    from efactura.verifactu.services import do_log_due_summaries, do_submit_due
+
+    return {"issuers_submitted": do_submit_due(), "summary_events": do_log_due_summaries()}
+
+
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
     "certificate_check": _certificate_check,
-    "email_requeue": _email_requeue,
     "webhook_retries": _webhook_retries,
-    "federation_requeue": _stalled_federation_messages,
-    "archive_check": _archive_check,
+    "as4_requeue": _stalled_as4_messages,
     "idempotency_purge": _idempotency_records,
+    "email_requeue": _stalled_emails,
+    "archive_verify": _archive_verification,
+    "verifactu_submissions": _verifactu_submissions,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 
-DAILY_JOBS = frozenset({"certificate_expiry_warnings", "certificate_check", "archive_check"})
+DAILY_JOBS = frozenset({"certificate_expiry_warnings", "certificate_check", "archive_verify"})
 """Jobs the worker's scheduler runs once a day instead of at every pass."""
 
 

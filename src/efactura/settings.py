@@ -18,6 +18,9 @@ Variables (all optional in the embedded default):
                         stays valid (default 30).
 ``EFACTURA_RESPONSE_DAYS`` days the recipient has to report acceptance or rejection (default 4).
 ``EFACTURA_MAX_DOCUMENT_BYTES`` size cap of one uploaded or received document (default 10 MB).
+``EFACTURA_BACKGROUND_IMPORT_BYTES`` / ``_FILES`` web imports larger than this (default 1 MB) or
+                        with more files (default 20, a .zip counting its entries) run in the
+                        background worker; the page shows progress, then the report.
 ``EFACTURA_HOUSEKEEPING_SECONDS`` how often each worker runs the periodic jobs (default 3600).
 ``EFACTURA_OPERATOR_NAME`` / ``_ADDRESS`` / ``_POSTAL_CODE`` / ``_TOWN`` / ``_PROVINCE`` the
                         platform operator, named as Facturae third party on seal-signed invoices.
@@ -32,17 +35,20 @@ Variables (all optional in the embedded default):
                         companies without their own certificate; ``EFACTURA_SEAL_PASSWORD`` is
                         its password.  Unset = a self-signed TEST seal generated once into
                         ``<data dir>/seal/``, labelled as a test seal wherever it shows.
-``EFACTURA_NODE_ID``    this platform's name among federated platforms (``bank-a``); unset =
-                        ``<host name>-<hash of the data folder>`` (set it in production).
-``EFACTURA_NODE_KEY_FILE`` the node's Ed25519 signing key (PEM); unset = generated once into
-                        ``<data dir>/node/ed25519.pem`` (0600).  ``efactura node`` prints the
-                        public key peers need.
-``EFACTURA_PEERS``      trusted peer platforms: a JSON list, or the path of a JSON file, of
-                        ``{"id", "url", "public_key"}`` (more can be added in the admin or
-                        with ``efactura peer add``).  Messages from other nodes are refused.
+``EFACTURA_NODE_ID``    this platform's name in logs and in its first, self-signed AS4
+                        certificate; unset = ``<host name>-<hash of the data folder>``.
+``EFACTURA_AS4_TRUST_ANCHORS`` CA certificates partners' AS4 and SMP certificates must chain
+                        to: ``peppol`` (OpenPeppol production PKI, default), ``peppol-test``, or
+                        the path of a PEM file (a private PKI).
+``EFACTURA_SML_ZONE``   an SML-style DNS zone asked for recipients besides the partners' SMPs
+                        (unset = partners only).
 ``EFACTURA_ROUTE_RESOLVERS`` comma-separated dotted paths asked, in order, where an invoice
-                        for a tax ID not registered here goes; default federation discovery
-                        (``efactura.federation.resolvers.find_peer``); empty = none.
+                        for a tax ID not registered here goes; default AS4 discovery
+                        (``efactura.interconnection.discovery.find_partner``); empty = none.
+``EFACTURA_AS4_MAX_ATTEMPTS`` / ``EFACTURA_AS4_RETRY_SECONDS`` / ``EFACTURA_AS4_DISCOVERY_TTL``
+                        sending attempts before a delivery fails visibly (8), first retry delay
+                        doubling each time (30), seconds an SMP answer is reused (3600).
+                        See docs/interconnection.md.
 ``EFACTURA_OIDC_ISSUER`` the bank's OpenID Connect provider (discovery at
                         ``<issuer>/.well-known/openid-configuration``); unset = no sign-in from
                         online banking.  Needs ``EFACTURA_OIDC_CLIENT_ID`` and
@@ -62,11 +68,12 @@ Variables (all optional in the embedded default):
 ``EFACTURA_OIDC_CLOCK_SKEW`` / ``EFACTURA_OIDC_TIMEOUT``  seconds of clock difference accepted
                         on token times (60) and of waiting for the provider (10).
 ``EFACTURA_OIDC_PROVIDER_NAME`` the bank's name on the login button (optional).
-``EFACTURA_FEDERATION_MAX_ATTEMPTS`` / ``EFACTURA_FEDERATION_RETRY_SECONDS`` /
-``EFACTURA_FEDERATION_REPLAY_SECONDS`` / ``EFACTURA_FEDERATION_DISCOVERY_TTL``  sending attempts
-                        before a delivery fails (8), first retry delay doubling each time (30),
-                        accepted clock difference of a peer's message (600), seconds a
-                        discovery answer is reused (3600).  See docs/federation.md.
+
+``EFACTURA_TRUSTED_PROXIES`` / ``EFACTURA_LOGIN_FAILURE_LIMIT`` /
+``EFACTURA_LOGIN_COOLOFF_MINUTES`` / ``EFACTURA_PASSWORD_RESET_LIMIT`` /
+``EFACTURA_API_AUTH_FAILURE_LIMIT`` /
+``EFACTURA_WEBHOOK_ALLOWED_HOSTS`` / ``EFACTURA_EMAIL_LEASE_SECONDS``  abuse protection, see
+                        docs/security.md.
 
 Production mode (``EFACTURA_PRODUCTION=1``) turns DEBUG off, makes session and CSRF cookies
 secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains with preload, so
@@ -75,8 +82,8 @@ secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains 
 - without ``EFACTURA_SECRET_KEY``: several web and worker machines must share one key, and a
   key generated on one machine's disk would silently differ between them;
 - without ``ALLOWED_HOSTS``;
-- without ``EMAIL_URL``: the embedded outbox page is readable without logging in (it exists so
-  a demo can show invitation emails), which must never expose real customers' mail.
+- without ``EMAIL_URL``: the embedded outbox keeps customers' mail on the platform (operators
+  can read all of it; it exists so a demo can show invitation emails) instead of delivering it.
 - without ``EFACTURA_SEAL_P12``, or with a seal that is a test certificate, expired or cannot
   be opened: system check ``signing.E001``–``E004``, reported by ``efactura serve`` and
   ``efactura manage check --deploy`` (invoices signed with a test seal have no legal value).
@@ -89,13 +96,15 @@ PostgreSQL, which is the operator's decision, not something a setting can detect
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from efactura import environment
-from efactura.federation import config as federation_config
+from efactura.interconnection import environment as as4_environment
 from efactura.signing import config as signing_config
 from efactura.sso import config as sso_config
 
@@ -138,8 +147,10 @@ INSTALLED_APPS = [
     "efactura.invoices",
     "efactura.signing",
     "efactura.api",
-    "efactura.federation",
+    "efactura.interconnection",
     "efactura.sso",
+    "efactura.verifactu",
+    "efactura.imports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -147,6 +158,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "axes",
+    "csp",
     # django-ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI files
     # (served by WhiteNoise) instead of a CDN, so the API documentation works offline.
     "ninja",
@@ -154,6 +167,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: turns every error answer under /api/ into a problem document.
+    "efactura.api.middleware.ApiProblemMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -164,6 +179,11 @@ MIDDLEWARE = [
     "efactura.web.middleware.ActingCompanyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Inside CSP: lets the logout form redirect to the bank's provider (efactura.sso).
+    "efactura.sso.middleware.BankFormActionMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "efactura.urls"
@@ -191,6 +211,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or client before the password is even checked.
+    "efactura.accounts.backends.LoginThrottleBackend",
     # Bank customers may use a password only with EFACTURA_OIDC_PASSWORD_LOGIN=1 (efactura.sso).
     "efactura.sso.backends.BankCustomerPasswordPolicy",
     "django.contrib.auth.backends.ModelBackend",
@@ -267,7 +289,7 @@ EMAIL_OUTBOX_ENABLED = MAILERS["default"]["BACKEND"] == environment.OUTBOX_BACKE
 if PRODUCTION and EMAIL_OUTBOX_ENABLED:
     raise ImproperlyConfigured(
         "EFACTURA_PRODUCTION=1 needs EMAIL_URL (for example smtp+tls://user:pass@host:587): "
-        "the embedded demo outbox is readable without logging in."
+        "the embedded demo outbox keeps emails instead of delivering them."
     )
 DEFAULT_FROM_EMAIL = ENV.get("EFACTURA_FROM_EMAIL", "").strip() or "efactura <no-reply@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -280,29 +302,31 @@ EFACTURA_HOUSEKEEPING_SECONDS = environment.positive_int(ENV, "EFACTURA_HOUSEKEE
 EFACTURA_MAX_DOCUMENT_BYTES = environment.positive_int(
     ENV, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024
 )
+EFACTURA_BACKGROUND_IMPORT_BYTES = environment.positive_int(
+    ENV, "EFACTURA_BACKGROUND_IMPORT_BYTES", 1024 * 1024
+)
+EFACTURA_BACKGROUND_IMPORT_FILES = environment.positive_int(
+    ENV, "EFACTURA_BACKGROUND_IMPORT_FILES", 20
+)
 EFACTURA_OPERATOR_NAME = ENV.get("EFACTURA_OPERATOR_NAME", "").strip()
 EFACTURA_OPERATOR_ADDRESS = ENV.get("EFACTURA_OPERATOR_ADDRESS", "").strip()
 EFACTURA_OPERATOR_POSTAL_CODE = ENV.get("EFACTURA_OPERATOR_POSTAL_CODE", "").strip()
 EFACTURA_OPERATOR_TOWN = ENV.get("EFACTURA_OPERATOR_TOWN", "").strip()
 EFACTURA_OPERATOR_PROVINCE = ENV.get("EFACTURA_OPERATOR_PROVINCE", "").strip()
 
-# Federation between platforms (efactura.federation, docs/federation.md).
-EFACTURA_NODE_ID = federation_config.node_id(ENV, DATA_DIR)
-EFACTURA_NODE_ID_EXPLICIT = bool(ENV.get("EFACTURA_NODE_ID", "").strip())
-EFACTURA_NODE_KEY_FILE = ENV.get("EFACTURA_NODE_KEY_FILE", "").strip()
-EFACTURA_PEERS = federation_config.peers(ENV)
-EFACTURA_ROUTE_RESOLVERS = federation_config.route_resolvers(ENV)
-EFACTURA_FEDERATION_MAX_ATTEMPTS = int(
-    federation_config.positive_number(ENV, "EFACTURA_FEDERATION_MAX_ATTEMPTS", 8)
+# AS4 interconnection with partner platforms (efactura.interconnection, docs/interconnection.md).
+EFACTURA_NODE_ID = as4_environment.node_id(ENV, DATA_DIR)
+EFACTURA_ROUTE_RESOLVERS = as4_environment.route_resolvers(ENV)
+EFACTURA_AS4_TRUST_ANCHORS = as4_environment.trust_anchors(ENV)
+EFACTURA_SML_ZONE = ENV.get("EFACTURA_SML_ZONE", "").strip()
+EFACTURA_AS4_MAX_ATTEMPTS = int(
+    as4_environment.positive_number(ENV, "EFACTURA_AS4_MAX_ATTEMPTS", 8)
 )
-EFACTURA_FEDERATION_RETRY_BASE_SECONDS = federation_config.positive_number(
-    ENV, "EFACTURA_FEDERATION_RETRY_SECONDS", 30
+EFACTURA_AS4_RETRY_BASE_SECONDS = as4_environment.positive_number(
+    ENV, "EFACTURA_AS4_RETRY_SECONDS", 30
 )
-EFACTURA_FEDERATION_REPLAY_WINDOW_SECONDS = federation_config.positive_number(
-    ENV, "EFACTURA_FEDERATION_REPLAY_SECONDS", 600
-)
-EFACTURA_FEDERATION_DISCOVERY_TTL_SECONDS = federation_config.positive_number(
-    ENV, "EFACTURA_FEDERATION_DISCOVERY_TTL", 3600
+EFACTURA_AS4_DISCOVERY_TTL_SECONDS = as4_environment.positive_number(
+    ENV, "EFACTURA_AS4_DISCOVERY_TTL", 3600
 )
 
 # Sign-in from online banking (efactura.sso): the bank's OpenID Connect provider.
@@ -322,6 +346,75 @@ EFACTURA_OIDC_PASSWORD_LOGIN: bool = _OIDC["EFACTURA_OIDC_PASSWORD_LOGIN"]
 EFACTURA_OIDC_CLOCK_SKEW: int = _OIDC["EFACTURA_OIDC_CLOCK_SKEW"]
 EFACTURA_OIDC_TIMEOUT: int = _OIDC["EFACTURA_OIDC_TIMEOUT"]
 EFACTURA_OIDC_PROVIDER_NAME: str = _OIDC["EFACTURA_OIDC_PROVIDER_NAME"]
+# -- Abuse protection (docs/security.md) ---------------------------------------------------
+EFACTURA_TRUSTED_PROXIES = _whole_number("EFACTURA_TRUSTED_PROXIES", 0)
+"""Reverse proxies in front of the site that append to ``X-Forwarded-For``; 0 = ignore it."""
+if EFACTURA_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("EFACTURA_TRUSTED_PROXIES must be 0 or more.")
+
+# Login throttling (django-axes): an account, and separately a client address, is locked for
+# the cool-off after this many failed logins; operators unlock in the admin (Login attempts).
+AXES_FAILURE_LIMIT = environment.positive_int(ENV, "EFACTURA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=environment.positive_int(ENV, "EFACTURA_LOGIN_COOLOFF_MINUTES", 15)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "efactura.accounts.throttling.axes_username"
+AXES_CLIENT_IP_CALLABLE = "efactura.accounts.throttling.axes_client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/login_locked.html"
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+
+EFACTURA_EMAIL_LEASE_SECONDS = environment.positive_int(ENV, "EFACTURA_EMAIL_LEASE_SECONDS", 300)
+"""How long a worker's claim on an email lasts before housekeeping may hand it to another."""
+
+EFACTURA_WEBHOOK_ALLOWED_HOSTS = environment.host_list(ENV, "EFACTURA_WEBHOOK_ALLOWED_HOSTS")
+"""Internal host names or IPs webhooks may call anyway (all others must be public addresses)."""
+
+EFACTURA_PASSWORD_RESET_LIMIT = environment.positive_int(ENV, "EFACTURA_PASSWORD_RESET_LIMIT", 5)
+"""Password-reset requests one client (and one address) may make per hour."""
+EFACTURA_API_AUTH_FAILURE_LIMIT = environment.positive_int(
+    ENV, "EFACTURA_API_AUTH_FAILURE_LIMIT", 20
+)
+"""Failed API-key authentications one client may make per 15 minutes before getting 429."""
+
+# Content-Security-Policy (django-csp): only this site's own scripts, styles, images and
+# frames; no plug-ins, no framing by other sites, forms post only here.
+CONTENT_SECURITY_POLICY: dict[str, dict[str, Any]] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# VERI*FACTU (efactura.verifactu, docs/verifactu.md).
+from efactura.verifactu import config as verifactu_config  # noqa: E402
+
+EFACTURA_VERIFACTU_ENDPOINT = verifactu_config.endpoint(ENV)
+EFACTURA_VERIFACTU_PRODUCER_NAME = ENV.get("EFACTURA_VERIFACTU_PRODUCER_NAME", "").strip()
+EFACTURA_VERIFACTU_PRODUCER_NIF = ENV.get("EFACTURA_VERIFACTU_PRODUCER_NIF", "").strip()
+EFACTURA_VERIFACTU_INSTALLATION = ENV.get("EFACTURA_VERIFACTU_INSTALLATION", "").strip()
+EFACTURA_VERIFACTU_CA_FILE = ENV.get("EFACTURA_VERIFACTU_CA_FILE", "").strip()
+EFACTURA_VERIFACTU_LEASE_SECONDS = verifactu_config.whole(
+    ENV, "EFACTURA_VERIFACTU_LEASE_SECONDS", 300
+)
+EFACTURA_VERIFACTU_RETRY_SECONDS = verifactu_config.whole(
+    ENV, "EFACTURA_VERIFACTU_RETRY_SECONDS", 300
+)
+EFACTURA_VERIFACTU_SIMULATOR_WAIT = verifactu_config.whole(
+    ENV, "EFACTURA_VERIFACTU_SIMULATOR_WAIT", 60
+)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -338,6 +431,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 
 LOGGING = {
     "version": 1,

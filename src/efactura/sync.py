@@ -12,7 +12,10 @@ Each cycle:
    ``.part`` are ignored while the programme writes them).  Accepted files move to
    ``outbox/sent/`` with the answer beside them as ``<name>.result.json``; refused files move
    to ``outbox/failed/`` with the problem document as ``<name>.error.json``.  Network errors,
-   5xx and 429 leave the file where it is for the next cycle.  The ``Idempotency-Key`` is
+   5xx, 408 and 429 leave the file where it is for the next cycle, but a file the platform
+   failed on :data:`MAX_SERVER_ERRORS` times in a row is moved to ``outbox/failed/`` too
+   (with the last answer as the reason), so one file never blocks the queue by being retried
+   forever; move it back into the outbox to try again.  The ``Idempotency-Key`` is
    derived from the file's SHA-256, so an upload interrupted before its answer arrived is
    retried without ever creating a second invoice.
 2. **Download** every received invoice not yet acknowledged, as its original file, into the
@@ -48,6 +51,10 @@ STATE_NAME = ".efactura-sync.json"
 IGNORED_SUFFIXES = (".tmp", ".part", ".error.json", ".result.json")
 SETTLE_SECONDS = 1.0
 """A file modified more recently than this is left for the next cycle (still being written)."""
+MAX_SERVER_ERRORS = 5
+"""Consecutive 5xx answers for the same file after which it is moved to ``failed/``."""
+RETRY_STATUSES = frozenset({408, 425, 429})
+"""4xx answers that mean "later", not "never": the file stays in the outbox."""
 EXIT_FAILED_FILES = 1
 EXIT_UNREACHABLE = 4
 
@@ -69,6 +76,23 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=2).encode() + b"\n"
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object the platform answered, or one describing a non-JSON answer (a proxy's
+    HTML error page, an empty body) so the reason file always says what happened."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    return {
+        "status": response.status_code,
+        "title": response.reason_phrase,
+        "detail": response.text[:2000],
+        "content_type": response.headers.get("content-type", ""),
+    }
 
 
 def _safe_name(text: str) -> str:
@@ -164,6 +188,10 @@ class SyncClient:
         return files
 
     def upload(self, summary: Summary) -> None:
+        state = self.load_state()
+        errors: dict[str, int] = {
+            k: v for k, v in dict(state.get("server_errors") or {}).items() if isinstance(v, int)
+        }
         for path in self.pending_uploads():
             data = path.read_bytes()
             key = "sync-" + hashlib.sha256(data).hexdigest()
@@ -183,30 +211,46 @@ class SyncClient:
                 summary.postponed += 1
                 summary.messages.append(f"{path.name}: not sent now ({exc}); will retry.")
                 continue
-            if response.status_code == 201:
-                atomic_write(
-                    self.outbox / "sent" / f"{path.name}.result.json", _json_bytes(response.json())
-                )
+            status = response.status_code
+            if status == 201:
+                errors.pop(key, None)
+                answer = _answer(response)
+                atomic_write(self.outbox / "sent" / f"{path.name}.result.json", _json_bytes(answer))
                 os.replace(path, self.outbox / "sent" / path.name)
                 summary.sent += 1
-                summary.messages.append(f"{path.name}: sent as {response.json().get('number')}.")
-            elif response.status_code in (429,) or response.status_code >= 500:
+                summary.messages.append(f"{path.name}: sent as {answer.get('number')}.")
+                continue
+            if status == 401:
+                raise SyncError("The API key was refused (unknown or revoked).")
+            problem = _answer(response)
+            if status >= 500:
+                errors[key] = errors.get(key, 0) + 1
+                if errors[key] < MAX_SERVER_ERRORS:
+                    summary.postponed += 1
+                    summary.messages.append(
+                        f"{path.name}: the platform answered {status}; will retry."
+                    )
+                    continue
+                errors.pop(key)
+                problem = {
+                    **problem,
+                    "sync_reason": f"The platform failed on this file {MAX_SERVER_ERRORS} times "
+                    f"in a row (last answer {status}); it is set aside so the other files go "
+                    "on. Move it back into the outbox to try again.",
+                }
+            elif status in RETRY_STATUSES:
                 summary.postponed += 1
-                summary.messages.append(
-                    f"{path.name}: the platform answered {response.status_code}; will retry."
-                )
-            else:
-                try:
-                    problem = response.json()
-                except ValueError:
-                    problem = {"status": response.status_code, "detail": response.text[:2000]}
-                if response.status_code == 401:
-                    raise SyncError("The API key was refused (unknown or revoked).")
-                failed = self.outbox / "failed"
-                atomic_write(failed / f"{path.name}.error.json", _json_bytes(problem))
-                os.replace(path, failed / path.name)
-                summary.failed += 1
-                summary.messages.append(f"{path.name}: refused: {problem.get('detail', '')}")
+                summary.messages.append(f"{path.name}: the platform answered {status}; will retry.")
+                continue
+            failed = self.outbox / "failed"
+            atomic_write(failed / f"{path.name}.error.json", _json_bytes(problem))
+            os.replace(path, failed / path.name)
+            summary.failed += 1
+            reason = problem.get("sync_reason") or problem.get("detail") or problem.get("title")
+            summary.messages.append(f"{path.name}: refused ({status}): {reason or ''}")
+        state = self.load_state()  # unchanged by this step, but re-read to keep other keys
+        state["server_errors"] = errors
+        self.save_state(state)
 
     def download(self, summary: Summary) -> None:
         """Fetch every unacknowledged received invoice, write it, acknowledge it."""

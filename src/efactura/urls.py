@@ -15,7 +15,7 @@ admin.site.site_title = "efactura"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("federation/", include("efactura.federation.urls")),
+    path("", include("efactura.interconnection.urls")),
     path("sso/", include("efactura.sso.urls")),
     # Logout also ends the bank session when the person came from online banking; it takes
     # the place of Django's view at the same address.

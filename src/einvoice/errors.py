@@ -3,7 +3,7 @@
 Every problem found in a document is a :class:`Violation`: a stable rule id (``BR-CO-10``,
 ``XSD``, ``ES-NIF-01`` …), a severity, where it is (XPath and/or line) and a sentence a
 bookkeeper understands, in English and Spanish.  Exceptions carry the violations that made
-the document unusable, so every edge (web import, API, CLI, federation) can report them the
+the document unusable, so every edge (web import, API, CLI, AS4) can report them the
 same way.
 """
 

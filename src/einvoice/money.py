@@ -20,8 +20,10 @@ see :data:`MINOR_UNITS` and :func:`minor_units`.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
+
+from einvoice import lexical
 
 __all__ = [
     "MINOR_UNITS",
@@ -139,8 +141,8 @@ def round_amount(value: Decimal, places: int = 2) -> Decimal:
         raise ValueError(f"cannot round {value}: not a finite amount")
     if places < 0:
         raise ValueError(f"places must be zero or positive, got {places}")
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return rounded if rounded else abs(rounded)  # never "-0.00" on an invoice
+    # A wide context: a product of two bounded amounts has more digits than the default 28.
+    return lexical.quantize(value, places)  # never "-0.00" on an invoice
 
 
 def round_currency(value: Decimal, currency: str) -> Decimal:
@@ -163,9 +165,11 @@ def parse_amount(text: str) -> Decimal:
         raise AmountError("The amount is empty.", "El importe está vacío.")
     if _DECIMAL_RE.fullmatch(raw):
         try:
-            return Decimal(raw)
-        except InvalidOperation:  # pragma: no cover - the pattern only lets valid text through
-            pass
+            return lexical.parse_decimal(raw)
+        except lexical.LexicalError as exc:  # out of range: no invoice holds such an amount
+            raise AmountError(
+                f"The amount {exc.message}.", f"El importe {exc.message_es}."
+            ) from None
     lowered = raw.lower().lstrip("+-")
     if lowered in {"nan", "snan", "inf", "infinity"}:
         raise AmountError(

@@ -16,12 +16,12 @@ import dataclasses
 import datetime as dt
 import types
 import typing
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from functools import cache
 from typing import Any
 
-from einvoice import model
+from einvoice import lexical, model
 from einvoice.errors import Layer, ParseError
 
 
@@ -126,12 +126,17 @@ def _load(tp: Any, data: Any, path: str) -> Any:
             # floats are refused on purpose: 0.1 + 0.2 is not money
             raise _fail(path, 'an amount as a string such as "12.50"', data)
         try:
-            value = Decimal(str(data))
-        except InvalidOperation:
+            return lexical.parse_decimal(str(data))
+        except lexical.LexicalError as exc:
+            if exc.problem == "range":
+                raise ParseError.single(
+                    lexical.RANGE_RULE,
+                    f"Field '{path}' {exc.message}.",
+                    f"El campo '{path}' {exc.message_es}.",
+                    layer=Layer.XML,
+                    location=path,
+                ) from None
             raise _fail(path, 'an amount such as "12.50"', data) from None
-        if not value.is_finite():
-            raise _fail(path, "a finite amount", data)
-        return value
     if tp is dt.date:
         if not isinstance(data, str):
             raise _fail(path, "a date YYYY-MM-DD", data)

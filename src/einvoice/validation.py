@@ -274,8 +274,26 @@ def validate(
 
     ``official=False`` skips the official EN 16931 / Peppol rules (the slow step) for callers
     that only need structure.  ``today`` fixes the date the "issue date in the future" rule
-    compares with (tests); it defaults to the current date.
+    compares with (tests); it defaults to the current date.  A step that fails on input it
+    did not foresee gives an ``INTERNAL`` finding (and a logged traceback), never an
+    exception: the edges (web, API, CLI) must always have a report to show.
     """
+    try:
+        return _validate(
+            data, filename=filename, max_bytes=max_bytes, official=official, today=today
+        )
+    except Exception as exc:
+        return Report(filename=filename, violations=(_internal("checked", "comprobar", exc),))
+
+
+def _validate(
+    data: bytes,
+    *,
+    filename: str,
+    max_bytes: int,
+    official: bool,
+    today: dt.date | None,
+) -> Report:
     report = Report(filename=filename)
     if len(data) <= max_bytes:
         if facturx.sniff(data):

@@ -41,8 +41,8 @@ def test_one_registry_holds_every_periodic_job() -> None:
         "certificate_check",
         "email_requeue",
         "webhook_retries",
-        "federation_requeue",
-        "archive_check",
+        "as4_requeue",
+        "archive_verify",
         "idempotency_purge",
     } <= set(housekeeping.JOBS)
     assert set(housekeeping.JOBS) >= housekeeping.DAILY_JOBS

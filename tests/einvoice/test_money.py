@@ -126,9 +126,29 @@ def test_parse_amount_rejects_ambiguous_text(text: str, reason: str) -> None:
     assert info.value.message_es != info.value.message
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=4))
+_LARGEST = Decimal(10**15) - Decimal("0.0001")
+
+
+@given(
+    st.decimals(
+        min_value=-_LARGEST, max_value=_LARGEST, allow_nan=False, allow_infinity=False, places=4
+    )
+)
 def test_parse_amount_reads_what_decimal_writes(value: Decimal) -> None:
     assert parse_amount(f"{value:f}") == value
+
+
+@pytest.mark.parametrize("text", ["1" * 50, "-" + "9" * 16, "0." + "1" * 21])
+def test_parse_amount_refuses_amounts_out_of_range(text: str) -> None:
+    with pytest.raises(AmountError, match="out of range") as info:
+        parse_amount(text)
+    assert "fuera de rango" in info.value.message_es
+
+
+def test_round_amount_rounds_products_beyond_the_default_precision() -> None:
+    # Two bounded amounts multiply to 30 digits; the default context (28) cannot quantize it.
+    product = Decimal("9" * 15) * Decimal("9" * 15)
+    assert round_amount(product) == Decimal("9" * 14 + "8" + "0" * 15 + ".00")
 
 
 @pytest.mark.parametrize(

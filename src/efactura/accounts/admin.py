@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.contrib import admin
+from axes import admin as axes_admin  # imported first: it registers axes' own admin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from efactura.accounts.models import User
+from efactura.accounts.services import do_unlock_logins
 from efactura.audit.choices import Source
 from efactura.audit.services import record
 
@@ -68,4 +73,40 @@ class UserAdmin(DjangoUserAdmin):
                 "email": obj.email,
                 "fields": [f for f in form.changed_data if "password" not in f],
             },
+        )
+
+
+# -- Login lockouts (django-axes) ------------------------------------------------------------
+# axes registers its own admin for AccessAttempt; ours adds an audited unlock action and makes
+# deleting rows (which also unlocks) go through the same service.
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(axes_admin.AccessAttemptAdmin):  # type: ignore[misc]  # untyped library
+    """Failed logins per account and client; "Unlock" lifts a lockout before its cool-off."""
+
+    actions: ClassVar[list[str]] = ["unlock", "cleanup_expired_attempts"]
+
+    @admin.action(description=_("Unlock: forget these failed logins"))
+    def unlock(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        count = do_unlock_logins(
+            attempt_ids=list(queryset.values_list("pk", flat=True)),
+            actor=request.user if request.user.is_authenticated else None,
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d lockout lifted.", "%(count)d lockouts lifted.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: AccessAttempt) -> None:
+        do_unlock_logins(attempt_ids=[obj.pk], actor=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        do_unlock_logins(
+            attempt_ids=list(queryset.values_list("pk", flat=True)),
+            actor=request.user,  # type: ignore[arg-type]
         )

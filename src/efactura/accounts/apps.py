@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
     name = "efactura.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from efactura.accounts import receivers  # noqa: F401 - connects the lockout audit

@@ -60,3 +60,31 @@ def do_set_user_language(*, user: User, language: str) -> None:
     if user.language != language:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
+
+
+@transaction.atomic
+def do_unlock_logins(
+    *,
+    attempt_ids: list[int],
+    actor: User | None,
+    source: Source = Source.WEB,
+) -> int:
+    """Forget the failed logins ``attempt_ids`` (django-axes), lifting their lockout.
+
+    An operator does this in the admin when a customer has been locked out and proved who
+    they are; the audit entry names the accounts and addresses that were unlocked.
+    """
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.filter(pk__in=attempt_ids)
+    rows = list(attempts.values("username", "ip_address", "failures_since_start"))
+    if not rows:
+        return 0
+    attempts.delete()
+    record(
+        action="accounts.login.unlocked",
+        actor=actor,
+        source=source,
+        data={"attempts": [{**row, "ip_address": str(row["ip_address"] or "")} for row in rows]},
+    )
+    return len(rows)

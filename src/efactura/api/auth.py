@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
+from efactura.accounts import throttling
+from efactura.accounts.throttling import client_ip
 from efactura.api import ratelimit
 from efactura.api.choices import DEFAULT_MAX_REQUEST_BYTES
 from efactura.api.problems import ApiProblem
@@ -45,19 +47,50 @@ def check_request_size(request: HttpRequest) -> None:
         )
 
 
+AUTH_FAILURE_WINDOW_SECONDS = 15 * 60
+
+
+def check_failed_authentications(client: str) -> None:
+    """429 for a client that sent too many wrong API keys lately (guessing keys)."""
+    limit = int(getattr(settings, "EFACTURA_API_AUTH_FAILURE_LIMIT", 20))
+    wait = throttling.blocked_for(
+        scope="api-auth", identity=client, limit=limit, window=AUTH_FAILURE_WINDOW_SECONDS
+    )
+    if wait is not None:
+        raise ApiProblem(
+            status=429,
+            slug="too-many-failed-authentications",
+            title=_("Too many failed authentications."),
+            detail=_(
+                "This client sent %(limit)s wrong or revoked API keys; "
+                "try again in %(wait)s seconds."
+            )
+            % {"limit": limit, "wait": wait},
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def count_failed_authentication(client: str) -> None:
+    throttling.count(scope="api-auth", identity=client, window=AUTH_FAILURE_WINDOW_SECONDS)
+
+
 class ApiKeyAuth(HttpBearer):
     """Resolves the acting company and key from the bearer token into the request's typed
     notes (:func:`~efactura.companies.acting.request_notes`): ``company``, ``api_key`` (the
     actor of everything the call does) and ``scopes``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Company | None:
+        client = client_ip(request)
+        check_failed_authentications(client)
         try:
             company = access_company_by_api_key(key=token)
         except InvalidApiKey:
+            count_failed_authentication(client)
             return None
         lookup = token.strip().split("_", 2)[1]
         api_key = list_api_keys(company=company).filter(prefix=lookup).first()
         if api_key is None:  # revoked between the two reads
+            count_failed_authentication(client)
             return None
         wait = ratelimit.hit(f"key{api_key.pk}")
         if wait is not None:

@@ -24,7 +24,18 @@ def document_for(*, invoice: Invoice, fmt: str, language: str = "es") -> tuple[b
         or (fmt == original.format and original.content_type != "application/pdf")
         or (fmt == "facturx" and original.content_type == "application/pdf")
     ):
-        return storage.read(original), original.content_type, original.filename
+        try:
+            return storage.read(original), original.content_type, original.filename
+        except storage.ArchiveTampered:
+            raise ApiProblem(
+                status=409,
+                slug="archive-damaged",
+                title=_("The archived file cannot be served."),
+                detail=_(
+                    "The stored original no longer matches the fingerprint recorded when it "
+                    "was archived, or it is missing; the platform's operators have been alerted."
+                ),
+            ) from None
     if fmt == "original":
         raise ApiProblem(
             status=404,
@@ -33,9 +44,11 @@ def document_for(*, invoice: Invoice, fmt: str, language: str = "es") -> tuple[b
         )
     model = canonical_of(invoice)
     if fmt == "pdf":
+        from efactura.verifactu.selectors import pdf_options
         from einvoice.pdf import render_pdf
 
-        return render_pdf(model, language=language), "application/pdf", f"{base}.pdf"
+        pdf = render_pdf(model, language=language, **pdf_options(invoice))
+        return pdf, "application/pdf", f"{base}.pdf"
     try:
         if fmt == "facturx":
             from einvoice.formats import facturx

@@ -458,7 +458,7 @@ _DOCUMENT_RESPONSES = {
 
 @api.get(
     "/invoices/{invoice_id}/document",
-    response={404: Problem, 422: Problem},
+    response={404: Problem, 409: Problem, 422: Problem},
     openapi_extra=_DOCUMENT_RESPONSES,
     tags=["invoices"],
     summary="The original file, the invoice in another format, or its PDF",

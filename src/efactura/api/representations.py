@@ -12,6 +12,7 @@ from typing import Any
 from efactura.companies.models import Company
 from efactura.invoices.models import Document, Event, Invoice
 from efactura.invoices.selectors import list_documents, list_events
+from efactura.verifactu.selectors import verifactu_of
 
 
 def _iso(value: Any) -> str | None:
@@ -93,4 +94,5 @@ def invoice_detail(invoice: Invoice, *, company: Company, acknowledged: bool) ->
         "timeline": [event_dict(e) for e in list_events(invoice=invoice)],
         "documents": [_document_dict(d) for d in list_documents(invoice=invoice)],
         "invoice": invoice.canonical,
+        "verifactu": verifactu_of(invoice, company=company),
     }

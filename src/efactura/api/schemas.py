@@ -104,6 +104,31 @@ class DocumentInfo(Schema):
     sha256: str
 
 
+class VerifactuRecordInfo(Schema):
+    kind: Literal["alta", "anulacion"]
+    sequence: int = Field(..., description="Position in the issuer's record chain, from 1")
+    fingerprint: str
+    generated_at: str
+    state: str
+    correction: bool
+    error_code: str
+    error: str
+
+
+class VerifactuInfo(Schema):
+    state: str = Field(
+        ...,
+        description="pending, sending, correct, accepted_with_errors, rejected, kept "
+        "(NO VERI*FACTU), external (uploaded: the issuer's own software registered it) or "
+        "not_applicable",
+    )
+    fingerprint: str | None = Field(..., description="Huella (SHA-256) of the latest alta")
+    qr_url: str | None = Field(..., description="The AEAT verification URL in the QR code")
+    records: list[VerifactuRecordInfo] = Field(
+        default_factory=list, description="The invoice's billing records (issuer only)"
+    )
+
+
 class InvoiceDetail(InvoiceSummary):
     rejection_reason: str
     paid_amount: str
@@ -115,6 +140,7 @@ class InvoiceDetail(InvoiceSummary):
     timeline: list[TimelineEvent]
     documents: list[DocumentInfo]
     invoice: dict[str, Any] = Field(..., description="The invoice in the canonical model")
+    verifactu: VerifactuInfo
 
 
 class EventList(Schema):

@@ -392,6 +392,11 @@ def _check_webhook_url(url: str) -> str:
         raise ValidationError(
             _("%(url)s is not a valid web address.") % {"url": url}, code="url"
         ) from None
+    from efactura.api import egress
+
+    # Refuses internal addresses now; a name that does not resolve yet is checked (and must
+    # resolve to a public address) again at every delivery.
+    egress.check_url(url, resolve_required=False)
     return url
 
 
@@ -551,17 +556,17 @@ def do_attempt_webhook_delivery(*, delivery_id: int) -> WebhookDelivery | None:
     if not webhook.is_active:
         error = "The webhook is switched off."
     else:
+        from efactura.api import egress
+
         try:
-            response = httpx.post(
-                webhook.url,
-                content=body,
-                headers=headers,
-                timeout=WEBHOOK_TIMEOUT_SECONDS,
-                follow_redirects=False,
+            response = egress.post(
+                webhook.url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS
             )
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}: {response.text[:200]}"
+        except egress.UnsafeAddress as exc:
+            error = f"Refused: {' '.join(exc.messages)}"[:500]
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
     now = timezone.now()

@@ -45,7 +45,7 @@ DELIVERY_FAILED = "delivery_failed"
 EFFECTS: dict[str, tuple[str, ...]] = {
     INVOICE_ROUTED: (
         "efactura.notifications.receivers.on_invoice_routed",
-        "efactura.federation.receivers.on_invoice_routed",
+        "efactura.interconnection.receivers.on_invoice_routed",
     ),
     INVOICE_RECEIVED: (
         "efactura.notifications.receivers.on_invoice_received",
@@ -53,7 +53,7 @@ EFFECTS: dict[str, tuple[str, ...]] = {
     ),
     STATUS_CHANGED: (
         "efactura.notifications.receivers.on_invoice_status_changed",
-        "efactura.federation.receivers.on_invoice_status_changed",
+        "efactura.interconnection.receivers.on_invoice_status_changed",
         "efactura.api.receivers.on_status_changed",
     ),
     DELIVERY_FAILED: (

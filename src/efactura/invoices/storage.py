@@ -87,19 +87,70 @@ def archive(
     return document
 
 
-def read(document: Document) -> bytes:
-    """The archived bytes, verified against their recorded SHA-256."""
+def _read_unchecked(document: Document) -> bytes:
     with _storage().open(document.storage_name, "rb") as handle:
         data: bytes = handle.read()
+    return data
+
+
+def read(document: Document) -> bytes:
+    """The archived bytes, verified against their recorded SHA-256.
+
+    A file that is missing or no longer matches raises :class:`ArchiveTampered` and alerts the
+    operators (:func:`alert_tampered_document`): the caller shows a clear error, never the bytes.
+    """
+    try:
+        data = _read_unchecked(document)
+    except FileNotFoundError:
+        problem = f"Archived file {document.storage_name} is missing."
+        alert_tampered_document(document=document, problem=problem)
+        raise ArchiveTampered(problem) from None
     if hashlib.sha256(data).hexdigest() != document.sha256:
-        raise ArchiveTampered(
-            f"Archived file {document.storage_name} no longer matches its recorded hash."
-        )
+        problem = f"Archived file {document.storage_name} no longer matches its recorded hash."
+        alert_tampered_document(document=document, problem=problem)
+        raise ArchiveTampered(problem)
     return data
 
 
 class ArchiveTampered(Exception):
     """An archived document or its chain does not match what was recorded."""
+
+
+def alert_tampered_document(*, document: Document, problem: str) -> None:
+    """Tell the operators (audit entry + email to staff) that an archived file is damaged.
+
+    At most one alert per document and hour, however often someone tries to download it.
+    """
+    from django.core.cache import cache
+
+    if not cache.add(f"efactura:archive-alert:{document.pk}", 1, timeout=3600):
+        return
+    alert_operators(
+        subject=f"Archive integrity: document {document.pk} is damaged",
+        lines=[
+            problem,
+            f"Invoice: {document.invoice_id}  Document: {document.pk} ({document.role})",
+            "Run `efactura archive verify` to check the whole archive.",
+        ],
+        data={"document": document.pk, "invoice": str(document.invoice_id), "problem": problem},
+    )
+
+
+def alert_operators(*, subject: str, lines: list[str], data: dict[str, object]) -> None:
+    """An ``invoices.archive.tampered`` audit entry, and an email to every active operator."""
+    from efactura.accounts.models import User
+    from efactura.audit.services import record
+    from efactura.notifications.tasks import send_email
+
+    record(action="invoices.archive.tampered", data=dict(data))
+    recipients = sorted(
+        User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
+    )
+    if recipients:
+        text = "\n".join(lines)
+        transaction.on_commit(
+            lambda: send_email.enqueue(to=recipients, subject=subject, text=text), robust=True
+        )
 
 
 @dataclass(frozen=True)
@@ -110,6 +161,11 @@ class ArchiveCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def first_break(self) -> str:
+        """The first problem along the chain ("" when intact)."""
+        return self.problems[0] if self.problems else ""
 
 
 def check_archive(*, verify_bytes: bool = True) -> ArchiveCheck:
@@ -133,13 +189,60 @@ def check_archive(*, verify_bytes: bool = True) -> ArchiveCheck:
                 )
             if verify_bytes:
                 try:
-                    read(doc)
-                except ArchiveTampered as exc:
-                    problems.append(f"document {doc.pk}: {exc}")
+                    data = _read_unchecked(doc)
                 except FileNotFoundError:
                     problems.append(f"document {doc.pk}: file {doc.storage_name} is missing")
+                else:
+                    if hashlib.sha256(data).hexdigest() != doc.sha256:
+                        problems.append(
+                            f"document {doc.pk}: file {doc.storage_name} no longer matches "
+                            "its recorded hash"
+                        )
             previous = doc.chain_hash
         head = ArchiveHead.objects.filter(pk=1).values_list("chain_hash", flat=True).first()
         if head is not None and head != previous:
             problems.append("the newest archived record is missing (chain head mismatch)")
     return ArchiveCheck(checked=count, problems=tuple(problems))
+
+
+def do_verify_archive(*, verify_bytes: bool = True, source: str = "system") -> ArchiveCheck:
+    """Check the archive, record the result (audit ``invoices.archive.verified``, shown on the
+    operators' dashboard) and alert the operators when the chain or a file is broken."""
+    from efactura.audit.choices import Source
+    from efactura.audit.services import record
+
+    result = check_archive(verify_bytes=verify_bytes)
+    with transaction.atomic():
+        record(
+            action="invoices.archive.verified",
+            source=Source(source),
+            data={
+                "ok": result.ok,
+                "checked": result.checked,
+                "bytes": verify_bytes,
+                "first_break": result.first_break,
+                "problems": len(result.problems),
+            },
+        )
+        if not result.ok:
+            alert_operators(
+                subject="Archive integrity: the document archive is broken",
+                lines=[
+                    f"Checked {result.checked} archived documents; "
+                    f"{len(result.problems)} problems.",
+                    f"First break: {result.first_break}",
+                    *result.problems[1:20],
+                ],
+                data={"first_break": result.first_break, "problems": len(result.problems)},
+            )
+    return result
+
+
+def last_verification() -> dict[str, object] | None:
+    """The newest recorded archive check (``data`` plus ``time``), for the dashboard."""
+    from efactura.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(action="invoices.archive.verified").order_by("-pk").first()
+    if entry is None:
+        return None
+    return {**entry.data, "time": entry.time}

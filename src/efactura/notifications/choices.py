@@ -91,10 +91,14 @@ DEFAULTS: dict[str, Any] = {
     "EFACTURA_EMAIL_MAX_ATTEMPTS": 5,
     "EFACTURA_EMAIL_RETRY_SECONDS": (60, 300, 1800, 7200),
     "EFACTURA_CERTIFICATE_WARNING_DAYS": 30,
+    "EFACTURA_EMAIL_LEASE_SECONDS": 300,
 }
 """``EFACTURA_EMAIL_MAX_ATTEMPTS``: attempts before an email is marked failed.
 ``EFACTURA_EMAIL_RETRY_SECONDS``: wait before the 2nd, 3rd … attempt (the last value repeats).
-``EFACTURA_CERTIFICATE_WARNING_DAYS``: how long before expiry a certificate is announced."""
+``EFACTURA_CERTIFICATE_WARNING_DAYS``: how long before expiry a certificate is announced.
+``EFACTURA_EMAIL_LEASE_SECONDS``: how long a worker's claim on an email lasts; a worker that
+died while sending (``kill -9``, a lost machine) leaves a lease that expires, and housekeeping
+hands the email to another worker.  Longer than the mail server's timeout (30 s)."""
 
 MAX_ADDRESSES = 10
 """Addresses per notification list."""

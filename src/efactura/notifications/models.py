@@ -129,7 +129,18 @@ class Notification(models.Model):
     last_error = models.TextField(_("error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    message_id = models.CharField(max_length=255, blank=True)
+    message_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Fixed before the first attempt; every retry sends the same Message-ID, so "
+        "mail programs show a duplicate after a crash as one message.",
+    )
+    lease_expires_at = models.DateTimeField(
+        _("claimed until"),
+        null=True,
+        blank=True,
+        help_text="While sending: when the sending worker's claim lapses if it never reports.",
+    )
     created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated = models.DateTimeField(_("updated"), default=timezone.now)
 

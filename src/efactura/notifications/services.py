@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives, make_msgid
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -476,10 +477,37 @@ def _build_message(
         from einvoice.pdf import render_pdf
 
         invoice = notification.invoice
-        pdf = render_pdf(canonical_of(invoice), language=notification.language)
+        from efactura.verifactu.selectors import pdf_options
+
+        pdf = render_pdf(
+            canonical_of(invoice), language=notification.language, **pdf_options(invoice)
+        )
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in invoice.full_number)
         message.attach(f"{safe or 'invoice'}.pdf", pdf, "application/pdf")
     return message
+
+
+def claim_notification(*, notification_id: int, now: dt.datetime | None = None) -> bool:
+    """Take the email for sending with a lease that expires; ``False`` if someone else has it.
+
+    Claimable: queued, waiting to retry, or ``sending`` under a lease that has lapsed (its
+    worker died mid-send).  Sent and failed emails are never claimed: their SMTP outcome is
+    known.  The Message-ID is fixed here, before the first byte goes to the mail server, and
+    kept for every later attempt.
+    """
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=int(setting("EFACTURA_EMAIL_LEASE_SECONDS")))
+    claimable = Q(status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING]) | Q(
+        status=EmailStatus.SENDING, lease_expires_at__lt=now
+    )
+    claimed = Notification.objects.filter(claimable, pk=notification_id).update(
+        status=EmailStatus.SENDING, lease_expires_at=now + lease, updated=now
+    )
+    if claimed:
+        Notification.objects.filter(pk=notification_id, message_id="").update(
+            message_id=make_msgid(domain="efactura")
+        )
+    return bool(claimed)
 
 
 def do_send_notification(*, notification_id: int) -> str:
@@ -490,17 +518,12 @@ def do_send_notification(*, notification_id: int) -> str:
     mail-server error the attempt is counted and, below the limit, a retry is scheduled after
     the back-off delay; at the limit the email is marked failed and the timeline says so.
     """
-    claimed = Notification.objects.filter(
-        pk=notification_id, status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING]
-    ).update(status=EmailStatus.SENDING, updated=timezone.now())
-    if not claimed:
+    if not claim_notification(notification_id=notification_id):
         return (
             Notification.objects.filter(pk=notification_id).values_list("status", flat=True).first()
             or ""
         )
     notification = Notification.objects.select_related("invoice", "company").get(pk=notification_id)
-    if not notification.message_id:
-        notification.message_id = make_msgid(domain="efactura")
     subject, text, html = notification.subject, notification.text, notification.html
     code_row = None
     attempts = notification.attempts + 1
@@ -536,12 +559,16 @@ def do_send_notification(*, notification_id: int) -> str:
 
             do_discard_invitation_code(code=code_row)
         Notification.objects.filter(pk=notification.pk).update(
-            status=EmailStatus.FAILED, attempts=attempts, last_error="internal error"
+            status=EmailStatus.FAILED,
+            attempts=attempts,
+            last_error="internal error",
+            lease_expires_at=None,
         )
         raise
     now = timezone.now()
     with transaction.atomic():
         notification.status = EmailStatus.SENT
+        notification.lease_expires_at = None
         notification.attempts = attempts
         notification.sent_at = now
         notification.next_attempt_at = None
@@ -575,6 +602,7 @@ def _record_failure(notification: Notification, *, attempts: int, error: BaseExc
     notification.attempts = attempts
     notification.last_error = _describe(error)
     notification.updated = now
+    notification.lease_expires_at = None
     max_attempts = int(setting("EFACTURA_EMAIL_MAX_ATTEMPTS"))
     if attempts >= max_attempts:
         with transaction.atomic():
@@ -646,28 +674,31 @@ def do_resend_notification(
     return notification
 
 
-def do_requeue_stalled_notifications(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
-    """Hand again to the worker emails whose task was lost (worker stopped, queue emptied):
-    queued or retrying past their time, or stuck in sending.  Returns how many."""
+def do_requeue_stalled_notifications(
+    *, older_than: dt.timedelta = dt.timedelta(minutes=15), now: dt.datetime | None = None
+) -> int:
+    """Hand again to the worker emails whose task was lost (housekeeping job).
+
+    Queued or retrying emails past their time (the queue lost their task), and emails left
+    ``sending`` by a worker that died, once their lease has expired.  Sent and failed emails
+    are never touched.  A new task for an email that still has one is harmless: whichever
+    runs second finds it claimed or sent.  Returns how many were handed over.
+    """
     from efactura.notifications.tasks import deliver_notification
 
-    now = timezone.now()
+    now = now or timezone.now()
     stale = now - older_than
-    ids = list(
-        Notification.objects.filter(status=EmailStatus.QUEUED, created__lt=stale).values_list(
-            "pk", flat=True
-        )
+    due = (
+        Q(status=EmailStatus.QUEUED, created__lt=stale)
+        | Q(status=EmailStatus.RETRYING, next_attempt_at__lt=stale)
+        | Q(status=EmailStatus.SENDING, lease_expires_at__lt=now)
+        | Q(status=EmailStatus.SENDING, lease_expires_at__isnull=True, updated__lt=stale)
     )
-    ids += list(
-        Notification.objects.filter(
-            status=EmailStatus.RETRYING, next_attempt_at__lt=stale
-        ).values_list("pk", flat=True)
-    )
-    stuck = Notification.objects.filter(status=EmailStatus.SENDING, updated__lt=stale)
-    ids += list(stuck.values_list("pk", flat=True))
-    stuck.update(status=EmailStatus.RETRYING)
+    ids = list(Notification.objects.filter(due).values_list("pk", flat=True))
     for pk in ids:
         deliver_notification.enqueue(notification_id=pk)
+    if ids:
+        logger.info("Requeued %s stalled emails", len(ids))
     return len(ids)
 
 

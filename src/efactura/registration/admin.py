@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from efactura.registration.models import InvitationCode, IssuerCode, RegistrationThrottle
+from efactura.registration.services import do_unlock_registration
 
 
 @admin.register(InvitationCode)
@@ -43,5 +48,19 @@ class IssuerCodeAdmin(admin.ModelAdmin):
 
 @admin.register(RegistrationThrottle)
 class RegistrationThrottleAdmin(admin.ModelAdmin):
-    list_display = ("key", "failures", "window_start", "locked_until")
+    list_display = ("key", "failures", "locks", "window_start", "locked_until")
     search_fields = ("key",)
+    actions = ("unlock",)
+
+    @admin.action(description=_("Unlock: forget these wrong registration attempts"))
+    def unlock(self, request: HttpRequest, queryset: QuerySet[RegistrationThrottle]) -> None:
+        count = do_unlock_registration(
+            throttle_ids=list(queryset.values_list("pk", flat=True)),
+            actor=request.user if request.user.is_authenticated else None,
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d lockout lifted.", "%(count)d lockouts lifted.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -19,10 +19,15 @@ DEFAULTS: dict[str, Any] = {
     "EFACTURA_REGISTRATION_MAX_ATTEMPTS": 5,
     "EFACTURA_REGISTRATION_LOCK_MINUTES": 30,
     "EFACTURA_REGISTRATION_IP_MAX_ATTEMPTS": 20,
+    "EFACTURA_REGISTRATION_TAX_ID_CEILING": 50,
 }
 """``EFACTURA_CODE_DAYS``: days a code stays valid.  ``..._MAX_ATTEMPTS``: wrong attempts
 for one tax ID that lock its registration for ``..._LOCK_MINUTES``.  ``..._IP_MAX_ATTEMPTS``:
-wrong attempts from one network address (any tax ID) before that address is locked too."""
+wrong attempts from one network address (any tax ID) before that address is locked too.
+``..._MAX_ATTEMPTS`` counts per (tax ID, client): one client guessing cannot lock the tax ID for
+everyone.  ``..._TAX_ID_CEILING``: wrong attempts for one tax ID from all clients together
+before the tax ID itself is locked (a distributed guess).  Each further lock of the same key
+lasts twice as long as the previous one (back-off), up to a day."""
 
 
 def setting(name: str) -> Any:

@@ -126,7 +126,8 @@ class IssuerCode(models.Model):
 
 
 class RegistrationThrottle(models.Model):
-    """Wrong registration attempts for one key (``tax:<tax ID>`` or ``ip:<address>``).
+    """Wrong registration attempts for one key: ``pair:<tax ID>|<client>`` (one client trying
+    one tax ID), ``tax:<tax ID>`` (all clients together, a higher ceiling) or ``ip:<client>``.
 
     After too many failures inside the window the key is locked until ``locked_until``;
     while locked, even correct codes are refused, so guessing cannot continue.
@@ -136,6 +137,9 @@ class RegistrationThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     window_start = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)
+    locks = models.PositiveIntegerField(
+        default=0, help_text=_("Locks so far; each lasts twice as long as the previous one.")
+    )
 
     class Meta:
         verbose_name = _("registration throttle")

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.utils import timezone
 
 from efactura.companies.models import Company
 from efactura.invoices.choices import Route
 from efactura.invoices.models import Customer, Invoice
-from efactura.registration.models import InvitationCode, IssuerCode
+from efactura.registration.models import InvitationCode, IssuerCode, RegistrationThrottle
 
 
 @dataclass
@@ -27,10 +28,28 @@ class WaitingCustomer:
     code: IssuerCode | None
     """Our latest code B for the tax ID (active, revoked or expired), if any."""
     last_invitation: InvitationCode | None
+    locked_until: dt.datetime | None = None
+    """When wrong registration attempts for the tax ID (by anyone) stop blocking it."""
 
     @property
     def display_tax_id(self) -> str:
         return self.tax_id[2:] if self.tax_id.startswith("ES") else self.tax_id
+
+
+def list_registration_locks(*, tax_ids: list[str]) -> dict[str, dt.datetime]:
+    """For the issuer's Manage codes page: tax IDs whose registration is locked now (for
+    everyone or for some client), with the time the longest lock ends."""
+    now = timezone.now()
+    found: dict[str, dt.datetime] = {}
+    for tax_id in tax_ids:
+        rows = RegistrationThrottle.objects.filter(
+            Q(key=f"tax:{tax_id}") | Q(key__startswith=f"pair:{tax_id}|"),
+            locked_until__gt=now,
+        ).values_list("locked_until", flat=True)
+        until = max((row for row in rows if row is not None), default=None)
+        if until is not None:
+            found[tax_id] = until
+    return found
 
 
 def list_waiting_customers(*, company: Company) -> list[WaitingCustomer]:
@@ -61,6 +80,7 @@ def list_waiting_customers(*, company: Company) -> list[WaitingCustomer]:
         "created"
     ):
         invitations[invitation.tax_id] = invitation
+    locks = list_registration_locks(tax_ids=tax_ids)
     result = []
     for row in rows:
         tax_id = row["buyer_tax_id"]
@@ -75,6 +95,7 @@ def list_waiting_customers(*, company: Company) -> list[WaitingCustomer]:
                 email=customer.email if customer else "",
                 code=codes.get(tax_id),
                 last_invitation=invitations.get(tax_id),
+                locked_until=locks.get(tax_id),
             )
         )
     return result

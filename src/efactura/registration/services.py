@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from efactura.accounts.models import User, normalise_email
 from efactura.accounts.services import do_create_user
@@ -170,8 +171,16 @@ def _locked_until(key: str) -> dt.datetime | None:
     return None
 
 
+MAX_LOCK = dt.timedelta(hours=24)
+
+
 @transaction.atomic
-def _count_failure(*, key: str, limit: int) -> None:
+def _count_failure(*, key: str, limit: int) -> int:
+    """Count one wrong attempt for ``key``; returns the attempts left before it locks.
+
+    A lock lasts ``EFACTURA_REGISTRATION_LOCK_MINUTES`` the first time and twice as long each
+    further time (up to a day); a successful registration forgets the key.
+    """
     now = timezone.now()
     window = dt.timedelta(minutes=_lock_minutes())
     RegistrationThrottle.objects.get_or_create(key=key)
@@ -180,22 +189,57 @@ def _count_failure(*, key: str, limit: int) -> None:
         row.failures, row.window_start, row.locked_until = 0, now, None
     row.failures += 1
     if row.failures >= limit:
-        row.locked_until = now + window
+        row.locks += 1
+        row.locked_until = now + min(window * 2 ** (row.locks - 1), MAX_LOCK)
     row.save()
+    return max(0, limit - row.failures)
 
 
 def _throttle_keys(tax_id: str, ip: str) -> list[tuple[str, int]]:
-    keys = [(f"tax:{tax_id}", int(setting("EFACTURA_REGISTRATION_MAX_ATTEMPTS")))]
+    """(key, limit): the (tax ID, client) pair first, then the per-tax-ID ceiling, the client."""
+    client = ip or "unknown"
+    keys = [
+        (f"pair:{tax_id}|{client}"[:80], int(setting("EFACTURA_REGISTRATION_MAX_ATTEMPTS"))),
+        (f"tax:{tax_id}", int(setting("EFACTURA_REGISTRATION_TAX_ID_CEILING"))),
+    ]
     if ip:
         keys.append((f"ip:{ip}"[:80], int(setting("EFACTURA_REGISTRATION_IP_MAX_ATTEMPTS"))))
     return keys
 
 
-def _locked_message() -> str:
+def _locked_message(until: dt.datetime | None = None) -> str:
+    if until is not None:
+        minutes = max(1, -(-int((until - timezone.now()).total_seconds()) // 60))
+    else:
+        minutes = _lock_minutes()
     return _(
         "Too many wrong attempts. For your security, registration is locked for "
         "%(minutes)s minutes; try again later."
-    ) % {"minutes": _lock_minutes()}
+    ) % {"minutes": minutes}
+
+
+def _lock_of(keys: list[tuple[str, int]]) -> dt.datetime | None:
+    locks = [until for key, _limit in keys if (until := _locked_until(key))]
+    return max(locks) if locks else None
+
+
+@transaction.atomic
+def do_unlock_registration(
+    *, throttle_ids: list[int], actor: User | None, source: Source = Source.WEB
+) -> int:
+    """Lift registration lockouts (an operator, after checking who is asking); audited."""
+    rows = RegistrationThrottle.objects.filter(pk__in=throttle_ids)
+    keys = list(rows.values_list("key", flat=True))
+    if not keys:
+        return 0
+    rows.delete()
+    record(
+        action="registration.lock.lifted",
+        actor=actor,
+        source=source,
+        data={"keys": keys},
+    )
+    return len(keys)
 
 
 # -- Registering ------------------------------------------------------------------------------
@@ -244,8 +288,8 @@ def check_register_company(*, data: RegistrationData, ip: str = "") -> tuple[Com
     except ValidationError as exc:
         raise ValidationError({"tax_id": exc.messages}) from None
     keys = _throttle_keys(tax_id, ip)
-    if any(_locked_until(key) for key, _limit in keys):
-        raise RegistrationRefused(_locked_message(), reason="locked")
+    if (until := _lock_of(keys)) is not None:
+        raise RegistrationRefused(_locked_message(until), reason="locked")
     try:
         validate_password(data.password, User(email=data.admin_email, full_name=data.admin_name))
     except ValidationError as exc:
@@ -344,15 +388,27 @@ def check_register_company(*, data: RegistrationData, ip: str = "") -> tuple[Com
                     "ip": ip,
                 },
             )
-            RegistrationThrottle.objects.filter(key=f"tax:{tax_id}").delete()
+            RegistrationThrottle.objects.filter(
+                models.Q(key=f"tax:{tax_id}") | models.Q(key__startswith=f"pair:{tax_id}|")
+            ).delete()
             return company, user
-    for key, limit in keys:
-        _count_failure(key=key, limit=limit)
+    left = [_count_failure(key=key, limit=limit) for key, limit in keys]
     record(
         action="registration.attempt.refused",
         source=Source.WEB,
         data={"tax_id": tax_id, "ip": ip},
     )
-    if any(_locked_until(key) for key, _limit in keys):
-        raise RegistrationRefused(_locked_message(), reason="locked")
-    raise RegistrationRefused(codes_refused_message(), reason="codes")
+    if (until := _lock_of(keys)) is not None:
+        raise RegistrationRefused(_locked_message(until), reason="locked")
+    attempts_left = min(left)
+    raise RegistrationRefused(
+        codes_refused_message()
+        + " "
+        + ngettext(
+            "%(count)d attempt left before registration is paused.",
+            "%(count)d attempts left before registration is paused.",
+            attempts_left,
+        )
+        % {"count": attempts_left},
+        reason="codes",
+    )

@@ -8,6 +8,7 @@ from django.urls import path, reverse_lazy
 from efactura.web import (
     views,
     views_certificates,
+    views_imports,
     views_invoices,
     views_registration,
     views_setup,
@@ -37,6 +38,7 @@ urlpatterns = [
         name="invoice_action",
     ),
     path("import/", views_invoices.import_invoices, name="import"),
+    path("import/<uuid:job_id>/", views_imports.import_job, name="import_job"),
     path("setup/notifications/", views_setup.setup_notifications, name="notifications"),
     path(
         "setup/notifications/<int:notification_id>/resend/",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from efactura.accounts import throttling
+from efactura.accounts.models import User, normalise_email
 from efactura.accounts.services import do_set_user_language
+from efactura.accounts.throttling import client_ip
 from efactura.audit.choices import Source
 from efactura.companies.acting import acting_company, acting_user, request_notes
 from efactura.companies.selectors import (
@@ -186,22 +189,36 @@ def _require_outbox() -> None:
         raise Http404("The mail outbox exists only when no mail server is configured.")
 
 
+def outbox_view(view: View) -> View:
+    """The outbox page exists only in embedded mode (404 otherwise) and needs a login."""
+    protected = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require_outbox()
+        return cast(HttpResponse, protected(request, *args, **kwargs))
+
+    return wrapper
+
+
+@outbox_view
 def outbox(request: HttpRequest) -> HttpResponse:
-    _require_outbox()
-    return render(request, "web/outbox.html", {"emails": list_outbox_emails()[:200]})
+    """Operators read every stored email; other users only those addressed to them."""
+    emails = list_outbox_emails(user=cast(User, request.user))[:200]
+    return render(request, "web/outbox.html", {"emails": emails})
 
 
+@outbox_view
 def outbox_email(request: HttpRequest, email_id: int) -> HttpResponse:
-    _require_outbox()
-    email = access_outbox_email_by_id(email_id=email_id)
+    email = access_outbox_email_by_id(email_id=email_id, user=cast(User, request.user))
     return render(request, "web/outbox_email.html", {"email": email})
 
 
+@outbox_view
 @xframe_options_sameorigin
 def outbox_email_html(request: HttpRequest, email_id: int) -> HttpResponse:
     """The HTML part, shown inside a sandboxed frame: no scripts, no forms, no network."""
-    _require_outbox()
-    email = access_outbox_email_by_id(email_id=email_id)
+    email = access_outbox_email_by_id(email_id=email_id, user=cast(User, request.user))
     if not email.html:
         raise Http404("This email has no HTML part.")
     response = HttpResponse(email.html, content_type="text/html; charset=utf-8")
@@ -226,5 +243,28 @@ class PasswordResetView(auth_views.PasswordResetView):
     html_email_template_name = "registration/password_reset_email_html.html"
 
     def form_valid(self, form: Any) -> HttpResponse:
+        # Each client, and each address, may ask for a few links per hour: the form sends
+        # email to anyone's address and must not become a way to flood a mailbox.
+        limit = settings.EFACTURA_PASSWORD_RESET_LIMIT
+        identities = [
+            ("password-reset-client", client_ip(self.request)),
+            ("password-reset-email", normalise_email(form.cleaned_data.get("email", ""))),
+        ]
+        waits = [
+            throttling.blocked_for(scope=scope, identity=who, limit=limit, window=3600)
+            for scope, who in identities
+        ]
+        if any(wait is not None for wait in waits):
+            minutes = max(1, -(-max(w for w in waits if w is not None) // 60))
+            form.add_error(
+                None,
+                _("Too many password-reset requests. Please try again in %(minutes)d minutes.")
+                % {"minutes": minutes},
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        for scope, who in identities:
+            throttling.count(scope=scope, identity=who, window=3600)
         self.extra_email_context = {"base_url": settings.EFACTURA_BASE_URL}
         return super().form_valid(form)

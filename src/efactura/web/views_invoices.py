@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from efactura.audit.choices import Source
 from efactura.companies.acting import acting_company, acting_user, request_notes
+from efactura.imports import services as import_services
 from efactura.invoices import selectors, services, storage
 from efactura.invoices.choices import FACE_CODES, PEPPOL_CODES, Route, Status, Transport
 from efactura.invoices.models import Invoice
@@ -691,8 +692,21 @@ _DOWNLOAD_FILES = {
 @require_GET
 @company_required
 def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpResponse:
-    """The original file, the invoice in another format, or its PDF."""
+    """The original file, the invoice in another format, or its PDF.
+
+    An archived file that no longer matches its recorded hash is never served: the page says
+    so (409) and the operators are alerted (by :func:`storage.read`).
+    """
     invoice = _access(request, invoice_id)
+    try:
+        return _invoice_download(request, invoice, kind)
+    except storage.ArchiveTampered:
+        return render(
+            request, "web/invoices/archive_damaged.html", {"invoice": invoice}, status=409
+        )
+
+
+def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResponse:
     base = invoice.full_number.replace("/", "-") or str(invoice.pk)
     if kind == "original":
         document = selectors.original_document(invoice=invoice)
@@ -703,6 +717,7 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
             data, document.content_type, document.filename.split("/")[-1] or f"{base}.xml"
         )
     if kind == "pdf":
+        from efactura.verifactu.selectors import pdf_options
         from einvoice.pdf import render_pdf
 
         language = _language(request)
@@ -713,6 +728,7 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
             status_lines=_status_lines(invoice, language),
             signature_summary=_signature_summary(sig, language),
             test_seal=bool(sig and sig["test_seal"]),
+            **pdf_options(invoice),
         )
         return _attachment(pdf, "application/pdf", f"{base}.pdf")
     if kind not in _XML_NAMES:
@@ -851,6 +867,17 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             files = [(f.name or "upload.xml", f.read()) for f in form.cleaned_data["files"]]
+            if import_services.runs_in_background(files):
+                # Large uploads go to the worker: the request returns at once, the job page
+                # shows progress and then the report.
+                job = import_services.do_start_import(
+                    company=acting_company(request),
+                    actor=acting_user(request),
+                    files=files,
+                    direction=form.cleaned_data["direction"],
+                    source=Source.WEB,
+                )
+                return redirect("web:import_job", job_id=job.pk)
             report = services.do_import_files(
                 company=acting_company(request),
                 actor=acting_user(request),

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from efactura.accounts.choices import Language
+from efactura.accounts.throttling import client_ip
 from efactura.registration.services import (
     RegistrationData,
     RegistrationRefused,
@@ -116,8 +117,9 @@ class RegistrationForm(AccessibleForm):
 
 
 def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client and would let it dodge the limit.
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    # X-Forwarded-For only as far as EFACTURA_TRUSTED_PROXIES proxies are known to add it:
+    # the client writes the rest and would use it to dodge (or aim) the limit.
+    return client_ip(request)[:64]
 
 
 @never_cache

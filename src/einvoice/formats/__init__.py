@@ -12,12 +12,13 @@ any XML parsing happens, and :func:`parse` dispatches to it.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Sequence
 from functools import cache
 
 from lxml import etree
 
-from einvoice.errors import UnsupportedDocument
+from einvoice.errors import ConversionError, EInvoiceError, ParseError, UnsupportedDocument
 from einvoice.formats.base import BytesFormatModule, Detected, FormatModule
 from einvoice.model import Document, Invoice
 from einvoice.xml import DEFAULT_MAX_BYTES, localname, namespace, parse_bytes
@@ -28,6 +29,8 @@ _REGISTRY: dict[str, str] = {
     "cii": "einvoice.formats.cii",
     "edifact": "einvoice.formats.edifact",
 }
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Detected",
@@ -107,16 +110,50 @@ def detect(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = "
 
 def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = "") -> Document:
     """Hardened parse, detect and map to canonical invoices (no schema or rule validation:
-    see :mod:`einvoice.validation` for the full pipeline)."""
+    see :mod:`einvoice.validation` for the full pipeline).
+
+    Raises only :class:`~einvoice.errors.EInvoiceError` subclasses: a reader failing on input
+    it did not foresee gives a :class:`ParseError` ``INTERNAL`` (its traceback is logged).
+    """
     name = sniff(data)
-    if name is not None:
-        document: Document = get_bytes_format(name).parse_bytes(data, filename=filename)
-        return document
-    tree = parse_bytes(data, max_bytes=max_bytes, filename=filename)
-    found = detect_tree(tree, filename=filename)
-    return get(found.format).parse(tree, version=found.version)
+    try:
+        if name is not None:
+            document: Document = get_bytes_format(name).parse_bytes(data, filename=filename)
+            return document
+        tree = parse_bytes(data, max_bytes=max_bytes, filename=filename)
+        found = detect_tree(tree, filename=filename)
+        return get(found.format).parse(tree, version=found.version)
+    except EInvoiceError:
+        raise
+    except Exception as exc:
+        log.exception("reading a document (%s) failed", name or "XML")
+        raise ParseError.single(
+            "INTERNAL",
+            f"The document could not be read because of an unexpected error "
+            f"({type(exc).__name__}); please report it with the file.",
+            f"No se pudo leer el documento por un error inesperado ({type(exc).__name__}); "
+            "por favor, comuníquelo adjuntando el fichero.",
+        ) from exc
 
 
 def render(fmt: str, invoices: Sequence[Invoice], *, version: str | None = None) -> bytes:
-    """Render canonical invoices in format ``fmt`` (``facturae``, ``ubl``, ``cii``, ``edifact``)."""
-    return get(fmt).render(invoices, version=version)
+    """Render canonical invoices in format ``fmt`` (``facturae``, ``ubl``, ``cii``, ``edifact``).
+
+    Raises only :class:`~einvoice.errors.EInvoiceError` subclasses (``KeyError`` for an
+    unknown ``fmt``, a programming error): a writer failing on data it did not foresee gives
+    a :class:`ConversionError` ``INTERNAL`` (its traceback is logged).
+    """
+    module = get(fmt)
+    try:
+        return module.render(invoices, version=version)
+    except EInvoiceError:
+        raise
+    except Exception as exc:
+        log.exception("rendering %s failed", fmt)
+        raise ConversionError.single(
+            "INTERNAL",
+            f"The invoice could not be converted to {fmt} because of an unexpected error "
+            f"({type(exc).__name__}); please report it with the file.",
+            f"No se pudo convertir la factura a {fmt} por un error inesperado "
+            f"({type(exc).__name__}); por favor, comuníquelo adjuntando el fichero.",
+        ) from exc

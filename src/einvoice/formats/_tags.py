@@ -36,10 +36,11 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Final
 from urllib.parse import quote, unquote
 
+from einvoice import lexical
 from einvoice.model import (
     ZERO,
     Address,
@@ -109,8 +110,6 @@ SUBJECT_INFO: Final = "AAI"
 DECODE_ERRORS: Final = (KeyError, ValueError, InvalidOperation, IndexError)
 """What a field decoder may raise on a damaged or foreign tag; callers keep the text then."""
 
-_CENT: Final = Decimal("0.01")
-
 
 @dataclass(frozen=True, slots=True)
 class Tagged:
@@ -161,12 +160,12 @@ def num(value: Decimal | None) -> str:
     """A field value for a number: plain decimal text, ``""`` for ``None``."""
     if value is None:
         return ""
-    return format(abs(value) if value == 0 else value, "f")
+    return lexical.format_decimal(value)
 
 
 def day(value: dt.date | None) -> str:
     """A field value for a date (ISO), ``""`` for ``None``."""
-    return value.isoformat() if value else ""
+    return lexical.format_iso_date(value) if value else ""
 
 
 def dec(fields: dict[str, str], key: str) -> Decimal | None:
@@ -174,10 +173,13 @@ def dec(fields: dict[str, str], key: str) -> Decimal | None:
     raw = fields.get(key, "")
     if not raw:
         return None
-    value = Decimal(raw)
-    if not value.is_finite():
-        raise InvalidOperation(raw)
-    return value
+    return _number(raw)
+
+
+def _number(raw: str) -> Decimal:
+    """A bounded plain decimal (the rules of :mod:`einvoice.lexical`); raises
+    :class:`~einvoice.formats.lexical.LexicalError`, a ``ValueError``, on anything else."""
+    return lexical.parse_decimal(raw)
 
 
 def dec0(fields: dict[str, str], key: str) -> Decimal:
@@ -192,8 +194,8 @@ def date_of(fields: dict[str, str], key: str) -> dt.date | None:
     if not raw:
         return None
     if len(raw) == 8 and raw.isdigit():
-        return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
-    return dt.date.fromisoformat(raw)
+        return lexical.parse_date_102(raw)
+    return lexical.parse_iso_date(raw)
 
 
 def default_tax_type(category: VatCategory | None) -> TaxType:
@@ -269,7 +271,7 @@ def withholding_from(fields: dict[str, str]) -> Withholding:
 
 def money(value: Decimal) -> str:
     """An amount for a human sentence, two decimals."""
-    return num(value.quantize(_CENT, rounding=ROUND_HALF_UP))
+    return num(lexical.quantize(value, 2))
 
 
 def breakdown_needs_tags(rows: Sequence[VatBreakdown]) -> bool:
@@ -403,7 +405,10 @@ def line_with(line: Line, fields: dict[str, str]) -> Line:
     """``line`` with the data of its LINE tag restored."""
     withholdings = tuple(
         Withholding(
-            tax_type=TaxType(tax), rate=Decimal(rate), base=Decimal(base), amount=Decimal(amount)
+            tax_type=TaxType(tax),
+            rate=_number(rate),
+            base=_number(base),
+            amount=_number(amount),
         )
         for tax, rate, base, amount in split_list(fields.get("wh", ""))
     )
@@ -636,7 +641,7 @@ def instalments_from(fields: dict[str, str]) -> tuple[Instalment, ...]:
         if due_date is None:
             raise ValueError("instalment without due date")
         out.append(
-            Instalment(due_date=due_date, amount=Decimal(amount), means_code=means, account=account)
+            Instalment(due_date=due_date, amount=_number(amount), means_code=means, account=account)
         )
     return tuple(out)
 
@@ -901,7 +906,7 @@ def _proportional_parts(groups: dict[_Key, Decimal], amount: Decimal) -> dict[_K
         return parts
     remaining = amount
     for key in keys[:-1]:
-        part = (amount * groups[key] / total).quantize(_CENT, rounding=ROUND_HALF_UP)
+        part = lexical.quantize(amount * groups[key] / total, 2)
         parts[key] = part
         remaining -= part
     parts[keys[-1]] = remaining

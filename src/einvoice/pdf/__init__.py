@@ -42,6 +42,8 @@ def render_html(
     status_lines: Sequence[str] = (),
     signature_summary: str = "",
     test_seal: bool = False,
+    verifactu_qr: str = "",
+    verifactu_legend: bool = True,
 ) -> str:
     """The invoice as a standalone HTML page (stylesheet inlined, no external resources).
 
@@ -49,6 +51,9 @@ def render_html(
     in that language first with the other one in small print.  ``status_lines`` (e.g.
     "Aceptada el 20/11/2026") and ``signature_summary`` fill a box at the end;
     ``test_seal`` marks documents of test environments as not legally valid.
+    ``verifactu_qr`` is the AEAT verification URL of the invoice's billing record: its QR
+    code is printed at the top of the first page under "QR tributario:", with the
+    "VERI*FACTU" legend unless ``verifactu_legend`` is false (NO VERI*FACTU mode).
     Raises ``ValueError`` for an unsupported language.
     """
     return build_html(
@@ -58,6 +63,8 @@ def render_html(
         signature_summary=signature_summary,
         test_seal=test_seal,
         css=stylesheet(),
+        verifactu_qr=verifactu_qr,
+        verifactu_legend=verifactu_legend,
     )
 
 
@@ -68,6 +75,8 @@ def render_pdf(
     status_lines: Sequence[str] = (),
     signature_summary: str = "",
     test_seal: bool = False,
+    verifactu_qr: str = "",
+    verifactu_legend: bool = True,
     pdf_variant: str | None = None,
 ) -> bytes:
     """The invoice as an A4 PDF (same content and arguments as :func:`render_html`).
@@ -84,6 +93,8 @@ def render_pdf(
         signature_summary=signature_summary,
         test_seal=test_seal,
         css="",
+        verifactu_qr=verifactu_qr,
+        verifactu_legend=verifactu_legend,
     )
     fetcher = _offline_fetcher()
     html = weasyprint.HTML(

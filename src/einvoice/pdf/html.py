@@ -14,6 +14,7 @@ text.  Only constant markup and CSS written here reach the renderer unescaped.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import re
@@ -122,6 +123,8 @@ def build_html(
     signature_summary: str,
     test_seal: bool,
     css: str,
+    verifactu_qr: str = "",
+    verifactu_legend: bool = True,
 ) -> str:
     """The whole document; ``css`` is inlined in a ``<style>`` (empty when the caller passes
     the stylesheet to the renderer separately)."""
@@ -129,7 +132,12 @@ def build_html(
     title = _title(invoice)
     body = [
         _seal() if test_seal else "",
-        _header(invoice, ctx, title),
+        _header(
+            invoice,
+            ctx,
+            title,
+            qr=_verifactu(verifactu_qr, legend=verifactu_legend) if verifactu_qr else "",
+        ),
         _parties(invoice, ctx),
         _references(invoice, ctx),
         _centres(invoice, ctx),
@@ -195,7 +203,28 @@ def _seal() -> str:
     )
 
 
-def _header(invoice: Invoice, ctx: _Ctx, title: Pair) -> str:
+def _verifactu(url: str, *, legend: bool) -> str:
+    """The VERI*FACTU QR code (Orden HAC/1177/2024 art. 21): top of the first page, 35 mm,
+    "QR tributario:" above it and the legend below in the invoice's own font size."""
+    from einvoice.verifactu.qr import LABEL, LEGEND_LONG, LEGEND_VERIFACTU, qr_svg
+
+    svg = qr_svg(url)
+    data = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    below = (
+        f'<div class="vf-legend">{esc(LEGEND_VERIFACTU)}</div>'
+        f'<div class="vf-legend">{esc(LEGEND_LONG)}</div>'
+        if legend
+        else ""
+    )
+    return (
+        '<div class="vf-qr">'
+        f'<div class="vf-label">{esc(LABEL)}</div>'
+        f'<img class="vf-code" src="{data}" alt="{esc(url)}">'
+        f"{below}</div>"
+    )
+
+
+def _header(invoice: Invoice, ctx: _Ctx, title: Pair, *, qr: str = "") -> str:
     seller = invoice.seller
     brand = f'<div class="brand-name">{esc(seller.full_name)}</div>'
     if seller.trading_name and seller.trading_name != seller.full_name:
@@ -225,7 +254,7 @@ def _header(invoice: Invoice, ctx: _Ctx, title: Pair) -> str:
     return (
         f'<div class="running">{esc(running)}</div>'
         '<header class="head">'
-        f'<div class="brand">{brand}</div>'
+        f'<div class="brand">{brand}{qr}</div>'
         '<div class="doc">'
         f"<h1>{ctx.both(title)}</h1>{copy}"
         f'<div class="doc-number">{esc(invoice.full_number)}</div>'

@@ -53,6 +53,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _local_receiver_allowed(settings: Any) -> None:
+    """The test receivers listen on loopback, which webhooks may call only when allowed."""
+    settings.EFACTURA_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
 @pytest.fixture
 def receiver() -> Any:
     r = Receiver()

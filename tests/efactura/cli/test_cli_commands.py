@@ -353,7 +353,9 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
+    # A readiness wait, not a timing check: a fresh data folder is migrated and seeded with the
+    # demo first, which takes long on a busy machine.
+    deadline = time.monotonic() + 240
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as r:

@@ -26,7 +26,7 @@ CALLS: list[tuple[str, bool]] = []
 def recording_resolver(tax_id: str) -> None:
     """A route resolver (``EFACTURA_ROUTE_RESOLVERS``) that only notes when it was asked.
 
-    A real one (federation discovery) makes HTTP calls of up to seconds here.
+    A real one (AS4 discovery through SMPs) makes HTTP calls of up to seconds here.
     """
     CALLS.append(("discovery", connection.in_atomic_block))
 

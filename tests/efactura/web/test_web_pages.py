@@ -213,22 +213,53 @@ def test_password_reset_email_lands_in_the_outbox(
     assert 'name="new_password1"' in follow.content.decode()
 
 
-def test_outbox_pages_readable_without_login(client: Any, settings: Any) -> None:
-    settings.MAILERS = {"default": {"BACKEND": "efactura.notifications.backends.OutboxBackend"}}
-    message = mail.EmailMultiAlternatives(
-        subject="Factura pendiente", body="Hola", to=["nuevo@example.com"]
-    )
+def _outbox_email(to: str, subject: str = "Factura pendiente") -> OutboxEmail:
+    message = mail.EmailMultiAlternatives(subject=subject, body="Hola", to=[to])
     message.attach_alternative("<p>Hola <b>HTML</b></p>", "text/html")
     message.send()
-    email = OutboxEmail.objects.get()
+    return OutboxEmail.objects.get(subject=subject)
+
+
+def test_outbox_pages_need_a_login(client: Any, settings: Any) -> None:
+    """Regression: the outbox holds reset links and codes, so anonymous readers go to login."""
+    settings.MAILERS = {"default": {"BACKEND": "efactura.notifications.backends.OutboxBackend"}}
+    email = _outbox_email("nuevo@example.com")
+    for url in (
+        reverse("web:outbox"),
+        reverse("web:outbox_email", args=[email.pk]),
+        reverse("web:outbox_email_html", args=[email.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+        assert "Hola" not in response.content.decode()
+
+
+def test_outbox_shows_users_only_their_own_mail(client: Any, settings: Any, make_user: Any) -> None:
+    settings.MAILERS = {"default": {"BACKEND": "efactura.notifications.backends.OutboxBackend"}}
+    mine = _outbox_email("Ana <Ana@Example.com>", subject="Para Ana")
+    theirs = _outbox_email("otro@example.com", subject="Para otro")
+    client.force_login(make_user("ana@example.com"))
+    listing = client.get(reverse("web:outbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Para Ana" in listing and "Para otro" not in listing
+    assert client.get(reverse("web:outbox_email", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("web:outbox_email", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("web:outbox_email_html", args=[theirs.pk])).status_code == 404
+
+
+def test_operators_read_the_whole_outbox(client: Any, settings: Any) -> None:
+    from efactura.accounts.services import do_create_user
+
+    settings.MAILERS = {"default": {"BACKEND": "efactura.notifications.backends.OutboxBackend"}}
+    email = _outbox_email("nuevo@example.com")
+    client.force_login(do_create_user(email="op@example.com", password=None, is_staff=True))
     listing = client.get(reverse("web:outbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Factura pendiente" in listing and "nuevo@example.com" in listing
-    assert "demo outbox" in listing
     detail = client.get(reverse("web:outbox_email", args=[email.pk]))
     assert "Hola" in detail.content.decode()
     html = client.get(reverse("web:outbox_email_html", args=[email.pk]))
     assert html["Content-Security-Policy"].startswith("sandbox")
-    home = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    home = client.get(reverse("web:help"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert reverse("web:outbox") in home
 
 

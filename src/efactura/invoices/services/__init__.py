@@ -65,8 +65,8 @@ from efactura.invoices.services.numbering import (
 )
 from efactura.invoices.services.peer import (
     do_apply_peer_status,
+    do_mark_received_from_partner,
     do_record_peer_delivery,
-    do_store_peer_invoice,
 )
 from efactura.invoices.services.routing import (
     RouteDecision,
@@ -113,11 +113,11 @@ __all__ = [
     "do_import_files",
     "do_issue_invoice",
     "do_mark_read",
+    "do_mark_received_from_partner",
     "do_record_payment",
     "do_record_peer_delivery",
     "do_reject_invoice",
     "do_request_cancellation",
-    "do_store_peer_invoice",
     "expand_upload",
     "find_route",
     "list_allowed_actions",

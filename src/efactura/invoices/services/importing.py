@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import lzma
 import zipfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -37,7 +40,7 @@ from efactura.invoices.services.issuing import _sign, _upsert_customer, _with_se
 from efactura.invoices.services.routing import RouteDecision, discover_route, route_invoice
 from einvoice import formats
 from einvoice import model as em
-from einvoice.errors import Layer, Violation
+from einvoice.errors import ConversionError, Layer, Severity, Violation
 
 Direction = Literal["issued", "received"]
 
@@ -127,80 +130,140 @@ class ImportReport:
         }
 
 
-def expand_upload(filename: str, data: bytes) -> list[tuple[str, bytes | Violation]]:
-    """A .zip becomes its entries (bounded: entry count, total size, no nesting); any other
-    file is itself.  An entry that cannot be read becomes a Violation in its place."""
+def _zip_problem(rule: str, en: str, es: str) -> Violation:
+    return _violation(rule, en, es, layer=Layer.XML)
+
+
+_ZIP_METHODS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+"""Compression methods Python reads; any other (e.g. Deflate64, PPMd) is refused per entry."""
+
+_ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,  # bad CRC, truncated data, a size header that lies
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,  # unknown compression method
+    RuntimeError,  # encrypted entry
+)
+
+
+def _document_limit() -> int:
+    return int(getattr(settings, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024))
+
+
+def expand_upload(filename: str, data: bytes) -> Iterator[tuple[str, bytes | Violation]]:
+    """A .zip becomes its entries, one at a time; any other file is itself.
+
+    Bounded: at most :data:`MAX_ZIP_ENTRIES` entries, each at most the document size limit
+    and :data:`MAX_ZIP_TOTAL_BYTES` decompressed in all, counted on the bytes really read
+    (the sizes in a zip's headers may lie); no nested zips.  Entries are decompressed
+    lazily, so only the one being imported is in memory.  An entry that cannot be read (bad
+    CRC, truncated, encrypted, unknown compression) becomes a :class:`Violation` in its
+    place and the others are still read.
+    """
     if not (filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"):
-        return [(filename, data)]
+        yield filename, data
+        return
     try:
-        archive_file = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return [
-            (
-                filename,
-                _violation(
-                    "IMPORT-ZIP",
-                    f"{filename} is not a readable .zip file.",
-                    f"{filename} no es un fichero .zip legible.",
-                    layer=Layer.XML,
-                ),
-            )
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [
+            i
+            for i in archive.infolist()
+            if not i.is_dir()
+            and not i.filename.startswith("__MACOSX/")
+            and not i.filename.split("/")[-1].startswith(".")
         ]
-    out: list[tuple[str, bytes | Violation]] = []
-    infos = [
-        i
-        for i in archive_file.infolist()
-        if not i.is_dir()
-        and not i.filename.startswith("__MACOSX/")
-        and not i.filename.split("/")[-1].startswith(".")
-    ]
+    except _ZIP_READ_ERRORS:
+        yield (
+            filename,
+            _zip_problem(
+                "IMPORT-ZIP",
+                f"{filename} is not a readable .zip file.",
+                f"{filename} no es un fichero .zip legible.",
+            ),
+        )
+        return
+    megabytes = MAX_ZIP_TOTAL_BYTES // (1024 * 1024)
+    too_much = _zip_problem(
+        "IMPORT-ZIP-SIZE",
+        f"{filename} holds too many files or too much data (at most "
+        f"{MAX_ZIP_ENTRIES} files and {megabytes} MB).",
+        f"{filename} contiene demasiados ficheros o datos (como máximo "
+        f"{MAX_ZIP_ENTRIES} ficheros y {megabytes} MB).",
+    )
     if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_ZIP_TOTAL_BYTES:
-        return [
-            (
-                filename,
-                _violation(
-                    "IMPORT-ZIP-SIZE",
-                    f"{filename} holds too many files or too much data (at most "
-                    f"{MAX_ZIP_ENTRIES} files and {MAX_ZIP_TOTAL_BYTES // (1024 * 1024)} MB).",
-                    f"{filename} contiene demasiados ficheros o datos (como máximo "
-                    f"{MAX_ZIP_ENTRIES} ficheros y {MAX_ZIP_TOTAL_BYTES // (1024 * 1024)} MB).",
-                    layer=Layer.XML,
-                ),
-            )
-        ]
-    limit = int(getattr(settings, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024))
+        yield filename, too_much
+        return
+    limit = _document_limit()
+    total = 0
     for info in infos:
         name = f"{filename}/{info.filename}"
-        if info.filename.lower().endswith(".zip"):
-            out.append(
-                (
-                    name,
-                    _violation(
-                        "IMPORT-ZIP-NESTED",
-                        f"{name}: zip files inside zip files are not read.",
-                        f"{name}: no se leen ficheros zip dentro de otros zip.",
-                        layer=Layer.XML,
-                    ),
-                )
+        problem = _entry_problem(name, info, limit)
+        if problem is not None:
+            yield name, problem
+            continue
+        try:
+            with archive.open(info) as handle:
+                content = handle.read(limit + 1)
+        except _ZIP_READ_ERRORS as exc:
+            yield (
+                name,
+                _zip_problem(
+                    "IMPORT-ZIP-ENTRY",
+                    f"{name} could not be read from the .zip file ({exc}); the file is "
+                    "damaged. Create the .zip again.",
+                    f"No se pudo leer {name} del fichero .zip ({exc}); el fichero está "
+                    "dañado. Vuelva a crear el .zip.",
+                ),
             )
             continue
-        if info.file_size > limit:
-            out.append(
-                (
-                    name,
-                    _violation(
-                        "XML-SIZE",
-                        f"{name} is {info.file_size:,} bytes; the limit is {limit:,} bytes.",
-                        f"{name} ocupa {info.file_size:,} bytes; el límite es {limit:,} bytes.",
-                        layer=Layer.XML,
-                    ),
-                )
-            )
+        if len(content) > limit:  # the size header lied
+            yield name, _too_large(name, limit, len(content))
             continue
-        with archive_file.open(info) as handle:
-            content = handle.read(limit + 1)
-        out.append((name, content))
-    return out
+        total += len(content)
+        if total > MAX_ZIP_TOTAL_BYTES:
+            yield filename, too_much
+            return
+        yield name, content
+
+
+def _too_large(name: str, limit: int, size: int) -> Violation:
+    return _zip_problem(
+        "XML-SIZE",
+        f"{name} is over {min(size, limit + 1) - 1:,} bytes; the limit is {limit:,} bytes.",
+        f"{name} ocupa más de {min(size, limit + 1) - 1:,} bytes; el límite es {limit:,} bytes.",
+    )
+
+
+def _entry_problem(name: str, info: zipfile.ZipInfo, limit: int) -> Violation | None:
+    """Why an entry is refused before reading it, or ``None``."""
+    if info.filename.lower().endswith(".zip"):
+        return _zip_problem(
+            "IMPORT-ZIP-NESTED",
+            f"{name}: zip files inside zip files are not read.",
+            f"{name}: no se leen ficheros zip dentro de otros zip.",
+        )
+    if info.flag_bits & 0x1:
+        return _zip_problem(
+            "IMPORT-ZIP-ENCRYPTED",
+            f"{name} is encrypted (password-protected); put it in the .zip without a password.",
+            f"{name} está cifrado (protegido con contraseña); inclúyalo en el .zip sin contraseña.",
+        )
+    if info.compress_type not in _ZIP_METHODS:
+        return _zip_problem(
+            "IMPORT-ZIP-METHOD",
+            f"{name} uses a compression method this platform does not read (method "
+            f"{info.compress_type}); create the .zip with the usual Deflate compression.",
+            f"{name} usa un método de compresión que esta plataforma no lee (método "
+            f"{info.compress_type}); cree el .zip con la compresión Deflate habitual.",
+        )
+    if info.file_size > limit:
+        return _too_large(name, limit, info.file_size)
+    return None
 
 
 def _find_duplicate(*, invoice: em.Invoice) -> Invoice | None:
@@ -256,8 +319,7 @@ def _side_violation(
 def _validate(data: bytes, filename: str) -> Any:
     from einvoice.validation import validate
 
-    limit = int(getattr(settings, "EFACTURA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024))
-    return validate(data, filename=filename, max_bytes=limit)
+    return validate(data, filename=filename, max_bytes=_document_limit())
 
 
 def _verify_signature(data: bytes) -> dict[str, Any]:
@@ -358,7 +420,13 @@ def _import_one_file(
         if result.signed or direction == "received":
             shared_original = (data, result.signed)
         else:
-            signed_xml, signature = _sign(company, data)
+            try:
+                signed_xml, signature = _sign(company, data)
+            except ValidationError as exc:  # the company's signing policy refused
+                refused = _signing_refused(exc)
+                for index, _invoice in candidates:
+                    result.invoices[index].violations.append(refused)
+                return result
             shared_original = (signed_xml, signature.get("status") == "valid")
 
     for index, invoice in candidates:
@@ -369,9 +437,15 @@ def _import_one_file(
         item_signature = signature
         discovered: RouteDecision | None = None
         if direction == "issued":
-            if original is None:
-                xml = formats.render("facturae", [_with_sealing_party(company, invoice)])
-                signed_xml, item_signature = _sign(company, xml)
+            # None: the invoice cannot be sealed as Facturae (e.g. a credit note without
+            # Facturae's correction data); it is kept in its own syntax, with warnings.
+            xml = None if original is not None else _facturae_or_none(company, invoice, result)
+            if xml is not None:
+                try:
+                    signed_xml, item_signature = _sign(company, xml)
+                except ValidationError as exc:  # the company's signing policy refused
+                    item.violations.append(_signing_refused(exc))
+                    continue
                 original = (signed_xml, item_signature.get("status") == "valid", "3.2.2")
             discovered = discover_route(tax_id=invoice.buyer.tax_id)
         try:
@@ -404,6 +478,35 @@ def _import_one_file(
         except InvoiceRejected as exc:
             item.violations.extend(exc.violations)
     return result
+
+
+def _signing_refused(exc: ValidationError) -> Violation:
+    message = " ".join(str(m) for m in exc.messages)
+    return _violation("SIGNING", message, message, layer=Layer.SIGNATURE)
+
+
+def _facturae_or_none(company: Company, invoice: em.Invoice, result: FileReport) -> bytes | None:
+    """The issued invoice rendered as Facturae for sealing, or ``None`` when its data does not
+    allow it (e.g. a UBL CreditNote or CII 381/384 without Facturae's correction data).
+
+    Such an invoice is still valid in its own syntax (RD 238/2026 admits UBL and CII), so it
+    is stored and delivered as it came; why it has no Facturae copy is added to the file's
+    warnings in the import report.
+    """
+    try:
+        return formats.render("facturae", [_with_sealing_party(company, invoice)])
+    except ConversionError as exc:
+        result.warnings.extend(
+            dataclasses.replace(
+                v,
+                severity=Severity.WARNING,
+                message=f"Kept in its own syntax, not sealed as Facturae: {v.message}",
+                message_es=f"Se conserva en su sintaxis original, sin sellar como Facturae: "
+                f"{v.message_es or v.message}",
+            )
+            for v in exc.violations
+        )
+        return None
 
 
 def _content_type(data: bytes) -> str:
@@ -506,6 +609,18 @@ def _store_imported(
     return row
 
 
+def count_upload_files(filename: str, data: bytes) -> int:
+    """How many files an upload holds for the import report: a .zip's entries (read from its
+    directory, nothing decompressed), else 1."""
+    if not (filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"):
+        return 1
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except _ZIP_READ_ERRORS:
+        return 1
+    return max(1, sum(1 for i in infos if not i.is_dir()))
+
+
 def do_import_files(
     *,
     company: Company,
@@ -513,6 +628,7 @@ def do_import_files(
     files: Iterable[tuple[str, bytes]],
     direction: Direction,
     source: str = Source.WEB,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import uploaded files (Facturae incl. batches, UBL, CII, or .zip of them).
 
@@ -520,7 +636,9 @@ def do_import_files(
     invoice leaves no trace but the report; a signed file is archived whole or not at all.
     ``direction`` says which side ``company`` is on: ``issued`` (we are the seller: the
     invoice is signed if needed and routed) or ``received`` (a supplier's invoice that reached
-    us by other means: it lands in our *Invoices payable*).
+    us by other means: it lands in our *Invoices payable*).  ``files`` may be a lazy iterable
+    and the entries of a .zip are decompressed one at a time, so only one document is in
+    memory; ``on_progress`` is called with the number of files checked after each one.
     """
     _require_writer(actor=actor, company=company)
     report = ImportReport()
@@ -528,6 +646,8 @@ def do_import_files(
         for name, content in expand_upload(upload_name, upload_data):
             if isinstance(content, Violation):
                 report.files.append(FileReport(filename=name, violations=[content]))
+                if on_progress is not None:
+                    on_progress(len(report.files))
                 continue
             report.files.append(
                 _import_one_file(
@@ -539,4 +659,6 @@ def do_import_files(
                     source=source,
                 )
             )
+            if on_progress is not None:
+                on_progress(len(report.files))
     return report

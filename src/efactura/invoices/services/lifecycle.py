@@ -82,6 +82,11 @@ def _status_event(
 ) -> Event:
     invoice.updated = timezone.now()
     invoice.save()
+    if kind == EventKind.CANCELLATION_ACCEPTED:
+        # VERI*FACTU: a cancelled invoice gets its cancellation record (anulación).
+        from efactura.verifactu.services import do_register_cancellation
+
+        do_register_cancellation(invoice=invoice)
     event = _add_event(
         invoice=invoice, kind=kind, actor=actor, company=company, source=source, data=data
     )

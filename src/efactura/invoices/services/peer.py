@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from efactura.audit.choices import Source
 from efactura.audit.services import record
-from efactura.companies.models import Company
 from efactura.invoices import effects
 from efactura.invoices.choices import (
     EventKind,
@@ -21,74 +20,34 @@ from efactura.invoices.choices import (
     Status,
     Transport,
 )
-from efactura.invoices.mapping import row_fields
-from efactura.invoices.models import Document, Event, Invoice
-from efactura.invoices.services._common import Archived, create_invoice, response_days
+from efactura.invoices.models import Event, Invoice
 from efactura.invoices.services.lifecycle import _locked
-from einvoice import model as em
 
 # ---------------------------------------------------------------------------------------------
-# Federation hooks (called by efactura.federation.services, source PEER)
+# Interconnection hooks (called by efactura.interconnection.services, source PEER)
 # ---------------------------------------------------------------------------------------------
 
 
-def do_store_peer_invoice(
-    *,
-    company: Company,
-    invoice: em.Invoice,
-    original: bytes,
-    filename: str,
-    fmt: str,
-    version: str,
-    signed: bool,
-    signature: dict[str, Any],
-    peer_id: str,
-    message_id: str,
-) -> Invoice:
-    """Put an invoice a federated platform delivered into ``company``'s *Invoices payable*.
+def do_mark_received_from_partner(*, invoice: Invoice, partner: str, message_id: str) -> Invoice:
+    """Record that an invoice stored by the inbound pipeline came from a partner platform.
 
-    The caller (federation) has verified the peer, the envelope, the document and its
-    signature; ``original`` is archived byte for byte as the peer sent it.
+    The invoice itself went through ``do_import_files`` exactly like a web import or an API
+    upload; this only sets where it came from (origin and route PEER, the partner's name).
     """
-    now = timezone.now()
     with transaction.atomic():
-        row = create_invoice(
-            fields={
-                "issuer": None,
-                "recipient": company,
-                "origin": Origin.PEER,
-                "route": Route.PEER,
-                "route_detail": peer_id[:200],
-                "transport": Transport.DELIVERED,
-                "received_at": now,
-                "response_due": timezone.localdate(now) + dt.timedelta(days=response_days()),
-                "signature": signature,
-                **row_fields(invoice),
-            },
-            documents=[
-                Archived(
-                    data=original,
-                    role=Document.Role.ORIGINAL,
-                    filename=filename,
-                    fmt=fmt,
-                    version=version,
-                    signed=signed,
-                )
-            ],
-            company=company,
-            actor=None,
+        invoice = _locked(invoice)
+        invoice.origin = Origin.PEER
+        invoice.route = Route.PEER
+        invoice.route_detail = partner[:200]
+        invoice.save(update_fields=["origin", "route", "route_detail"])
+        record(
+            action="invoices.invoice.received",
+            company=invoice.recipient,
+            obj=invoice,
             source=Source.PEER,
-            event=(
-                EventKind.DELIVERED,
-                {"from_peer": peer_id, "message_id": message_id, "route": Route.PEER},
-            ),
-            audit=(
-                "invoices.invoice.received",
-                {"number": invoice.full_number, "peer": peer_id, "message_id": message_id},
-            ),
-            effect=effects.INVOICE_RECEIVED,
+            data={"number": invoice.full_number, "peer": partner, "message_id": message_id},
         )
-    return row
+    return invoice
 
 
 def do_record_peer_delivery(

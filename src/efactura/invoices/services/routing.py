@@ -41,7 +41,7 @@ def find_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision:
     """Decide where invoices for ``tax_id`` go (DESIGN.md "Routing").
 
     1. a company registered here; 2. the first resolver in ``EFACTURA_ROUTE_RESOLVERS``
-    (dotted paths to ``callable(tax_id) -> RouteDecision | None``, e.g. federation
+    (dotted paths to ``callable(tax_id) -> RouteDecision | None``, e.g. AS4 partner
     discovery) that knows the participant; 3. awaiting registration.
 
     Resolvers may make network calls: call this outside any transaction.
@@ -59,7 +59,8 @@ def discover_route(*, tax_id: str, exclude_peer: str = "") -> RouteDecision | No
     this before opening their transaction and hand the answer to :func:`route_invoice`."""
     for dotted in getattr(settings, "EFACTURA_ROUTE_RESOLVERS", []):
         decision = import_string(dotted)(tax_id)
-        if decision is not None and decision.detail != exclude_peer:
+        # A decision without detail (a partner network pending discovery) is never excluded.
+        if decision is not None and (not exclude_peer or decision.detail != exclude_peer):
             return decision
     return None
 
@@ -128,19 +129,35 @@ def route_invoice(
         invoice.transport = Transport.CREATED
         invoice.save(update_fields=["route", "route_detail", "transport"])
     else:
-        invoice.route = Route.AWAITING_REGISTRATION
-        invoice.transport = Transport.AWAITING_REGISTRATION
-        invoice.save(update_fields=["route", "transport"])
-        _add_event(
-            invoice=invoice,
-            kind=EventKind.AWAITING_REGISTRATION,
-            actor=None,
-            company=invoice.issuer,
-            source=Source.SYSTEM,
-            data={"tax_id": invoice.buyer_tax_id},
-        )
+        _await_registration(invoice)
     effects.enqueue(effects.INVOICE_ROUTED, invoice=invoice, source=source)
     return decision
+
+
+def _await_registration(invoice: Invoice) -> None:
+    invoice.route = Route.AWAITING_REGISTRATION
+    invoice.transport = Transport.AWAITING_REGISTRATION
+    invoice.save(update_fields=["route", "transport"])
+    _add_event(
+        invoice=invoice,
+        kind=EventKind.AWAITING_REGISTRATION,
+        actor=None,
+        company=invoice.issuer,
+        source=Source.SYSTEM,
+        data={"tax_id": invoice.buyer_tax_id},
+    )
+
+
+def do_fall_back_to_registration(*, invoice: Invoice) -> Invoice:
+    """Discovery found no platform for an invoice routed to a partner: it waits for the
+    customer's registration here instead (invitation, two codes), as if routed so at once."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.route != Route.PEER or invoice.transport != Transport.CREATED:
+            return invoice
+        _await_registration(invoice)
+        effects.enqueue(effects.INVOICE_ROUTED, invoice=invoice, source=Source.SYSTEM)
+    return invoice
 
 
 def do_deliver_waiting_invoices(*, company: Company, source: str = Source.SYSTEM) -> list[Invoice]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Final
 
+from einvoice import lexical
 from einvoice.model import TaxType, VatCategory
 
 NS_RSM: Final = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -52,11 +51,8 @@ def default_tax_type(category: VatCategory) -> TaxType:
     return DEFAULT_TAX_TYPE.get(category, TaxType.IVA)
 
 
-def fmt_decimal(value: Decimal) -> str:
-    """Plain decimal text (no exponent, no negative zero), as xsd:decimal requires."""
-    return format(abs(value) if value == 0 else value, "f")
+fmt_decimal = lexical.format_decimal
+"""Plain decimal text (no exponent, no negative zero), as xsd:decimal requires."""
 
-
-def fmt_date(value: dt.date) -> str:
-    """CCYYMMDD (format 102)."""
-    return value.strftime("%Y%m%d")
+fmt_date = lexical.format_date_102
+"""CCYYMMDD (format 102), the year zero-padded to four digits."""

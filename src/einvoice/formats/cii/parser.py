@@ -12,14 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import re
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import Final
 
 from lxml import etree
 
+from einvoice import lexical
 from einvoice.errors import ParseError, UnsupportedDocument
 from einvoice.formats import _tags
 from einvoice.formats.cii._names import (
@@ -59,7 +59,6 @@ from einvoice.model import (
 
 _Element = etree._Element
 
-_DATE: Final = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 _HEADER: Final = "rsm:SupplyChainTradeTransaction"
 
 
@@ -105,20 +104,17 @@ def _missing(element: _Element, path: str, term: str) -> ParseError:
 
 
 def _decimal_of(node: _Element, term: str) -> Decimal:
-    raw = (node.text or "").strip()
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or "e" in raw.lower():
+        return lexical.parse_decimal(node.text or "")
+    except lexical.LexicalError as exc:
+        name = etree.QName(node).localname
         raise ParseError.single(
-            "CII-NUMBER",
-            f"{etree.QName(node).localname} ({term}) holds '{raw}', which is not a number.",
-            f"{etree.QName(node).localname} ({term}) contiene '{raw}', que no es un número.",
+            lexical.rule_id(exc, "CII-NUMBER"),
+            f"{name} ({term}) {exc.message}.",
+            f"{name} ({term}) {exc.message_es}.",
             location=_where(node),
             line=_line_no(node),
-        )
-    return value
+        ) from None
 
 
 def _dec(element: _Element | None, path: str, term: str) -> Decimal | None:
@@ -138,11 +134,10 @@ def _req_dec(element: _Element, path: str, term: str) -> Decimal:
 def _date_of(node: _Element, term: str) -> dt.date:
     fmt = node.get("format", "102")
     raw = node.text or ""
-    match = _DATE.match(raw)
-    if fmt == "102" and match:
+    if fmt == "102":
         try:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
+            return lexical.parse_date_102(raw)
+        except lexical.LexicalError:
             pass
     raise ParseError.single(
         "CII-DATE",

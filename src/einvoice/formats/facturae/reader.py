@@ -20,10 +20,11 @@ import datetime as dt
 import re
 import zlib
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
+from einvoice import lexical
 from einvoice.errors import ParseError, UnsupportedDocument
 from einvoice.formats.facturae import codes, sign
 from einvoice.identifiers import normalise_tax_id
@@ -57,7 +58,6 @@ from einvoice.model import (
     Withholding,
 )
 
-_DATE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?\s*$")
 _MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 """Upper bound for a decompressed (GZIP) attachment: a compressed bomb stops here."""
 
@@ -127,37 +127,29 @@ class _Reader:
         return self._to_decimal(self.required(parent, path))
 
     def _to_decimal(self, el: etree._Element) -> Decimal:
-        raw = (el.text or "").strip()
+        # Facturae numbers are xs:double, whose lexical space allows an exponent (1.5E3);
+        # the value is bounded all the same.
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
+            return lexical.parse_decimal(el.text or "", exponent=True)
+        except lexical.LexicalError as exc:
             name = etree.QName(el).localname
             raise self.fail(
                 el,
-                "FACTURAE-NUMBER",
-                f"'{raw}' in {name} is not a number.",
-                f"'{raw}' en {name} no es un número.",
-            )
-        return value
+                lexical.rule_id(exc, "FACTURAE-NUMBER"),
+                f"{name} {exc.message}.",
+                f"{name} {exc.message_es}.",
+            ) from None
 
     def date(self, parent: etree._Element, path: str) -> dt.date | None:
         found = parent.find(path)
         if found is None:
             return None
-        raw = found.text or ""
-        match = _DATE.match(raw)
         try:
-            if match is None:
-                raise ValueError(raw)
-            return dt.date.fromisoformat(match.group(1))
-        except ValueError:
+            return lexical.parse_iso_date(found.text or "")
+        except lexical.LexicalError as exc:
+            name = etree.QName(found).localname
             raise self.fail(
-                found,
-                "FACTURAE-DATE",
-                f"'{raw.strip()}' in {etree.QName(found).localname} is not a date (YYYY-MM-DD).",
-                f"'{raw.strip()}' en {etree.QName(found).localname} no es una fecha (AAAA-MM-DD).",
+                found, "FACTURAE-DATE", f"{name} {exc.message}.", f"{name} {exc.message_es}."
             ) from None
 
     def date_req(self, parent: etree._Element, path: str) -> dt.date:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+from einvoice import lexical
 from einvoice.model import AdministrativeCentre
 
 NS_INVOICE: Final = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -111,14 +112,14 @@ CENT: Final = Decimal("0.01")
 
 def amount_text(value: Decimal) -> str:
     """An amount with exactly two decimals (BR-DEC-*: EN 16931 amounts have at most two)."""
-    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):f}"
+    return lexical.format_amount(value, 2)
 
 
 def number_text(value: Decimal) -> str:
     """A quantity, price, rate or factor in plain notation without needless trailing zeros."""
     if value == value.to_integral_value():
-        return f"{value.quantize(Decimal(1)):f}"
-    return f"{value.normalize():f}"
+        return lexical.format_amount(value, 0)
+    return lexical.format_decimal(value.normalize(lexical.WIDE))
 
 
 CENTRE_ROLES: Final = {"01": "OC", "02": "OG", "03": "UT", "04": "OP"}

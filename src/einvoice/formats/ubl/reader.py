@@ -12,11 +12,12 @@ import base64
 import binascii
 import datetime as dt
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 
 from lxml import etree
 
+from einvoice import lexical
 from einvoice.errors import ParseError, UnsupportedDocument
 from einvoice.formats import _tags
 from einvoice.formats.ubl import extras
@@ -125,15 +126,22 @@ def _attr(el: Element | None, path: str, name: str) -> str:
     return (node.get(name) or "").strip()
 
 
+def _lexical_error(node: Element, exc: lexical.LexicalError, rule: str) -> ParseError:
+    name = etree.QName(node).localname
+    return ParseError.single(
+        lexical.rule_id(exc, rule),
+        f"The element {name} {exc.message}.",
+        f"El elemento {name} {exc.message_es}.",
+        location=_path(node),
+        line=_line_no(node),
+    )
+
+
 def _decimal_of(node: Element) -> Decimal:
-    raw = (node.text or "").strip()
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise _bad(node, "a number", "un número", raw) from None
-    if not value.is_finite():
-        raise _bad(node, "a number", "un número", raw)
-    return value
+        return lexical.parse_decimal(node.text or "")
+    except lexical.LexicalError as exc:
+        raise _lexical_error(node, exc, "UBL-VALUE") from None
 
 
 def _dec(el: Element | None, path: str) -> Decimal | None:
@@ -152,13 +160,13 @@ def _date(el: Element | None, path: str) -> dt.date | None:
     node = _find(el, path)
     if node is None:
         return None
-    raw = (node.text or "").strip()
-    if not raw:
+    raw = node.text or ""
+    if not raw.strip():
         return None
     try:
-        return dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        raise _bad(node, "a date (YYYY-MM-DD)", "una fecha (AAAA-MM-DD)", raw) from None
+        return lexical.parse_iso_date(raw)
+    except lexical.LexicalError as exc:
+        raise _lexical_error(node, exc, "UBL-VALUE") from None
 
 
 def _ident(el: Element | None, path: str = "") -> Identifier | None:
@@ -299,8 +307,13 @@ def _allowance_charge(el: Element, *, document_level: bool) -> AllowanceCharge:
     indicator_node = _find(el, "cbc:ChargeIndicator")
     indicator = _text(indicator_node).lower()
     if indicator not in {"true", "false", "1", "0"}:
-        assert indicator_node is not None  # required by the XSD
-        raise _bad(indicator_node, "true or false", "true o false", indicator)
+        # Required by the XSD, but the reader must also say so for a schema-invalid file.
+        raise _bad(
+            indicator_node if indicator_node is not None else el,
+            "true or false",
+            "true o false",
+            indicator,
+        )
     category = _category(el, "cac:TaxCategory/cbc:ID") if document_level else None
     return AllowanceCharge(
         is_charge=indicator in {"true", "1"},

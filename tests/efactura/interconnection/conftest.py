@@ -1,0 +1,53 @@
+"""Fixtures of the interconnection tests: a test CA the platform trusts, this platform's AS4
+credential, one registered partner, and the local customer company."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.efactura.interconnection.testpki import Issued, TestCA
+
+
+@pytest.fixture(scope="session")
+def ca() -> TestCA:
+    return TestCA()
+
+
+@pytest.fixture(scope="session")
+def node_issued(ca: TestCA) -> Issued:
+    return ca.issue("POP-LOCAL")
+
+
+@pytest.fixture(scope="session")
+def partner_issued(ca: TestCA) -> Issued:
+    return ca.issue("POP-PARTNER")
+
+
+@pytest.fixture
+def as4_node(db: Any, settings: Any, tmp_path: Path, ca: TestCA, node_issued: Issued) -> Any:
+    """This platform trusts ``ca`` and holds a certificate it issued."""
+    from efactura.interconnection import pki
+
+    trust = tmp_path / "trust.pem"
+    trust.write_bytes(ca.pem)
+    settings.EFACTURA_AS4_TRUST_ANCHORS = str(trust)
+    settings.EFACTURA_BASE_URL = "http://testserver"
+    return pki.do_install_credential(
+        certificate_pem=node_issued.certificate, key_pem=node_issued.key
+    )
+
+
+@pytest.fixture
+def partner(as4_node: Any, partner_issued: Issued) -> Any:
+    from efactura.interconnection.services import do_add_partner
+
+    return do_add_partner(
+        name="banco-b", smp_url="http://127.0.0.1:9/smp", certificate_pem=partner_issued.certificate
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
