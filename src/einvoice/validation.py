@@ -96,8 +96,9 @@ class Report:
     invoices: tuple[InvoiceResult, ...] = ()
     document: Document | None = field(default=None, compare=False)
     """The parsed document; ``None`` when parsing failed or never started."""
-    official: bool = True
-    """Whether the official EN 16931 / Peppol rules were run."""
+    official: bool = False
+    """Whether the official EN 16931 / Peppol rules ran on every invoice of the file (never
+    ``True`` when the file stopped before them or they were skipped)."""
     container: str = ""
     """``facturx`` when the invoice came embedded in a Factur-X / ZUGFeRD PDF, else ''."""
 
@@ -219,8 +220,11 @@ def _through_conversion(violation: Violation) -> Violation:
     )
 
 
-def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation]:
-    """EN 16931 rules on a Facturae invoice's meaning, through its UBL rendering."""
+def _official_on_facturae(invoice: Invoice, index: int | None) -> tuple[list[Violation], bool]:
+    """EN 16931 rules on a Facturae invoice's meaning, through its UBL rendering.
+
+    Returns the findings and whether the rules ran (not when the UBL rendering failed).
+    """
     from einvoice.rules import official
 
     try:
@@ -229,12 +233,12 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation
         return [
             replace(v, severity=Severity.WARNING, layer=Layer.CONVERSION, invoice=index)
             for v in exc.violations
-        ]
+        ], False
     except EInvoiceError as exc:
-        return [replace(v, severity=Severity.WARNING, invoice=index) for v in exc.violations]
+        return [replace(v, severity=Severity.WARNING, invoice=index) for v in exc.violations], False
     except Exception as exc:  # another package's bug must not sink the whole report
         problem = _internal("checked against EN 16931", "validar según la EN 16931", exc)
-        return [replace(problem, severity=Severity.WARNING, invoice=index)]
+        return [replace(problem, severity=Severity.WARNING, invoice=index)], False
     found = official.check(ubl, "cen-ubl", lines=False)
     try:
         (as_checked,) = formats.parse(ubl).invoices
@@ -255,7 +259,7 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> list[Violation
             invoice=index,
         )
         for v in found
-    ]
+    ], True
 
 
 def validate(
@@ -279,11 +283,7 @@ def validate(
             data, filename=filename, max_bytes=max_bytes, official=official, today=today
         )
     except Exception as exc:
-        return Report(
-            filename=filename,
-            official=official,
-            violations=(_internal("checked", "comprobar", exc),),
-        )
+        return Report(filename=filename, violations=(_internal("checked", "comprobar", exc),))
 
 
 def _validate(
@@ -294,7 +294,7 @@ def _validate(
     official: bool,
     today: dt.date | None,
 ) -> Report:
-    report = Report(filename=filename, official=official)
+    report = Report(filename=filename)
     if len(data) <= max_bytes:
         if facturx.sniff(data):
             return _validate_pdf(
@@ -370,14 +370,19 @@ def _validate(
     batch = len(document.invoices) > 1
     per_invoice: list[list[Violation]] = [[] for _ in document.invoices]
 
+    ran = False
     if official:
         if detected.format == "facturae":
+            ran = bool(document.invoices)
             for i, invoice in enumerate(document.invoices):
-                per_invoice[i].extend(_official_on_facturae(invoice, i if batch else None))
+                found_i, ran_i = _official_on_facturae(invoice, i if batch else None)
+                per_invoice[i].extend(found_i)
+                ran = ran and ran_i
         else:
             found = _run_official(tree, official_artefacts(detected, tree))
             if len(document.invoices) == 1:
                 found = [with_figures(v, document.invoices[0]) for v in found]
+            ran = not any(v.rule == "RULES-ERROR" for v in found)
             if len(per_invoice) == 1:
                 per_invoice[0].extend(found)
             else:
@@ -394,14 +399,20 @@ def _validate(
         InvoiceResult(index=i, number=inv.full_number, violations=tuple(per_invoice[i]))
         for i, inv in enumerate(document.invoices)
     )
-    return replace(report, violations=tuple(doc_violations), invoices=results, document=document)
+    return replace(
+        report,
+        violations=tuple(doc_violations),
+        invoices=results,
+        document=document,
+        official=ran,
+    )
 
 
 def _validate_pdf(
     data: bytes, *, filename: str, max_bytes: int, official: bool, today: dt.date | None
 ) -> Report:
     """A Factur-X / ZUGFeRD PDF: its embedded XML goes through the whole XML pipeline."""
-    empty = Report(filename=filename, official=official, container="facturx")
+    empty = Report(filename=filename, container="facturx")
     try:
         _, xml = facturx.extract(data, filename=filename)
     except EInvoiceError as exc:
@@ -451,7 +462,7 @@ def _validate_non_xml(
     maintained converter produces; EN 16931 is therefore checked through the invoice's UBL
     rendering, as warnings located by business term (as for Facturae).
     """
-    report = Report(filename=filename, official=official)
+    report = Report(filename=filename)
     module = formats.get_bytes_format(name)
     try:
         detected = module.detect_bytes(data, filename=filename)
@@ -484,9 +495,12 @@ def _validate_non_xml(
         )
     batch = len(document.invoices) > 1
     per_invoice: list[list[Violation]] = [[] for _ in document.invoices]
+    ran = official and bool(document.invoices)
     for i, invoice in enumerate(document.invoices):
         if official:
-            per_invoice[i].extend(_official_on_facturae(invoice, i if batch else None))
+            found_i, ran_i = _official_on_facturae(invoice, i if batch else None)
+            per_invoice[i].extend(found_i)
+            ran = ran and ran_i
     strict = spain.is_strict(document)
     for i, invoice in enumerate(document.invoices):
         per_invoice[i].extend(
@@ -496,4 +510,10 @@ def _validate_non_xml(
         InvoiceResult(index=i, number=inv.full_number, violations=tuple(per_invoice[i]))
         for i, inv in enumerate(document.invoices)
     )
-    return replace(report, violations=tuple(doc_violations), invoices=results, document=document)
+    return replace(
+        report,
+        violations=tuple(doc_violations),
+        invoices=results,
+        document=document,
+        official=ran,
+    )

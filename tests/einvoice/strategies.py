@@ -23,6 +23,9 @@ from hypothesis import strategies as st
 from stdnum import iban as iban_mod
 from stdnum.es import ccc, cif, dni
 
+from einvoice.formats.facturae import codes as facturae_codes
+from einvoice.formats.facturae.losses import _INVOICE_LOSSES, _LINE_LOSSES
+from einvoice.formats.facturae.reader import registration_parts, split_post_code_and_town
 from einvoice.model import (
     Address,
     AllowanceCharge,
@@ -312,11 +315,44 @@ TRANSFER_CODES = frozenset({"30", "31", "42", "58"})
 """UNCL4461 codes that all mean "credit transfer"; Facturae has one code (04) for them."""
 
 
+_DEFAULTS = {
+    f.name: (f.default_factory() if callable(f.default_factory) else f.default)
+    for f in dataclasses.fields(Invoice)
+    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+}
+_LINE_DEFAULTS = {
+    f.name: (f.default_factory() if callable(f.default_factory) else f.default)
+    for f in dataclasses.fields(Line)
+    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+}
+
+
+def _address_in_facturae(address: Address) -> Address:
+    """Address lines 2 and 3 are joined to line 1; outside Spain post code and town share
+    ``PostCodeAndTown`` and are split again on reading."""
+    line1 = ", ".join(part for part in (address.line1, address.line2, address.line3) if part)
+    address = dataclasses.replace(address, line1=line1, line2="", line3="")
+    if address.country and address.country != "ES":
+        joined = " ".join(part for part in (address.postal_code, address.city) if part)
+        postal, town = split_post_code_and_town(joined)
+        address = dataclasses.replace(address, postal_code=postal, city=town)
+    return address
+
+
 def _party_without_facturae_losses(party: Party) -> Party:
     # docs/formats/facturae.md, "written with a loss": no electronic address (BT-34/BT-49), no
     # legal registration id with scheme (BT-30/BT-47); PartyIdentification (BT-29/BT-46) only
-    # when it is 1-10 digits, which scheme-qualified identifiers are not.
-    return dataclasses.replace(party, endpoint=None, identifiers=(), legal_id=None)
+    # when it is 1-10 digits, which scheme-qualified identifiers are not; BT-33 only in the
+    # Registro Mercantil shape.
+    legal_form = party.legal_form if registration_parts(party.legal_form) else ""
+    return dataclasses.replace(
+        party,
+        endpoint=None,
+        identifiers=(),
+        legal_id=None,
+        legal_form=legal_form,
+        address=_address_in_facturae(party.address),
+    )
 
 
 def _party_without_en16931_losses(party: Party) -> Party:
@@ -333,13 +369,45 @@ def _party_without_en16931_losses(party: Party) -> Party:
     )
 
 
+def _facturae_unit(unit: str) -> str:
+    """The Rec 20 unit read back from the Facturae unit ``unit`` is written as."""
+    written = facturae_codes.REC20_TO_UNIT.get(unit, "05")
+    return facturae_codes.UNIT_TO_REC20.get(written, unit)
+
+
 def _without_facturae_losses(inv: Invoice) -> Invoice:
     payment = inv.payment
     if payment is not None:
         # Facturae has one "transfer" code (04), read back as 58 with an IBAN; BT-82 has no
         # element (docs/formats/facturae.md, BG-16 row).
         code = "58" if payment.means_code in TRANSFER_CODES else payment.means_code
-        payment = dataclasses.replace(payment, means_code=code, means_text="")
+        payment = dataclasses.replace(
+            payment,
+            means_code=code,
+            means_text="",
+            # A "BIC" that is not 8 or 11 characters is left out (BT-86 warning).
+            credit_transfers=tuple(
+                t if len(t.bic) in {0, 8, 11} else dataclasses.replace(t, bic="")
+                for t in payment.credit_transfers
+            ),
+        )
+    # Terms Facturae has no element for (losses._INVOICE_LOSSES / _LINE_LOSSES).
+    inv = dataclasses.replace(inv, **{name: _DEFAULTS[name] for name, *_ in _INVOICE_LOSSES})
+    inv = dataclasses.replace(
+        inv,
+        lines=tuple(
+            dataclasses.replace(ln, **{name: _LINE_DEFAULTS[name] for name, *_ in _LINE_LOSSES})
+            for ln in inv.lines
+        ),
+    )
+    if payment is not None:
+        # BT-85 has no element.
+        payment = dataclasses.replace(
+            payment,
+            credit_transfers=tuple(
+                dataclasses.replace(t, account_name="") for t in payment.credit_transfers
+            ),
+        )
     return dataclasses.replace(
         inv,
         # TaxCurrencyCode and LanguageName are mandatory: BT-5 and "es" are written when the
@@ -352,17 +420,24 @@ def _without_facturae_losses(inv: Invoice) -> Invoice:
         # Without instalments one is written from BT-9, BT-115 and BT-81 and read back; the
         # due date itself is compared through ``due_date``.
         instalments=(),
-        # General discounts/surcharges carry no VAT category or rate (BT-95/96, BT-102/103).
+        # General discounts/surcharges carry no VAT category or rate (BT-95/96, BT-102/103),
+        # and Facturae lists the discounts before the surcharges.
         allowances_charges=tuple(
             dataclasses.replace(ac, vat_category=None, vat_rate=None, tax_type=TaxType.IVA)
-            for ac in inv.allowances_charges
+            for ac in sorted(inv.allowances_charges, key=lambda ac: ac.is_charge)
         ),
-        # No VATEX code (BT-121): only the SpecialTaxableEvent reason text.
-        vat_breakdown=tuple(dataclasses.replace(r, exemption_code="") for r in inv.vat_breakdown),
+        # docs/mapping.md "UBL / CII → Facturae", written with a loss: BT-19, BG-13.
+        accounting_ref="",
+        delivery=None,
         lines=tuple(
             dataclasses.replace(
                 line,
-                exemption_code="",
+                # Written with a loss: BT-133, BT-154, BT-159; a unit travels as its Facturae
+                # code (several Rec 20 codes share one, others become 05 "other").
+                accounting_ref="",
+                description="",
+                origin_country="",
+                unit_code=_facturae_unit(line.unit_code),
                 # Line Discount/Charge has rate and amount but no base (BT-137/BT-142).
                 allowances_charges=tuple(
                     dataclasses.replace(ac, base_amount=None) for ac in line.allowances_charges

@@ -161,11 +161,25 @@ def test_facturae_official_findings_are_warnings_located_by_business_terms() -> 
 
 
 def test_facturae_terms_ubl_cannot_carry_are_conversion_warnings() -> None:
-    path = CORPUS / "facturae/samples/haltr/invoice_gob_es.xml"
+    # Its general surcharge has no reason, which EN 16931 requires (BR-38): the UBL the
+    # rules would run on cannot be written, so they do not run and the report says so.
+    path = CORPUS / "facturae/samples/gobl-facturae/invoice-vat-irpf.xml"
     report = validate(path.read_bytes())
     conversion = [v for v in report.all_violations() if v.layer is Layer.CONVERSION]
     assert conversion and all(v.severity is Severity.WARNING for v in conversion)
     assert all(v.invoice is None for v in conversion)  # a single invoice, not a batch
+    assert report.as_dict()["official_rules"] is False
+
+
+def test_official_rules_flag_is_true_only_when_they_ran() -> None:
+    ran = validate((CORPUS / "facturae/samples/txerpa/xml_v3_2_2.xml").read_bytes())
+    assert ran.as_dict()["official_rules"] is True
+    assert validate(_broken_ubl()).as_dict()["official_rules"] is True
+    # Schema-invalid: the pipeline stops before the rules.
+    invalid = CORPUS / "facturae/samples/invalid/omeuid/Facturae-3.2.2-esquema-invalido.xml"
+    assert validate(invalid.read_bytes()).as_dict()["official_rules"] is False
+    # Not XML at all.
+    assert validate(b"not xml").as_dict()["official_rules"] is False
 
 
 def _broken_ubl() -> bytes:

@@ -5,7 +5,10 @@ parse); each of its invoices is written to its own file in ``DIR``, named after 
 ``<stem>.<format>.xml``, or ``<stem>-<n>.<format>.xml`` (n from 1) for a Facturae batch.
 When the source lacks data the target requires (e.g. a UBL invoice without the Spanish
 tax IDs Facturae needs), the invoice is not written and the missing business terms are
-named.  The rendered file is checked against the target's XSD before it is written, and
+named.  The rendered file goes through the target's whole validation pipeline before it is
+written (XSD, the official CEN EN 16931 and Peppol BIS 3 rules that apply to it, the Spanish
+rules): a file that its own ``efactura validate`` would reject is not written, and the rule
+ids are printed; ``--force`` writes it anyway with a warning naming them.  Files are
 written atomically, so a file in ``DIR`` is always complete.  A signature of the source is
 not carried over (a converted document is a new document).  Exit status 0 only when every
 invoice of every file was converted.
@@ -38,6 +41,10 @@ _TEXT = {
     "en": {
         "written": "{src}: invoice {number} -> {dest}",
         "failed": "{src}: invoice {number} NOT converted to {fmt}:",
+        "rejected": "{src}: invoice {number} NOT written: the {fmt} output fails the official "
+        "rules {rules} (use --force to write it anyway):",
+        "forced": "{src}: WARNING: invoice {number} written although the {fmt} output fails "
+        "the official rules {rules}:",
         "unusable": "{src}: not converted, the file is not a valid invoice:",
         "unsigned": "{src}: note: the source signature is not carried over to the new file.",
         "summary": "{ok} invoice(s) converted, {bad} failed.",
@@ -45,6 +52,10 @@ _TEXT = {
     "es": {
         "written": "{src}: factura {number} -> {dest}",
         "failed": "{src}: factura {number} NO convertida a {fmt}:",
+        "rejected": "{src}: factura {number} NO escrita: el resultado {fmt} incumple las reglas "
+        "oficiales {rules} (use --force para escribirlo de todos modos):",
+        "forced": "{src}: AVISO: factura {number} escrita aunque el resultado {fmt} incumple "
+        "las reglas oficiales {rules}:",
         "unusable": "{src}: no convertido, el fichero no es una factura válida:",
         "unsigned": "{src}: nota: la firma del original no pasa al fichero nuevo.",
         "summary": "{ok} factura(s) convertida(s), {bad} con error.",
@@ -69,6 +80,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="language of the messages (default from the environment)",
     )
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write outputs that fail the official rules (with a warning naming them)",
+    )
     parser.add_argument(
         "--edifact-directory",
         choices=("D16B", "D96A"),
@@ -126,6 +142,20 @@ def _target_schema_violations(target: str, data: bytes) -> list[Violation]:
     return [v for v in module.validate_schema(tree, module.DEFAULT_VERSION) if v.is_fatal]
 
 
+def output_findings(data: bytes) -> list[Violation]:
+    """The fatal findings of ``validate`` on a rendered output, official rules included.
+
+    This is exactly what ``efactura validate`` would say about the written file, so a file
+    ``convert`` writes without ``--force`` is one ``validate`` accepts.
+    """
+    report = validate(data, max_bytes=max(DEFAULT_MAX_BYTES, len(data)), official=True)
+    return [v for v in report.all_violations() if v.is_fatal]
+
+
+def _rule_ids(violations: Sequence[Violation]) -> str:
+    return ", ".join(dict.fromkeys(v.rule for v in violations))
+
+
 def convert_file(
     source: Path,
     *,
@@ -134,6 +164,7 @@ def convert_file(
     lang: str,
     max_bytes: int,
     out: TextIO,
+    force: bool = False,
     edifact_directory: str = "D16B",
 ) -> tuple[int, int]:
     """Convert one file; returns (invoices converted, invoices or files failed)."""
@@ -172,6 +203,17 @@ def convert_file(
             _print_violations(problems, lang, out)
             failed += 1
             continue
+        findings = output_findings(rendered)
+        if findings:
+            key = "forced" if force else "rejected"
+            print(
+                text[key].format(src=source, number=number, fmt=target, rules=_rule_ids(findings)),
+                file=out,
+            )
+            _print_violations(findings, lang, out)
+            if not force:
+                failed += 1
+                continue
         dest = out_dir / output_name(source, target, i, count)
         _write_atomically(dest, rendered)
         print(text["written"].format(src=source, number=number, dest=dest), file=out)
@@ -192,6 +234,7 @@ def run(args: argparse.Namespace) -> int:
             lang=args.lang,
             max_bytes=args.max_bytes,
             out=sys.stdout,
+            force=args.force,
             edifact_directory=args.edifact_directory,
         )
         converted += ok

@@ -105,7 +105,7 @@ def validate_path(path: Path, *, official: bool, max_bytes: int) -> Report:
         reason = exc.strerror or str(exc)
         return Report(
             filename=str(path),
-            official=official,
+            official=False,
             violations=(
                 Violation(
                     rule="FILE-READ",

@@ -46,11 +46,13 @@ from einvoice.model import (
     Address,
     AdministrativeCentre,
     AllowanceCharge,
+    Attachment,
     Correction,
     Instalment,
     Invoice,
     IssuerType,
     Line,
+    Party,
     Period,
     PrecedingInvoice,
     TaxType,
@@ -97,6 +99,9 @@ VAT category and rate: ``first count amount base percent tax``."""
 PAYMENT: Final = "PAY"
 """The payment means code the invoice really has when the syntax needed another: ``means``."""
 
+TAX_IDS: Final = "NIF"
+"""Tax IDs of seller, buyer and tax representative of a "not subject to VAT" invoice, which
+EN 16931 forbids as VAT identifiers (BR-O-02 … BR-O-04)."""
 SUBJECT_TAX: Final = "TXD"
 """UNCL4451 "Tax declaration": BT-21 of the CII notes that describe taxes."""
 SUBJECT_INFO: Final = "AAI"
@@ -566,14 +571,27 @@ def preceding_from(fields: dict[str, str]) -> PrecedingInvoice:
 
 def facturae_fields(invoice: Invoice) -> dict[str, str]:
     """Facturae document data differing from its defaults (empty for a plain invoice)."""
+    document_type, issuer = self_billing_defaults(invoice.type_code)
     fields = {
         "language": invoice.language,
-        "issuer": "" if invoice.issuer_type is IssuerType.SELLER else invoice.issuer_type.value,
-        "document_type": "" if invoice.document_type == "FC" else invoice.document_type,
+        "issuer": "" if invoice.issuer_type is issuer else invoice.issuer_type.value,
+        "document_type": "" if invoice.document_type == document_type else invoice.document_type,
         "class": "" if invoice.invoice_class == "OO" else invoice.invoice_class,
         "exchange_rate": num(invoice.exchange_rate),
     }
     return {key: value for key, value in fields.items() if value}
+
+
+def self_billing_defaults(type_code: str) -> tuple[str, IssuerType]:
+    """(Facturae document type, issuer type) implied by BT-3 (read from UBL or CII).
+
+    A self-billed invoice (UNCL1001 389, or 261 for a self-billed credit note) is issued by
+    the buyer: Facturae ``InvoiceDocumentType`` AF (*autofactura*) and ``InvoiceIssuerType``
+    RE.  A DOC tag, when present, still overrides both.
+    """
+    if type_code in {"389", "261"}:
+        return "AF", IssuerType.BUYER
+    return "FC", IssuerType.SELLER
 
 
 def facturae_tag(invoice: Invoice) -> str:
@@ -893,3 +911,95 @@ def _proportional_parts(groups: dict[_Key, Decimal], amount: Decimal) -> dict[_K
         remaining -= part
     parts[keys[-1]] = remaining
     return parts
+
+
+# ---------------------------------------------------------------------------------------------
+# NIF: tax IDs of a "not subject to VAT" invoice
+# ---------------------------------------------------------------------------------------------
+
+
+def not_subject(invoice: Invoice) -> bool:
+    """Whether the invoice is "not subject to VAT" (category O, Facturae *no sujeta*).
+
+    EN 16931 then forbids the VAT identifiers of seller, buyer and tax representative
+    (BR-O-02 … BR-O-04): the Spanish NIF travels as the seller's tax registration
+    identifier (BT-32) and the buyer's legal registration identifier (BT-47), and tag
+    ``DOC`` gives our reader back the tax IDs.
+    """
+    return any(line.vat_category is VatCategory.NOT_SUBJECT for line in invoice.lines) or any(
+        row.category is VatCategory.NOT_SUBJECT for row in invoice.vat_breakdown
+    )
+
+
+def tax_ids_tag(invoice: Invoice) -> str:
+    """NIF: the parties' tax IDs, which a category O invoice may not carry as VAT IDs.
+
+    The renderers write the Spanish NIF elsewhere (seller BT-32, buyer BT-47) for any
+    reader; this tag tells ours which party identifier was the tax ID.
+    """
+    rep = invoice.tax_representative
+    fields = {
+        "seller": invoice.seller.tax_id,
+        "buyer": invoice.buyer.tax_id,
+        "rep": rep.tax_id if rep is not None else "",
+    }
+    if not any(fields.values()):
+        return ""
+    return encode(
+        TAX_IDS,
+        "Operación no sujeta a IVA: NIF de las partes / Not subject to VAT: tax IDs of the "
+        "parties.",
+        fields,
+    )
+
+
+def _with_tax_id(party: Party, value: str) -> Party:
+    """``party`` with tax ID ``value`` and the scheme-less copies of it removed."""
+    legal = party.legal_id
+    if legal is not None and legal.value == value and not legal.scheme:
+        legal = None
+    return replace(
+        party,
+        tax_id=value,
+        legal_id=legal,
+        identifiers=tuple(i for i in party.identifiers if not (i.value == value and not i.scheme)),
+        tax_registration_id="" if party.tax_registration_id == value else party.tax_registration_id,
+    )
+
+
+def with_tax_ids(invoice: Invoice, fields: dict[str, str]) -> Invoice:
+    """``invoice`` with the tax IDs of a NIF tag restored (and the copies written in
+    their place, BT-32 / BT-47, removed)."""
+    seller, buyer, rep = invoice.seller, invoice.buyer, invoice.tax_representative
+    if fields.get("seller"):
+        seller = _with_tax_id(seller, fields["seller"])
+    if fields.get("buyer"):
+        buyer = _with_tax_id(buyer, fields["buyer"])
+    if rep is not None and fields.get("rep"):
+        rep = replace(rep, tax_id=fields["rep"])
+    return replace(invoice, seller=seller, buyer=buyer, tax_representative=rep)
+
+
+_EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "text/csv": "csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "application/zip": "zip",
+}
+
+
+def attachment_filename(attachment: Attachment, index: int) -> str:
+    """BT-125-2: the attachment's file name, or one made from its number and MIME type.
+
+    UBL requires a file name on every embedded document (UBL-DT-07, fatal) and Facturae
+    has none, so ``anexo-<n>.<ext>`` is written for Facturae attachments.
+    """
+    if attachment.filename:
+        return attachment.filename
+    ext = _EXTENSIONS.get(attachment.mime_type, "bin")
+    return f"anexo-{attachment.id or index}.{ext}"

@@ -23,6 +23,9 @@ and they do not verify tax-ID check digits.  These rules do, with our own stable
     invoice it corrects and, in Facturae, the legal reason and correction method.
 ``ES-BATCH-*``
     A Facturae batch states its invoice count and totals correctly.
+``ES-CUR-*``
+    An invoice of a Spanish seller in another currency gives the tax in euros or the
+    exchange rate (art. 10.1 RD 1619/2012).
 
 Amounts are compared with a tolerance of one minor unit of the invoice currency (one cent
 for EUR): each stated amount is itself rounded, so exact equality would reject lawful
@@ -38,8 +41,18 @@ from decimal import Decimal
 from typing import Final
 
 from einvoice.errors import Layer, Severity, Violation
+from einvoice.formats.facturae import sign
 from einvoice.identifiers import check_tax_id
-from einvoice.model import ZERO, Document, Invoice, Party, Period, Withholding
+from einvoice.model import (
+    ZERO,
+    Document,
+    DocumentKind,
+    Invoice,
+    Party,
+    Period,
+    TaxType,
+    Withholding,
+)
 from einvoice.money import minor_units, round_amount
 
 HUNDRED: Final = Decimal(100)
@@ -352,6 +365,11 @@ def _check_breakdown(c: _Checker) -> None:
                 )
 
 
+_MAIN_TAXES: Final = frozenset({TaxType.IVA, TaxType.IGIC, TaxType.IPSI})
+"""The indirect taxes a line bears as its VAT (one per line); every other output tax is part
+of their base."""
+
+
 def _check_bases(c: _Checker) -> None:
     """ES-TOT-12: the taxable bases of the breakdown add up to BT-109.
 
@@ -372,6 +390,12 @@ def _check_bases(c: _Checker) -> None:
     t = inv.totals
     tolerance = c.unit * len(rows)
     if not c.differs(bases, t.tax_exclusive, tolerance):
+        return
+    # Art. 78.Dos.4º LIVA: the VAT base includes the other taxes on the same supply
+    # (Impuestos Especiales such as the electricity tax, Facturae 07 …), so the IVA rows may
+    # exceed BT-109 by exactly those taxes' amounts.
+    others = _sum(row.tax_amount for row in inv.vat_breakdown if row.tax_type not in _MAIN_TAXES)
+    if others and not c.differs(bases, t.tax_exclusive + others, tolerance):
         return
     if (t.allowance_total or t.charge_total) and not c.differs(bases, t.line_net_total, tolerance):
         # Many Facturae generators add up the line taxes and leave general discounts and
@@ -587,7 +611,32 @@ def check_invoice(
     check_withholdings(c)
     check_dates(c, today or dt.date.today())
     check_correction(c)
+    check_currency(c)
     return c.out
+
+
+def check_currency(c: _Checker) -> None:
+    """ES-CUR-01: a Spanish invoice in another currency states the tax in euros or the rate.
+
+    RD 1619/2012 art. 10.1: amounts may be in any currency, but the tax must be given in
+    euros, converted at the rate stated.  An invoice of a Spanish seller in a currency other
+    than the euro therefore needs the VAT total in euros (BT-6 ``EUR`` with BT-111) or the
+    exchange rate (Facturae ``ExchangeRateDetails``).
+    """
+    inv = c.invoice
+    if inv.seller.country != "ES" or inv.currency in {"", "EUR"}:
+        return
+    in_euros = inv.tax_currency == "EUR" and inv.totals.vat_total_tax_currency is not None
+    if in_euros or inv.exchange_rate is not None:
+        return
+    c.add(
+        "ES-CUR-01",
+        f"the invoice is in {inv.currency} but gives neither the tax in euros (BT-6 EUR with "
+        "BT-111) nor the exchange rate to the euro, which RD 1619/2012 art. 10.1 requires.",
+        f"la factura está en {inv.currency} pero no indica ni la cuota en euros (BT-6 EUR con "
+        "BT-111) ni el tipo de cambio al euro, que exige el art. 10.1 del RD 1619/2012.",
+        location="BT-6",
+    )
 
 
 def check_batch(document: Document) -> list[Violation]:
@@ -616,7 +665,14 @@ def check_batch(document: Document) -> list[Violation]:
             "Batch/InvoicesCount",
         )
     tolerance = unit * max(1, count)
-    totals = [inv.totals for inv in document.invoices]
+    # A credit note is read from a negative Facturae corrective (einvoice.formats.facturae.
+    # sign): the file's batch totals hold its amounts negative.
+    totals = [
+        sign.negated(inv, kind=inv.kind, type_code=inv.type_code).totals
+        if inv.kind is DocumentKind.CREDIT_NOTE
+        else inv.totals
+        for inv in document.invoices
+    ]
     sums = (
         (
             "ES-BATCH-02",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from decimal import Decimal
@@ -423,19 +424,28 @@ def test_downloads(client: Any, world: dict[str, Any]) -> None:
 def test_a_format_that_cannot_carry_the_invoice_names_the_missing_terms(
     client: Any, world: dict[str, Any]
 ) -> None:
-    foreign = h.external_invoice("US-77", seller_tax_id="US123456789")
-    foreign = foreign.__class__(
-        **{
-            **{f: getattr(foreign, f) for f in foreign.__dataclass_fields__},
-            "seller": foreign.seller.__class__(
-                **{
-                    **{f: getattr(foreign.seller, f) for f in foreign.seller.__dataclass_fields__},
-                    "address": h.em.Address(
-                        line1="5th Avenue 1", city="New York", postal_code="10001", country="US"
-                    ),
-                }
-            ),
-        }
+    # 100.00 of electricity with the electricity tax (Facturae 07), part of the IVA base
+    # (art. 78 LIVA): lawful in Facturae, but not VAT, so EN 16931 cannot carry it.
+    plain = h.external_invoice("IE-77", amount="100.00")
+    iva = dataclasses.replace(
+        plain.vat_breakdown[0], taxable_amount=Decimal("105.11"), tax_amount=Decimal("22.07")
+    )
+    electricity = h.em.VatBreakdown(
+        category=h.em.VatCategory.ZERO_RATED,
+        rate=Decimal("5.11269632"),
+        taxable_amount=Decimal("100.00"),
+        tax_amount=Decimal("5.11"),
+        tax_type=h.em.TaxType.IE,
+    )
+    foreign = dataclasses.replace(
+        plain,
+        vat_breakdown=(iva, electricity),
+        totals=dataclasses.replace(
+            plain.totals,
+            vat_total=Decimal("27.18"),
+            tax_inclusive=Decimal("127.18"),
+            payable=Decimal("127.18"),
+        ),
     )
     report = services.do_import_files(
         company=world["buyer"],
@@ -451,7 +461,7 @@ def test_a_format_that_cannot_carry_the_invoice_names_the_missing_terms(
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert "cannot be written as UBL" in html and "BT-34" in html
+    assert "cannot be written as UBL" in html and "BT-118" in html
 
 
 # ---------------------------------------------------------------------------------------------

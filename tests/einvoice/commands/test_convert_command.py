@@ -15,7 +15,10 @@ from einvoice.commands import convert as command
 from einvoice.validation import validate
 
 BATCH = CORPUS / "facturae/samples/omeuid/Facturae-3.2.2-lote-valid.xml"
-SINGLE = CORPUS / "facturae/samples/omeuid/Facturae-3.2.2-valid.xml"
+SINGLE = CORPUS / "facturae/samples/txerpa/xml_v3_2_2.xml"
+SOURCE_FAULT = CORPUS / "facturae/samples/omeuid/Facturae-3.2.2-valid.xml"
+"""Its IVA 16 % base leaves out a line discount and charge: the converted UBL/CII fails
+BR-S-08, a fault of the source that no converter can repair."""
 NO_BUYER_TAX_ID = CORPUS / "cii/samples/en16931/CII_example1.xml"
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -66,8 +69,8 @@ def test_missing_terms_are_named_and_nothing_is_written(
 
 def test_mixed_success_exits_one_but_writes_the_good_ones(tmp_path: Path) -> None:
     out_dir = tmp_path / "new" / "dir"
-    assert run("--to", "ubl", "--out-dir", str(out_dir), str(SINGLE), str(NO_BUYER_TAX_ID)) == 1
-    assert [p.name for p in out_dir.iterdir()] == ["Facturae-3.2.2-valid.ubl.xml"]
+    assert run("--to", "ubl", "--out-dir", str(out_dir), str(SINGLE), str(SOURCE_FAULT)) == 1
+    assert [p.name for p in out_dir.iterdir()] == ["xml_v3_2_2.ubl.xml"]
 
 
 def test_unusable_source_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,5 +91,38 @@ def test_runs_as_a_module(tmp_path: Path) -> None:
         timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    written = tmp_path / "Facturae-3.2.2-valid.cii.xml"
+    written = tmp_path / "xml_v3_2_2.cii.xml"
     assert validate(written.read_bytes(), official=False).format == "cii"
+
+
+@pytest.mark.parametrize("target", ["ubl", "cii"])
+def test_output_failing_the_official_rules_is_refused_with_their_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    status = run("--to", target, "--out-dir", str(tmp_path), str(SOURCE_FAULT), "--lang", "en")
+    assert status == 1
+    out = capsys.readouterr().out
+    assert "NOT written" in out and "BR-S-08" in out and "--force" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_force_writes_with_a_warning_naming_the_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("--to", "ubl", "--out-dir", str(tmp_path), str(SOURCE_FAULT), "--force")
+    assert run(*argv, "--lang", "es") == 0
+    out = capsys.readouterr().out
+    assert "AVISO" in out and "BR-S-08" in out
+    written = tmp_path / "Facturae-3.2.2-valid.ubl.xml"
+    # What was written is exactly what validate rejects, and says so.
+    report = validate(written.read_bytes())
+    assert not report.ok and "BR-S-08" in {v.rule for v in report.all_violations()}
+
+
+def test_every_written_file_passes_validate(tmp_path: Path) -> None:
+    for target in ("ubl", "cii", "facturae"):
+        assert run("--to", target, "--out-dir", str(tmp_path / target), str(SINGLE)) == 0
+        [written] = (tmp_path / target).iterdir()
+        report = validate(written.read_bytes())
+        assert report.ok, [v.rule for v in report.all_violations() if v.is_fatal]
+        assert report.official is True

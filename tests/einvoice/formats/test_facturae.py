@@ -23,12 +23,13 @@ from tests.corpus import CORPUS, samples
 
 from einvoice.errors import ConversionError, Layer, ParseError, UnsupportedDocument
 from einvoice.formats import facturae
-from einvoice.formats.facturae import codes
+from einvoice.formats.facturae import codes, sign
 from einvoice.formats.facturae.reader import canonical_tax_id, registration_parts, vat_category
 from einvoice.model import (
     Address,
     Attachment,
     Document,
+    DocumentKind,
     Invoice,
     Line,
     Party,
@@ -135,6 +136,9 @@ def test_amounts_are_exactly_as_written(path: Path) -> None:
     tree, version = _load(path)
     document = facturae.parse(tree, version=version)
     for invoice, el in zip(document.invoices, tree.getroot().iterfind("Invoices/Invoice")):
+        if invoice.kind is DocumentKind.CREDIT_NOTE:
+            # A negative corrective reads as a credit note: the same digits, sign reversed.
+            invoice = sign.as_facturae(invoice)
         totals = el.find("InvoiceTotals")
         assert str(invoice.totals.invoice_total) == totals.findtext("InvoiceTotal").strip()
         assert str(invoice.totals.payable) == totals.findtext("TotalExecutableAmount").strip()
@@ -422,7 +426,8 @@ def test_province_is_derived_from_spanish_post_code(base_invoice: Invoice) -> No
         (TaxType.IVA, Decimal("0.00"), "02", VatCategory.NOT_SUBJECT),
         (TaxType.IVA, Decimal("0"), "", VatCategory.ZERO_RATED),
         (TaxType.IGIC, Decimal("7"), "", VatCategory.CANARY_IGIC),
-        (TaxType.IGIC, Decimal("0"), "", VatCategory.CANARY_IGIC),
+        (TaxType.IGIC, Decimal("0"), "", VatCategory.ZERO_RATED),  # BR-AF-05
+        (TaxType.IPSI, Decimal("0"), "", VatCategory.ZERO_RATED),  # BR-AG-05
         (TaxType.IGIC, Decimal("0"), "01", VatCategory.EXEMPT),
         (TaxType.IVA, Decimal("21"), "01", VatCategory.STANDARD),
         (TaxType.IPSI, Decimal("4"), "", VatCategory.CEUTA_MELILLA_IPSI),
@@ -472,7 +477,8 @@ def test_not_subject_line_has_no_rate(base_invoice: Invoice) -> None:
 def test_corrective_invoice_maps_to_correction_and_preceding() -> None:
     invoice = _parse(SAMPLES_DIR / "gobl-facturae" / "credit-note.xml").invoices[0]
     assert invoice.invoice_class == "OR"
-    assert invoice.type_code == "384"
+    # Its amounts are all negative: an EN 16931 credit note with positive amounts.
+    assert (invoice.kind, invoice.type_code) == (DocumentKind.CREDIT_NOTE, "381")
     assert invoice.correction is not None
     assert invoice.correction.number == "TEST01001F"
     assert invoice.correction.reason_code == "01"
@@ -480,7 +486,11 @@ def test_corrective_invoice_maps_to_correction_and_preceding() -> None:
     assert invoice.correction.period is not None
     assert invoice.preceding[0].number == "TEST01001F"
     assert invoice.preceding[0].issue_date == dt.date(2021, 12, 8)
-    assert invoice.totals.payable < 0  # rectifications carry negative amounts as written
+    assert invoice.totals.payable > 0
+    written = facturae.render([invoice])
+    assert b"<TotalExecutableAmount>-" in written  # written back as the negative corrective
+    back = facturae.parse(parse_bytes(written), version="3.2.2").invoices[0]
+    assert (back.kind, back.totals, back.lines) == (invoice.kind, invoice.totals, invoice.lines)
 
 
 def test_public_buyer_centres() -> None:

@@ -20,7 +20,7 @@ from tests.einvoice.strategies import invoices
 
 from einvoice.errors import ConversionError, ParseError, UnsupportedDocument, Violation
 from einvoice.formats import ubl
-from einvoice.formats.ubl.writer import endpoint_for
+from einvoice.formats.ubl.writer import endpoint_for, peppol_gaps, profile
 from einvoice.model import (
     Address,
     AdministrativeCentre,
@@ -77,10 +77,19 @@ def _id(path: Path) -> str:
     return str(path.relative_to(CORPUS))
 
 
-def _fatal(xml: bytes | etree._ElementTree) -> dict[str, list[Violation]]:
+def _artefacts(xml: bytes | etree._ElementTree) -> list[str]:
+    """CEN always; the Peppol artefacts when the document claims Peppol BIS Billing."""
+    tree = parse_bytes(xml) if isinstance(xml, bytes) else xml
+    claims = tree.getroot().findtext("cbc:CustomizationID", "", NS)
+    peppol = ubl._common.PEPPOL_CUSTOMIZATION in claims
+    return [a for a in ARTEFACTS if a.endswith("ubl") and (peppol or not a.startswith("peppol"))]
+
+
+def _fatal(xml: bytes | etree._ElementTree, *, every: bool = False) -> dict[str, list[Violation]]:
+    """Fatal findings per artefact: those that apply (``every``: all of them, for sources)."""
     return {
         artefact: [v for v in check(xml, artefact, lines=False) if v.is_fatal]
-        for artefact in ARTEFACTS
+        for artefact in (ARTEFACTS if every else _artefacts(xml))
     }
 
 
@@ -126,12 +135,16 @@ def _normalised(invoice: Invoice) -> Invoice:
         notes = (Note(text=text, subject=first.subject),)
     return dataclasses.replace(
         invoice,
-        specification_id=ubl._common.PEPPOL_CUSTOMIZATION,
-        process_id=ubl._common.PEPPOL_PROFILE,
+        specification_id=profile(invoice)[0],
+        process_id=profile(invoice)[1],
         tax_currency="" if invoice.tax_currency == invoice.currency else invoice.tax_currency,
         notes=notes,
-        seller=dataclasses.replace(invoice.seller, endpoint=endpoint_for(invoice.seller)),
-        buyer=dataclasses.replace(invoice.buyer, endpoint=endpoint_for(invoice.buyer)),
+        seller=dataclasses.replace(
+            invoice.seller, endpoint=endpoint_for(invoice.seller) or invoice.seller.endpoint
+        ),
+        buyer=dataclasses.replace(
+            invoice.buyer, endpoint=endpoint_for(invoice.buyer) or invoice.buyer.endpoint
+        ),
     )
 
 
@@ -189,7 +202,7 @@ def _en16931_valid(path: Path) -> tuple[Invoice, set[str]]:
     """The parsed sample and the fatal rule ids of the source (skips non-EN 16931 sources)."""
     if path.name in NOT_EN16931:
         pytest.skip("source is UBL but not EN 16931")
-    source = _fatal(path.read_bytes())
+    source = _fatal(path.read_bytes(), every=True)
     if source["cen-ubl"]:
         pytest.skip(f"source breaks EN 16931: {sorted({v.rule for v in source['cen-ubl']})}")
     return _parse(path), {v.rule for found in source.values() for v in found}
@@ -198,18 +211,13 @@ def _en16931_valid(path: Path) -> tuple[Invoice, set[str]]:
 @pytest.mark.parametrize("path", SAMPLES, ids=_id)
 def test_sample_render_passes_official_artefacts(path: Path) -> None:
     invoice, source_fatal = _en16931_valid(path)
-    try:
-        out = ubl.render([invoice])
-    except ConversionError as exc:
-        # The only thing a valid EN 16931 invoice may lack for Peppol is an electronic address.
-        expected = {
-            bt
-            for party, bt in ((invoice.seller, "BT-34"), (invoice.buyer, "BT-49"))
-            if endpoint_for(party) is None
-        }
-        assert expected and {v.rule for v in exc.violations} == expected
-        assert all(v.message_es for v in exc.violations)
-        out = ubl.render([_with_endpoints(invoice)])
+    out = ubl.render([invoice])
+    claims = parse_bytes(out).getroot().findtext("cbc:CustomizationID", "", NS)
+    # Peppol BIS when the invoice has what Peppol needs, plain EN 16931 otherwise (said so).
+    gaps = peppol_gaps(invoice)
+    assert (claims == ubl._common.EN16931_CUSTOMIZATION) == bool(gaps)
+    if gaps:
+        assert "UBL-PROFILE" in {v.rule for v in ubl.losses(invoice)}
     assert ubl.validate_schema(parse_bytes(out), "2.1") == []
 
     tolerated = {
@@ -223,7 +231,6 @@ def test_sample_render_passes_official_artefacts(path: Path) -> None:
 @pytest.mark.parametrize("path", SAMPLES, ids=_id)
 def test_sample_round_trip(path: Path) -> None:
     invoice, _ = _en16931_valid(path)
-    invoice = _with_endpoints(invoice)
     out, back = _round_trip(invoice)
     assert back == _normalised(invoice)
     assert ubl.render([back]) == out  # stable: a second pass changes nothing
@@ -340,10 +347,14 @@ def _spanish_invoice() -> Invoice:
 def _peppol_ids(invoice: Invoice) -> Invoice:
     return dataclasses.replace(
         invoice,
-        specification_id=ubl._common.PEPPOL_CUSTOMIZATION,
-        process_id=ubl._common.PEPPOL_PROFILE,
-        seller=dataclasses.replace(invoice.seller, endpoint=endpoint_for(invoice.seller)),
-        buyer=dataclasses.replace(invoice.buyer, endpoint=endpoint_for(invoice.buyer)),
+        specification_id=profile(invoice)[0],
+        process_id=profile(invoice)[1],
+        seller=dataclasses.replace(
+            invoice.seller, endpoint=endpoint_for(invoice.seller) or invoice.seller.endpoint
+        ),
+        buyer=dataclasses.replace(
+            invoice.buyer, endpoint=endpoint_for(invoice.buyer) or invoice.buyer.endpoint
+        ),
     )
 
 
@@ -480,7 +491,8 @@ def test_missing_mandatory_terms_are_named() -> None:
     with pytest.raises(ConversionError) as info:
         ubl.render([invoice])
     rules = {v.rule for v in info.value.violations}
-    assert rules == {"BT-1", "BT-5", "BT-27", "BT-40", "BT-34", "BT-55", "BG-25"}
+    # The buyer's country comes from its VAT prefix (as in CII): BT-55 is not missing.
+    assert rules == {"BT-1", "BT-5", "BT-27", "BT-40", "BG-25"}
     assert all(v.message and v.message_es for v in info.value.violations)
 
 
@@ -543,7 +555,7 @@ def test_non_en16931_sample_names_every_missing_term() -> None:
     with pytest.raises(ConversionError) as info:
         ubl.render([_parse(path)])
     rules = {v.rule for v in info.value.violations}
-    assert rules == {"BT-3", "BT-5", "BT-34", "BT-40", "BT-49", "BT-55", "BT-130", "BT-153"}
+    assert rules == {"BT-3", "BT-5", "BT-40", "BT-55", "BT-130", "BT-153"}
 
 
 def test_several_notes_become_the_one_note_peppol_allows() -> None:
@@ -832,16 +844,24 @@ def test_direct_debit_with_mandate_stays_sepa() -> None:
     assert "PEPPOL-EN16931-R061" not in {v.rule for v in ubl.losses(invoice)}
 
 
-def test_only_an_email_address_is_refused_naming_the_term() -> None:
+def test_only_an_email_address_gives_plain_en16931_naming_the_term() -> None:
+    """Peppol needs a Peppol electronic address; without one the invoice is still written,
+    as plain EN 16931 UBL that passes the CEN rules, and the warning names BT-49."""
     email = Identifier(value="compras@cliente.example", scheme="EM")
     invoice = dataclasses.replace(
         _spanish_invoice(), buyer=Party(name="Cliente", address=BUYER.address, endpoint=email)
     )
-    with pytest.raises(ConversionError) as info:
-        ubl.render([invoice])
-    [violation] = info.value.violations
-    assert violation.rule == "BT-49"
-    assert "email" in violation.message and "correo" in violation.message_es
+    out = ubl.render([invoice])
+    root = etree.fromstring(out)
+    assert root.findtext("cbc:CustomizationID", "", NS) == "urn:cen.eu:en16931:2017"
+    assert root.find("cbc:ProfileID", NS) is None
+    assert _fatal_ids(out) == set()
+    endpoint = root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS)
+    assert endpoint is not None and endpoint.get("schemeID") == "EM"
+    [warning] = [v for v in ubl.losses(invoice) if v.rule == "UBL-PROFILE"]
+    assert "BT-49" in warning.message and "BT-49" in warning.message_es
+    assert "email" in warning.message and "correo" in warning.message_es
+    assert ubl.parse(parse_bytes(out), version="2.1").invoices[0].buyer.endpoint == email
 
 
 def test_missing_charge_reason_is_refused_naming_the_term() -> None:

@@ -673,11 +673,14 @@ def _invoice(root: _Element) -> Invoice:
     lines = tuple(
         _line(item) for item in transaction.findall(_q("ram:IncludedSupplyChainTradeLineItem"))
     )
+    self_billed = _tags.self_billing_defaults(type_code)
     invoice = Invoice(
         number=_text(document, "ram:ID"),
         issue_date=issue_date,
         kind=DocumentKind.CREDIT_NOTE if type_code == "381" else DocumentKind.INVOICE,
         type_code=type_code,
+        document_type=self_billed[0],
+        issuer_type=self_billed[1],
         currency=currency,
         tax_currency=tax_currency,
         tax_point_date=tax_point,
@@ -739,6 +742,7 @@ def _apply_spanish_notes(invoice: Invoice) -> Invoice:
     line_extras: dict[int, dict[str, str]] = {}
     centres: dict[str, list[AdministrativeCentre]] = {"seller": [], "buyer": []}
     splits: list[dict[str, str]] = []
+    tax_ids: dict[str, str] = {}
     preceding = list(invoice.preceding)
     totals = invoice.totals
     for note in invoice.notes:
@@ -775,6 +779,8 @@ def _apply_spanish_notes(invoice: Invoice) -> Invoice:
                 changes["correction"] = _tags.correction_from(f)
             elif tagged.kind == _tags.FACTURAE:
                 changes.update(_tags.facturae_changes(f))
+            elif tagged.kind == _tags.TAX_IDS:
+                tax_ids = f
             elif tagged.kind == _tags.INSTALMENTS:
                 changes["instalments"] = _tags.instalments_from(f)
             elif tagged.kind == _tags.PRECEDING:
@@ -813,4 +819,5 @@ def _apply_spanish_notes(invoice: Invoice) -> Invoice:
         changes["seller"] = replace(invoice.seller, centres=tuple(centres["seller"]))
     if centres["buyer"]:
         changes["buyer"] = replace(invoice.buyer, centres=tuple(centres["buyer"]))
-    return replace(invoice, **changes)  # type: ignore[arg-type]
+    invoice = replace(invoice, **changes)  # type: ignore[arg-type]
+    return _tags.with_tax_ids(invoice, tax_ids) if tax_ids else invoice

@@ -18,7 +18,7 @@ from typing import Final
 from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, Severity, Violation
-from einvoice.formats import _tags
+from einvoice.formats import _required, _tags
 from einvoice.formats.cii._names import (
     DOC_ATTACHMENT,
     DOC_INVOICED_OBJECT,
@@ -101,138 +101,10 @@ def render(invoices: Sequence[Invoice], *, version: str | None = None) -> bytes:
 # ---------------------------------------------------------------------------------------------
 
 
-def _missing(term: str, en: str, es: str, location: str = "") -> Violation:
-    return Violation(
-        rule=term,
-        message=f"{en} ({term}) is required in a CII invoice but is missing.",
-        message_es=f"{es} ({term}) es obligatorio en una factura CII y falta.",
-        layer=Layer.CONVERSION,
-        location=location or term,
-    )
-
-
 def missing_terms(invoice: Invoice) -> list[Violation]:
-    """One violation per mandatory EN 16931 term the invoice lacks (empty when complete)."""
-    out: list[Violation] = []
-    if not invoice.full_number.strip():
-        out.append(_missing("BT-1", "The invoice number", "El número de factura"))
-    if not invoice.type_code.strip():
-        out.append(_missing("BT-3", "The invoice type code", "El código de tipo de factura"))
-    if not invoice.currency.strip():
-        out.append(_missing("BT-5", "The invoice currency", "La moneda de la factura"))
-    if not invoice.seller.full_name.strip():
-        out.append(_missing("BT-27", "The seller name", "El nombre del vendedor"))
-    if not invoice.seller.country:
-        out.append(_missing("BT-40", "The seller country", "El país del vendedor"))
-    if not invoice.buyer.full_name.strip():
-        out.append(_missing("BT-44", "The buyer name", "El nombre del comprador"))
-    if not invoice.buyer.country:
-        out.append(_missing("BT-55", "The buyer country", "El país del comprador"))
-    seller = invoice.seller
-    if not (seller.tax_id or seller.legal_id or seller.identifiers):
-        out.append(
-            _missing(
-                "BT-31",
-                "A seller identifier (VAT number BT-31, legal registration BT-30 or "
-                "identifier BT-29)",
-                "Un identificador del vendedor (NIF-IVA BT-31, registro mercantil BT-30 o "
-                "identificador BT-29)",
-            )
-        )
-    if not invoice.lines:
-        out.append(_missing("BG-25", "At least one invoice line", "Al menos una línea"))
-    if not invoice.vat_breakdown:
-        out.append(_missing("BG-23", "The VAT breakdown", "El desglose de IVA"))
-    for index, line in enumerate(invoice.lines, start=1):
-        where = f"BG-25[{index}]"
-        if not line.id.strip():
-            out.append(
-                _missing("BT-126", "The line identifier", "El identificador de línea", where)
-            )
-        if not line.name.strip():
-            out.append(_missing("BT-153", "The item name", "El nombre del artículo", where))
-        if not line.unit_code.strip():
-            out.append(_missing("BT-130", "The unit of measure", "La unidad de medida", where))
-    rep = invoice.tax_representative
-    if rep is not None:
-        if not rep.full_name.strip():
-            out.append(
-                _missing("BT-62", "The tax representative name", "El nombre del representante")
-            )
-        if not rep.country:
-            out.append(
-                _missing("BT-69", "The tax representative country", "El país del representante")
-            )
-        if not rep.tax_id:
-            out.append(
-                _missing(
-                    "BT-63", "The tax representative VAT number", "El NIF-IVA del representante"
-                )
-            )
-    if invoice.payee is not None and not invoice.payee.full_name.strip():
-        out.append(_missing("BT-59", "The payee name", "El nombre del beneficiario del pago"))
-    payment = invoice.payment
-    if payment is not None:
-        has_means = bool(
-            payment.credit_transfers
-            or payment.card_pan
-            or payment.debited_account
-            or payment.means_text
-        )
-        if has_means and not payment.means_code:
-            out.append(
-                _missing("BT-81", "The payment means type code", "El código de medio de pago")
-            )
-        for transfer in payment.credit_transfers:
-            if not transfer.account.strip():
-                out.append(_missing("BT-84", "The payment account", "La cuenta de pago"))
-    for index, charge in enumerate(invoice.allowances_charges, start=1):
-        if not (charge.reason.strip() or charge.reason_code.strip()):
-            term = "BT-104" if charge.is_charge else "BT-97"
-            what = ("charge", "cargo") if charge.is_charge else ("allowance", "descuento")
-            out.append(
-                _missing(
-                    term,
-                    f"The reason of document-level {what[0]} {index}",
-                    f"El motivo del {what[1]} general {index}",
-                    f"{'BG-21' if charge.is_charge else 'BG-20'}[{index}]",
-                )
-            )
-    for line_index, line in enumerate(invoice.lines, start=1):
-        for charge in line.allowances_charges:
-            if not (charge.reason.strip() or charge.reason_code.strip()):
-                term = "BT-144" if charge.is_charge else "BT-139"
-                out.append(
-                    _missing(
-                        term,
-                        f"The reason of a line {'charge' if charge.is_charge else 'allowance'}",
-                        f"El motivo de un {'cargo' if charge.is_charge else 'descuento'} de línea",
-                        f"BG-25[{line_index}]",
-                    )
-                )
-    for attachment in invoice.attachments:
-        if not attachment.id.strip():
-            out.append(
-                _missing("BT-122", "The supporting document reference", "La referencia del anexo")
-            )
-    for preceding in invoice.preceding:
-        if not preceding.number.strip():
-            out.append(
-                _missing("BT-25", "The preceding invoice number", "El número de factura anterior")
-            )
-    if (
-        invoice.tax_currency
-        and invoice.tax_currency != invoice.currency
-        and invoice.totals.vat_total_tax_currency is None
-    ):
-        out.append(
-            _missing(
-                "BT-111",
-                "The VAT total in the VAT accounting currency",
-                "La cuota total de IVA en la moneda de contabilización del IVA",
-            )
-        )
-    return out
+    """One violation per mandatory EN 16931 term the invoice lacks (empty when complete);
+    the table is shared with the UBL writer (:mod:`einvoice.formats._required`)."""
+    return _required.missing_terms(invoice, "cii")
 
 
 def _lost(rule: str, en: str, es: str) -> Violation:
@@ -554,14 +426,17 @@ class _Writer:
                 _ram(_ram(agreement, name), "IssuerAssignedID", value)
         # AdditionalReferencedDocument: IssuerAssignedID, URIID, TypeCode, Name,
         # AttachmentBinaryObject, ReferenceTypeCode
-        for attachment in inv.attachments:
+        for att_index, attachment in enumerate(inv.attachments, start=1):
             reference = _ram(agreement, "AdditionalReferencedDocument")
             _ram(reference, "IssuerAssignedID", attachment.id)
             _opt(reference, "URIID", attachment.uri)
             _ram(reference, "TypeCode", DOC_ATTACHMENT)
             _opt(reference, "Name", attachment.description)
             if attachment.content:
-                attrib = {"mimeCode": attachment.mime_type, "filename": attachment.filename}
+                attrib = {
+                    "mimeCode": attachment.mime_type,
+                    "filename": _tags.attachment_filename(attachment, att_index),
+                }
                 _ram(
                     reference,
                     "AttachmentBinaryObject",
@@ -588,7 +463,12 @@ class _Writer:
     def _party(self, parent: _Element, name: str, party: Party, *, seller: bool = False) -> None:
         holder = _ram(parent, name)
         vat_id, local_id = party.tax_id, ""
-        if vat_id and not _VAT_PREFIX.match(vat_id):
+        if vat_id and _tags.not_subject(self.inv):
+            # BR-O-02 … BR-O-04: no VAT identifiers on a "not subject" invoice; the NIF is
+            # the seller's tax registration (BT-32) or the buyer's identifier (BT-46), and
+            # tag NIF gives it back to our reader.
+            vat_id, local_id = "", party.tax_id
+        elif vat_id and not _VAT_PREFIX.match(vat_id):
             # BR-CO-09: a VAT identifier starts with its country code.  A tax number without
             # one (non-EU parties in Facturae) is the seller's local tax registration
             # (BT-32) or, for other parties, a plain party identifier (BT-46 …).
@@ -900,6 +780,10 @@ class _Writer:
                 notes.append((info, tag))
         if inv.correction is not None:
             notes.append((info, _tags.correction_tag(inv.correction)))
+        if _tags.not_subject(inv):
+            tag = _tags.tax_ids_tag(inv)
+            if tag:
+                notes.append((info, tag))
         # CII D16B has room for one preceding invoice (BG-3); the others become notes.
         notes.extend((info, _tags.preceding_tag(p)) for p in inv.preceding[1:])
         notes.extend((info, tag) for tag in self.charges.tags)

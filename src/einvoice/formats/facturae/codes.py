@@ -10,6 +10,7 @@ code the XSD allows can never be missing here.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 # ---------------------------------------------------------------------------------------------
@@ -320,3 +321,52 @@ DOCUMENT_TYPES: Final = frozenset({"FC", "FA", "AF"})
 INVOICE_CLASSES: Final = frozenset({"OO", "OR", "OC", "CO", "CR", "CC"})
 CORRECTIVE_CLASSES: Final = frozenset({"OR", "CR"})
 ROLE_CODES: Final = frozenset(f"{n:02d}" for n in range(1, 10))
+
+
+# ---------------------------------------------------------------------------------------------
+# SpecialTaxableEventReason: the exemption reason with its VATEX code
+# ---------------------------------------------------------------------------------------------
+
+VATEX_CATEGORIES: Final = {
+    "VATEX-EU-AE": "AE",
+    "VATEX-EU-IC": "K",
+    "VATEX-EU-G": "G",
+    "VATEX-EU-O": "O",
+}
+"""VATEX codes that name an EN 16931 category of their own (reverse charge, intra-community
+supply, export, not subject); every other VATEX code is an exemption (E)."""
+
+VATEX_DEFAULT_TEXT: Final = {
+    "VATEX-EU-AE": "Inversión del sujeto pasivo (art. 84.Uno.2º LIVA)",
+    "VATEX-EU-IC": "Entrega intracomunitaria exenta (art. 25 LIVA)",
+    "VATEX-EU-G": "Exportación exenta (art. 21 LIVA)",
+    "VATEX-EU-O": "Operación no sujeta",
+}
+"""The legal reference written when an invoice gives only the VATEX code: RD 1619/2012
+art. 6.1.j (exemption) and 6.1.m (reverse charge) require the mention in words."""
+
+_VATEX_PREFIX: Final = re.compile(r"^(VATEX-[A-Z0-9-]+)(?::\s*(.*))?$", re.DOTALL)
+
+
+def event_reason(code: str, reason: str) -> str:
+    """``SpecialTaxableEventReason`` for a VATEX ``code`` (BT-121) and ``reason`` (BT-120).
+
+    ``CODE: reason`` so the coded reference travels with the words (EN 16931 → Facturae →
+    EN 16931 keeps both); the words alone when there is no code; the code with the legal
+    mention of :data:`VATEX_DEFAULT_TEXT` when there are no words.
+    """
+    code, reason = code.strip(), reason.strip()
+    if not code or reason.startswith(code):
+        return reason or code
+    return f"{code}: {reason or VATEX_DEFAULT_TEXT.get(code, '')}".rstrip(": ")
+
+
+def split_event_reason(text: str) -> tuple[str, str]:
+    """Inverse of :func:`event_reason`: (VATEX code, reason words) of a Facturae reason."""
+    match = _VATEX_PREFIX.match(text.strip())
+    if match is None:
+        return "", text.strip()
+    code, words = match.group(1), (match.group(2) or "").strip()
+    if words == VATEX_DEFAULT_TEXT.get(code):
+        words = ""
+    return code, words

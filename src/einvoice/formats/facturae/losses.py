@@ -52,6 +52,10 @@ _LINE_LOSSES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+def _bic_fits(bic: str) -> bool:
+    return len(bic) in {8, 11}
+
+
 def losses(invoices: Sequence[Invoice], version: str | None = None) -> list[Violation]:
     """Warnings naming every business term ``render`` cannot carry into Facturae.
 
@@ -80,6 +84,17 @@ def losses(invoices: Sequence[Invoice], version: str | None = None) -> list[Viol
                 warn(index, rule, en, es)
         if invoice.totals.rounding:
             warn(index, "BT-114", "rounding amount", "el redondeo")
+        payment = invoice.payment
+        for transfer in payment.credit_transfers if payment is not None else ():
+            if transfer.bic and not _bic_fits(transfer.bic):
+                warn(
+                    index,
+                    "BT-86",
+                    f"BIC '{transfer.bic}', which is not 8 or 11 characters long (the IBAN is "
+                    "kept)",
+                    f"el BIC '{transfer.bic}', que no tiene 8 ni 11 caracteres (se conserva el "
+                    "IBAN)",
+                )
         if invoice.totals.vat_total_tax_currency is not None:
             warn(index, "BT-111", "VAT total in accounting currency", "el IVA en moneda contable")
         if target != "3.2.2":

@@ -26,7 +26,7 @@ from lxml import etree
 
 from einvoice import lexical
 from einvoice.errors import ParseError, UnsupportedDocument
-from einvoice.formats.facturae import codes
+from einvoice.formats.facturae import codes, sign
 from einvoice.identifiers import normalise_tax_id
 from einvoice.model import (
     ZERO,
@@ -214,7 +214,9 @@ class _Reader:
         invoices = []
         for index, inv in enumerate(invoices_el):
             self.invoice_index = index if len(invoices_el) > 1 else None
-            invoices.append(self.invoice(inv, seller, buyer, issuer_type, third_party))
+            invoice = self.invoice(inv, seller, buyer, issuer_type, third_party)
+            # A corrective whose amounts are all credits is what EN 16931 calls a credit note.
+            invoices.append(sign.as_credit_note(invoice) if sign.is_credit(invoice) else invoice)
         self.invoice_index = None
         count_raw = self.text_req(batch, "InvoicesCount")
         try:
@@ -572,6 +574,13 @@ class _Reader:
             event_code = self.code(event, "SpecialTaxableEventCode", {"01", "02"})
             reason = self.text(event, "SpecialTaxableEventReason")
         category = vat_category(tax_type, rate, event_code)
+        code, reason = codes.split_event_reason(reason)
+        if code in codes.VATEX_CATEGORIES and rate == 0 and event_code:
+            # Reverse charge, intra-community supply and export have no Facturae code of
+            # their own; the VATEX code written in the reason tells them apart.
+            category = VatCategory(codes.VATEX_CATEGORIES[code])
+        if not code and category is VatCategory.NOT_SUBJECT:
+            code = VATEX_NOT_SUBJECT
         total_cost = self.decimal(el, "TotalCost")
         return Line(
             id=self.text(el, "SequenceNumber") or str(index + 1),
@@ -594,7 +603,7 @@ class _Reader:
             surcharge_rate=self.decimal(main, "EquivalenceSurcharge"),
             withholdings=tuple(self.withholding(t) for t in el.findall("TaxesWithheld/Tax")),
             exemption_reason=reason,
-            exemption_code=VATEX_NOT_SUBJECT if category is VatCategory.NOT_SUBJECT else "",
+            exemption_code=code,
             note=self.text(el, "AdditionalLineItemInformation"),
             period=self.period(el, "LineItemPeriod"),
             order_line_ref=self.text(el, "ReceiverTransactionReference"),
@@ -744,7 +753,8 @@ class _EventGroups:
         self._used[tax_type] = index + 1
         key = keys[index]
         reasons, codes_ = self._groups[key]
-        return key[1], "; ".join(reasons), "; ".join(codes_)
+        # BT-121 holds one code: the first line's (as einvoice.totals builds the row).
+        return key[1], "; ".join(reasons), codes_[0] if codes_ else ""
 
 
 def _looks_like_iban(account: str) -> bool:
@@ -787,16 +797,18 @@ def vat_category(tax_type: TaxType, rate: Decimal, event_code: str) -> VatCatego
     A zero rate with a SpecialTaxableEvent is exempt (E) for "01" (*sujeta y exenta*) and not
     subject (O) for "02", whatever the tax (IVA, IGIC or IPSI: ``tax_type`` keeps which).
     Otherwise IGIC (Canary Islands) is L, IPSI (Ceuta and Melilla) M, IVA above zero S, and
-    IVA at zero Z.  Any other Facturae tax is reported as Z: EN 16931 has no category for
-    it, and the tax itself stays in ``tax_type``.
+    any of them at zero Z: EN 16931 wants a rate above zero in L and M (BR-AF-05, BR-AG-05),
+    so a 0 % IGIC/IPSI line is zero-rated and ``tax_type`` keeps which tax it is.  Any other
+    Facturae tax is reported as Z: EN 16931 has no category for it, and the tax itself stays
+    in ``tax_type``.
     """
     if rate == 0 and event_code == "01":
         return VatCategory.EXEMPT
     if rate == 0 and event_code == "02":
         return VatCategory.NOT_SUBJECT
-    if tax_type is TaxType.IGIC:
+    if tax_type is TaxType.IGIC and rate > 0:
         return VatCategory.CANARY_IGIC
-    if tax_type is TaxType.IPSI:
+    if tax_type is TaxType.IPSI and rate > 0:
         return VatCategory.CEUTA_MELILLA_IPSI
     if tax_type is TaxType.IVA and rate > 0:
         return VatCategory.STANDARD

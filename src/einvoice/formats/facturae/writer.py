@@ -24,7 +24,7 @@ from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, UnsupportedDocument, Violation
 from einvoice.formats.base import load_schema
-from einvoice.formats.facturae import codes
+from einvoice.formats.facturae import codes, sign
 from einvoice.formats.facturae.reader import (
     NOTE_SUBJECT_DESCRIPTION,
     NOTE_SUBJECT_LEGAL,
@@ -44,6 +44,7 @@ from einvoice.model import (
     PersonType,
     Residence,
     TaxType,
+    VatBreakdown,
     VatCategory,
     Withholding,
 )
@@ -550,7 +551,7 @@ class _Writer:
             )
         for index, line in enumerate(invoice.lines):
             despatch = invoice.despatch_advice_ref if index == 0 else ""
-            self.line(_sub(items, "InvoiceLine"), line, despatch)
+            self.line(_sub(items, "InvoiceLine"), line, despatch, invoice)
         self.payment(el, invoice)
         literals = list(invoice.legal_literals)
         literals += [
@@ -570,11 +571,12 @@ class _Writer:
         self.put(el, "InvoiceNumber", invoice.number, "BT-1")
         if invoice.series:
             self.put(el, "InvoiceSeriesCode", invoice.series, "BT-1")
-        _sub(
-            el,
-            "InvoiceDocumentType",
-            invoice.document_type if invoice.document_type in codes.DOCUMENT_TYPES else "FC",
+        document_type = (
+            invoice.document_type if invoice.document_type in codes.DOCUMENT_TYPES else "FC"
         )
+        if invoice.type_code in {"389", "261"} and document_type == "FC":
+            document_type = "AF"  # a self-billed invoice (UNCL1001 389) is an autofactura
+        _sub(el, "InvoiceDocumentType", document_type)
         invoice_class = (
             invoice.invoice_class if invoice.invoice_class in codes.INVOICE_CLASSES else "OO"
         )
@@ -806,7 +808,7 @@ class _Writer:
 
     # -- lines ----------------------------------------------------------------------------------
 
-    def line(self, el: etree._Element, line: Line, despatch: str) -> None:
+    def line(self, el: etree._Element, line: Line, despatch: str, invoice: Invoice) -> None:
         if line.order_ref:
             self.put(el, "ReceiverContractReference", line.order_ref, "BT-132")
         if line.order_line_ref:
@@ -862,7 +864,14 @@ class _Writer:
         if event is not None:
             special = _sub(el, "SpecialTaxableEvent")
             _sub(special, "SpecialTaxableEventCode", event)
-            reason = line.exemption_reason or line.exemption_code
+            code, words = line.exemption_code, line.exemption_reason
+            if not (code or words):
+                # EN 16931 gives the reason per breakdown row (BT-120/BT-121); Facturae per
+                # line, and RD 1619/2012 art. 6.1.j requires it: take the row's.
+                row = _row_of(line, invoice)
+                if row is not None:
+                    code, words = row.exemption_code, row.exemption_reason
+            reason = codes.event_reason(code, words)
             self.put(special, "SpecialTaxableEventReason", reason, "BT-120")
         if line.seller_item_id:
             self.put(el, "ArticleCode", line.seller_item_id, "BT-155")
@@ -950,16 +959,8 @@ class _Writer:
                 f"La cuenta '{account}' debe tener entre 5 y 34 caracteres en Facturae.",
             )
         _sub(el, "IBAN" if is_iban else "AccountNumber", account)
-        if bic:
-            # Facturae's BICType is exactly 11 characters; an 8-character BIC names the
-            # institution's primary office, which is branch code "XXX" in 11-character form.
-            full = bic + "XXX" if len(bic) == 8 else bic
-            if len(full) != 11:
-                self.violation(
-                    "BT-86",
-                    f"BIC '{bic}' must have 8 or 11 characters.",
-                    f"El BIC '{bic}' debe tener 8 u 11 caracteres.",
-                )
+        full = facturae_bic(bic)
+        if full:
             _sub(el, "BIC", full)
 
     # -- additional data ------------------------------------------------------------------------
@@ -1039,6 +1040,14 @@ _FOLDED_CATEGORIES = frozenset(
 """Categories Facturae cannot tell apart from E / O: they come back as E or O."""
 
 
+def _row_of(line: Line, invoice: Invoice) -> VatBreakdown | None:
+    """The breakdown row of ``line``'s category and rate (the first one when several)."""
+    for row in invoice.vat_breakdown:
+        if row.category is line.vat_category and (row.rate or ZERO) == (line.vat_rate or ZERO):
+            return row
+    return None
+
+
 def _tax_type(tax_type: TaxType, category: VatCategory) -> TaxType:
     """The Facturae tax of a row: categories L and M force IGIC and IPSI."""
     if category is VatCategory.CANARY_IGIC:
@@ -1062,6 +1071,18 @@ def _plain(value: Decimal) -> str:
     return "0" if text in {"-0", ""} else text
 
 
+def facturae_bic(bic: str) -> str:
+    """BT-86 as Facturae's 11-character ``BICType``, or ``""`` when it cannot be one.
+
+    An 8-character BIC names the institution's primary office, branch code "XXX" in the
+    11-character form.  A BIC of any other length is not a BIC (ISO 9362); it is left out
+    and :func:`~einvoice.formats.facturae.losses.losses` says so: the IBAN alone identifies
+    a SEPA account (Regulation (EU) 260/2012, art. 5.7).
+    """
+    full = bic + "XXX" if len(bic) == 8 else bic
+    return full if len(full) == 11 else ""
+
+
 def _outstanding(invoice: Invoice) -> Decimal:
     """Facturae TotalOutstandingAmount: InvoiceTotal minus payments on account."""
     return invoice.totals.invoice_total - invoice.totals.prepaid
@@ -1083,6 +1104,8 @@ def write(invoices: Sequence[Invoice], version: str | None = None) -> bytes:
             "There is no invoice to write.",
             "No hay ninguna factura que generar.",
         )
+    # A credit note is written as the negative corrective invoice Facturae knows.
+    invoices = [sign.as_facturae(invoice) for invoice in invoices]
     writer = _Writer(target)
     root = writer.file(invoices)
     if writer.violations:

@@ -33,6 +33,19 @@ PEPPOL_CUSTOMIZATION: Final = (
 """BT-24 written by :func:`render` (Peppol BIS Billing 3.0)."""
 PEPPOL_PROFILE: Final = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 """BT-23 written by :func:`render` (Peppol billing process P1)."""
+PEPPOL_SELF_BILLING_CUSTOMIZATION: Final = (
+    "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:selfbilling:3.0"
+)
+"""BT-24 of a self-billed invoice (BT-3 = 389) sent over Peppol (Peppol BIS Self-Billing 3.0:
+the billing profile refuses 389, rule PEPPOL-EN16931-P0100)."""
+PEPPOL_SELF_BILLING_PROFILE: Final = "urn:fdc:peppol.eu:2017:poacc:selfbilling:01:1.0"
+"""BT-23 of a Peppol self-billed invoice."""
+EN16931_CUSTOMIZATION: Final = "urn:cen.eu:en16931:2017"
+"""BT-24 of plain EN 16931 UBL: written when the invoice lacks what Peppol BIS adds to
+EN 16931 (electronic addresses BT-34/BT-49, a buyer or order reference BT-10/BT-13).
+RD 238/2026 accepts any syntax conforming to EN 16931, so such an invoice is still lawful."""
+SELF_BILLING_TYPES: Final = frozenset({"389", "261"})
+"""UNCL1001 self-billed invoice (389) and self-billed credit note (261)."""
 
 _PEPPOL_EAS_CODES: Final = """
 0002 0007 0009 0060 0088 0096 0097 0106 0130 0135 0142 0151 0183 0184 0188 0190 0191

@@ -138,6 +138,8 @@ class Extracted:
     instalments: tuple[Instalment, ...] = ()
     splits: list[dict[str, str]] = field(default_factory=list)
     means_code: str = ""
+    tax_ids: dict[str, str] = field(default_factory=dict)
+    """Fields of a NIF tag (tax IDs of a not-subject invoice)."""
     line: dict[str, str] | None = None
     """Fields of a LINE tag (line notes)."""
     legacy_line_withholdings: list[Withholding] = field(default_factory=list)
@@ -157,6 +159,7 @@ class Extracted:
             or self.instalments
             or self.splits
             or self.means_code
+            or self.tax_ids
             or self.line is not None
         )
 
@@ -194,6 +197,8 @@ def _apply(out: Extracted, tagged: _tags.Tagged) -> None:
     elif kind == _tags.SPLIT:
         int(f["first"]), int(f["count"]), _tags.dec0(f, "amount")
         out.splits.append(f)
+    elif kind == _tags.TAX_IDS:
+        out.tax_ids = f
     elif kind == _tags.PAYMENT:
         if not f.get("means"):
             raise ValueError("empty means")

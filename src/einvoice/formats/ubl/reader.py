@@ -621,12 +621,15 @@ def read(tree: etree._ElementTree) -> Document:
     if payment is not None and ex.means_code:
         payment = replace(payment, means_code=ex.means_code)
 
+    self_billed = _tags.self_billing_defaults(type_code)
     invoice = Invoice(
         number=number,
         series=series,
         issue_date=issue_date,
         kind=DocumentKind.CREDIT_NOTE if credit else DocumentKind.INVOICE,
         type_code=type_code,
+        document_type=self_billed[0],
+        issuer_type=self_billed[1],
         currency=currency,
         tax_currency=tax_currency,
         tax_point_date=_date(root, "cbc:TaxPointDate"),
@@ -672,6 +675,8 @@ def read(tree: etree._ElementTree) -> Document:
     )
     if ex.facturae:
         invoice = replace(invoice, **ex.facturae)  # type: ignore[arg-type]
+    if ex.tax_ids:
+        invoice = _tags.with_tax_ids(invoice, ex.tax_ids)
     return Document(invoices=(invoice,), format="ubl", version="2.1")
 
 

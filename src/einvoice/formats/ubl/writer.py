@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, Severity, Violation
-from einvoice.formats import _tags
+from einvoice.formats import _required, _tags
 from einvoice.formats.ubl import extras
 from einvoice.formats.ubl._common import (
+    EN16931_CUSTOMIZATION,
     NS_CAC,
     NS_CBC,
     NS_CREDIT_NOTE,
@@ -27,6 +29,9 @@ from einvoice.formats.ubl._common import (
     PEPPOL_CUSTOMIZATION,
     PEPPOL_EAS,
     PEPPOL_PROFILE,
+    PEPPOL_SELF_BILLING_CUSTOMIZATION,
+    PEPPOL_SELF_BILLING_PROFILE,
+    SELF_BILLING_TYPES,
     VAT_EAS_BY_COUNTRY,
     amount_text,
     centres_reference,
@@ -136,105 +141,51 @@ def endpoint_for(party: Party) -> Identifier | None:
     return None
 
 
+_GAP_EN = (
+    "electronic addresses BT-34/BT-49 with a Peppol scheme (not an email address), a buyer "
+    "reference BT-10 or an order reference BT-13"
+)
+_GAP_ES = (
+    "direcciones electrónicas BT-34/BT-49 con un esquema Peppol (no un correo electrónico), "
+    "una referencia del comprador BT-10 o una referencia de pedido BT-13"
+)
+
+
+def peppol_gaps(invoice: Invoice) -> list[str]:
+    """The business terms Peppol BIS 3 needs beyond EN 16931 that ``invoice`` lacks.
+
+    BT-34 / BT-49 when an electronic address cannot be derived (:func:`endpoint_for`),
+    BT-10 when there is neither a buyer reference nor a purchase order reference
+    (PEPPOL-EN16931-R003; DIR3 centres count as a buyer reference, see ``centres_reference``).
+    """
+    gaps: list[str] = []
+    if endpoint_for(invoice.seller) is None:
+        gaps.append("BT-34")
+    if endpoint_for(invoice.buyer) is None:
+        gaps.append("BT-49")
+    if not (_buyer_reference(invoice) or invoice.order_ref):
+        gaps.append("BT-10")
+    return gaps
+
+
+def profile(invoice: Invoice) -> tuple[str, str]:
+    """(BT-24 CustomizationID, BT-23 ProfileID) written for ``invoice``.
+
+    Peppol BIS Billing 3.0 when the invoice has what Peppol needs, Peppol BIS Self-Billing
+    3.0 for a self-billed invoice (BT-3 389 / 261), otherwise plain EN 16931 UBL
+    (``urn:cen.eu:en16931:2017``, no BT-23) and :func:`losses` says why.
+    """
+    if peppol_gaps(invoice):
+        return EN16931_CUSTOMIZATION, ""
+    if _type_code(invoice) in SELF_BILLING_TYPES:
+        return PEPPOL_SELF_BILLING_CUSTOMIZATION, PEPPOL_SELF_BILLING_PROFILE
+    return PEPPOL_CUSTOMIZATION, PEPPOL_PROFILE
+
+
 def _preflight(invoice: Invoice) -> None:
-    problems: list[Violation] = []
-    if not invoice.full_number.strip():
-        problems.append(_missing("BT-1", "The invoice number", "el número de factura"))
-    if not invoice.currency:
-        problems.append(_missing("BT-5", "The invoice currency", "la moneda de la factura"))
-    if not invoice.type_code:
-        problems.append(_missing("BT-3", "The invoice type code", "el código de tipo de factura"))
-    for party, name_bt, country_bt, endpoint_bt, en, es in (
-        (invoice.seller, "BT-27", "BT-40", "BT-34", "seller", "vendedor"),
-        (invoice.buyer, "BT-44", "BT-55", "BT-49", "buyer", "comprador"),
-    ):
-        if not party.full_name.strip():
-            problems.append(_missing(name_bt, f"The {en}'s name", f"el nombre del {es}"))
-        if not party.address.country:
-            problems.append(
-                _missing(country_bt, f"The {en}'s country code", f"el código de país del {es}")
-            )
-        if endpoint_for(party) is None:
-            problems.append(
-                Violation(
-                    rule=endpoint_bt,
-                    message=(
-                        f"The {en}'s Peppol electronic address ({endpoint_bt}) is missing and "
-                        "cannot be derived: give an endpoint, a VAT number of a country with a "
-                        "Peppol VAT scheme, or an identifier with a Peppol EAS scheme "
-                        "(an email address is not accepted by Peppol)."
-                    ),
-                    message_es=(
-                        f"Falta la dirección electrónica Peppol del {es} ({endpoint_bt}) y no "
-                        "se puede deducir: indique un endpoint, un NIF-IVA de un país con "
-                        "esquema IVA en Peppol o un identificador con esquema EAS de Peppol "
-                        "(Peppol no admite una dirección de correo electrónico)."
-                    ),
-                    layer=Layer.CONVERSION,
-                )
-            )
-    if not invoice.lines:
-        problems.append(_missing("BG-25", "At least one invoice line", "al menos una línea"))
-    for ac in _tags.split_general_charges(invoice).charges:
-        if ac.vat_category is None:
-            term = "BT-102" if ac.is_charge else "BT-95"
-            problems.append(
-                Violation(
-                    rule=term,
-                    message=(
-                        f"A document-level {'charge' if ac.is_charge else 'allowance'} has no "
-                        f"VAT category ({term}) and the invoice has no lines to take one "
-                        "from; give its VAT category and rate."
-                    ),
-                    message_es=(
-                        f"Un {'cargo' if ac.is_charge else 'descuento'} general no tiene "
-                        f"categoría de IVA ({term}) y la factura no tiene líneas de las que "
-                        "tomarla; indique su categoría y tipo de IVA."
-                    ),
-                    layer=Layer.CONVERSION,
-                )
-            )
-    for index, ac in enumerate(invoice.allowances_charges, start=1):
-        if not (ac.reason.strip() or ac.reason_code.strip()):
-            # BR-33 / BR-38: EN 16931 wants a reason text or code; we cannot invent one.
-            term = "BT-104" if ac.is_charge else "BT-97"
-            problems.append(
-                _missing(
-                    term,
-                    f"The reason of document-level {'charge' if ac.is_charge else 'allowance'} "
-                    f"{index}",
-                    f"el motivo del {'cargo' if ac.is_charge else 'descuento'} general {index}",
-                )
-            )
-    for index, line in enumerate(invoice.lines, start=1):
-        for ac in line.allowances_charges:
-            if not (ac.reason.strip() or ac.reason_code.strip()):
-                term = "BT-144" if ac.is_charge else "BT-139"
-                problems.append(
-                    _missing(
-                        term,
-                        f"The reason of a {'charge' if ac.is_charge else 'allowance'} of line "
-                        f"{index}",
-                        f"el motivo de un {'cargo' if ac.is_charge else 'descuento'} de la línea "
-                        f"{index}",
-                    )
-                )
-        if not line.name.strip():
-            problems.append(
-                _missing(
-                    "BT-153",
-                    f"The item name of line {index}",
-                    f"el nombre del artículo de la línea {index}",
-                )
-            )
-        if not line.unit_code:
-            problems.append(
-                _missing(
-                    "BT-130",
-                    f"The unit of measure of line {index}",
-                    f"la unidad de medida de la línea {index}",
-                )
-            )
+    """Refuse, naming every term, an invoice UBL cannot be written from (one shared table
+    with the CII renderer: :mod:`einvoice.formats._required`)."""
+    problems = _required.missing_terms(invoice, "ubl")
     if problems:
         raise ConversionError(problems)
 
@@ -244,7 +195,11 @@ def _preflight(invoice: Invoice) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _address(parent: Element, name: str, address: Address) -> None:
+def _address(parent: Element, name: str, address: Address, country: str = "") -> None:
+    """A postal address; ``country`` stands in for a missing country code (BT-40/BT-55 are
+    mandatory: a party's VAT prefix says its country when the address does not)."""
+    if country and not address.country:
+        address = replace(address, country=country)
     node = _cac(parent, name)
     _cbc(node, "StreetName", address.line1)
     _cbc(node, "AdditionalStreetName", address.line2)
@@ -261,9 +216,20 @@ def _party_identification(parent: Element, ident: Identifier) -> None:
     _id_with_scheme(_cac(parent, "PartyIdentification"), "ID", ident)
 
 
-def _party(parent: Element, party: Party, *, seller: bool, creditor_id: str) -> None:
+def _party(
+    parent: Element,
+    party: Party,
+    *,
+    seller: bool,
+    creditor_id: str,
+    peppol: bool = True,
+    vat_ids: bool = True,
+) -> None:
     node = _cac(parent, "Party")
-    _id_with_scheme(node, "EndpointID", endpoint_for(party))
+    endpoint = endpoint_for(party)
+    if endpoint is None and not peppol:
+        endpoint = party.endpoint  # plain EN 16931 accepts every EAS code (EM included)
+    _id_with_scheme(node, "EndpointID", endpoint)
     for ident in party.identifiers:
         if ident.value:
             _party_identification(node, ident)
@@ -271,19 +237,29 @@ def _party(parent: Element, party: Party, *, seller: bool, creditor_id: str) -> 
         _party_identification(node, Identifier(value=creditor_id, scheme="SEPA"))
     if party.trading_name:
         _cbc(_cac(node, "PartyName"), "Name", party.trading_name)
-    _address(node, "PostalAddress", party.address)
+    _address(node, "PostalAddress", party.address, party.country)
     vat = _vat_with_prefix(party)
-    if vat:
+    if vat and vat_ids:
         scheme = _cac(node, "PartyTaxScheme")
         _cbc(scheme, "CompanyID", vat)
         _cbc(_cac(scheme, "TaxScheme"), "ID", "VAT")
-    if seller and party.tax_registration_id:
+    legal_id = party.legal_id
+    registration = party.tax_registration_id
+    if not vat_ids and party.tax_id:
+        # Not subject to VAT (BR-O-02): the NIF is the legal registration identifier
+        # (BT-30/BT-47, which also identifies the seller for BR-CO-26), else the seller's
+        # tax registration (BT-32).
+        if legal_id is None:
+            legal_id = Identifier(value=party.tax_id)
+        elif not registration:
+            registration = party.tax_id
+    if seller and registration:
         scheme = _cac(node, "PartyTaxScheme")
-        _cbc(scheme, "CompanyID", party.tax_registration_id)
+        _cbc(scheme, "CompanyID", registration)
         _cbc(_cac(scheme, "TaxScheme"), "ID", "TAX")
     legal = _cac(node, "PartyLegalEntity")
     _cbc(legal, "RegistrationName", party.full_name)
-    _id_with_scheme(legal, "CompanyID", party.legal_id)
+    _id_with_scheme(legal, "CompanyID", legal_id)
     if seller:
         _cbc(legal, "CompanyLegalForm", party.legal_form)
     contact = party.contact
@@ -306,12 +282,12 @@ def _payee(parent: Element, payee: Party, creditor_id: str) -> None:
         _id_with_scheme(_cac(node, "PartyLegalEntity"), "CompanyID", payee.legal_id)
 
 
-def _tax_representative(parent: Element, rep: Party) -> None:
+def _tax_representative(parent: Element, rep: Party, *, vat_ids: bool = True) -> None:
     node = _cac(parent, "TaxRepresentativeParty")
     _cbc(_cac(node, "PartyName"), "Name", rep.full_name)
     _address(node, "PostalAddress", rep.address)
     vat = _vat_with_prefix(rep)
-    if vat:
+    if vat and vat_ids:
         scheme = _cac(node, "PartyTaxScheme")
         _cbc(scheme, "CompanyID", vat)
         _cbc(_cac(scheme, "TaxScheme"), "ID", "VAT")
@@ -500,6 +476,13 @@ def write(invoices: Sequence[Invoice]) -> bytes:
     cur = inv.currency
     charges = _tags.split_general_charges(inv)
     extra = list(charges.tags)
+    customization, profile_id = profile(inv)
+    peppol = customization != EN16931_CUSTOMIZATION
+    vat_ids = not _tags.not_subject(inv)
+    if not vat_ids:
+        tag = _tags.tax_ids_tag(inv)
+        if tag:
+            extra.append(tag)
     written_means = means_code(inv)
     if inv.payment is not None and written_means != inv.payment.means_code:
         extra.append(_tags.payment_tag(inv.payment.means_code, written_means))
@@ -508,8 +491,8 @@ def write(invoices: Sequence[Invoice]) -> bytes:
         f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}",
         nsmap={None: ns, "cac": NS_CAC, "cbc": NS_CBC},  # type: ignore[dict-item]
     )
-    _cbc(root, "CustomizationID", PEPPOL_CUSTOMIZATION)
-    _cbc(root, "ProfileID", PEPPOL_PROFILE)
+    _cbc(root, "CustomizationID", customization)
+    _cbc(root, "ProfileID", profile_id)
     _cbc(root, "ID", inv.full_number)
     _cbc(root, "IssueDate", inv.issue_date.isoformat())
     tax_point = inv.tax_point_date.isoformat() if inv.tax_point_date else ""
@@ -559,7 +542,7 @@ def write(invoices: Sequence[Invoice]) -> bytes:
         ref = _cac(root, "AdditionalDocumentReference")
         _id_with_scheme(ref, "ID", inv.invoiced_object)
         _cbc(ref, "DocumentTypeCode", "130")
-    for att in inv.attachments:
+    for att_index, att in enumerate(inv.attachments, start=1):
         ref = _cac(root, "AdditionalDocumentReference")
         _cbc(ref, "ID", att.id)
         _cbc(ref, "DocumentDescription", att.description)
@@ -571,7 +554,7 @@ def write(invoices: Sequence[Invoice]) -> bytes:
                     "EmbeddedDocumentBinaryObject",
                     base64.b64encode(att.content).decode("ascii"),
                     mimeCode=att.mime_type,
-                    filename=att.filename,
+                    filename=_tags.attachment_filename(att, att_index),
                 )
             if att.uri:
                 _cbc(_cac(attachment, "ExternalReference"), "URI", att.uri)
@@ -591,12 +574,21 @@ def write(invoices: Sequence[Invoice]) -> bytes:
         inv.seller,
         seller=True,
         creditor_id="" if inv.payee else creditor,
+        peppol=peppol,
+        vat_ids=vat_ids,
     )
-    _party(_cac(root, "AccountingCustomerParty"), inv.buyer, seller=False, creditor_id="")
+    _party(
+        _cac(root, "AccountingCustomerParty"),
+        inv.buyer,
+        seller=False,
+        creditor_id="",
+        peppol=peppol,
+        vat_ids=vat_ids,
+    )
     if inv.payee is not None:
         _payee(root, inv.payee, creditor)
     if inv.tax_representative is not None:
-        _tax_representative(root, inv.tax_representative)
+        _tax_representative(root, inv.tax_representative, vat_ids=vat_ids)
 
     if inv.delivery is not None:
         d = inv.delivery
@@ -721,6 +713,20 @@ def losses(invoice: Invoice) -> list[Violation]:
     the file.
     """
     out: list[Violation] = []
+    gaps = peppol_gaps(invoice)
+    if gaps:
+        terms = ", ".join(gaps)
+        out.append(
+            _changed(
+                "UBL-PROFILE",
+                f"Peppol BIS 3 needs {terms} ({_GAP_EN}), which the invoice lacks: it is "
+                "written as plain EN 16931 UBL (urn:cen.eu:en16931:2017), valid under "
+                "RD 238/2026 but not deliverable over Peppol until they are added.",
+                f"Peppol BIS 3 exige {terms} ({_GAP_ES}), que la factura no tiene: se escribe "
+                "como UBL EN 16931 sin Peppol (urn:cen.eu:en16931:2017), válido según el "
+                "RD 238/2026 pero no entregable por Peppol hasta que se añadan.",
+            )
+        )
     if len(invoice.notes) > 1:
         out.append(
             _changed(
