@@ -25,9 +25,11 @@ from efactura.api.handlers import api
 
 pytestmark = pytest.mark.django_db
 
-SKIPPED_PREFIXES = ("admin/", "api/", "federation/", "accounts/", "static/")
+SKIPPED_PREFIXES = ("admin/", "api/", "as4", "smp/", "sso/", "accounts/", "static/")
 """The admin (operators, its own permission checks), the API (below, from its OpenAPI
-document), the inter-platform endpoint (signed messages, no tenant) and the login pages."""
+document), the inter-platform endpoints (AS4: signed messages, no tenant; the SMP: public by
+design, it publishes which companies this platform serves), the bank's sign-in and the login
+pages."""
 
 NON_OBJECT_PARAMETERS = {"kind": "original", "action": "accept", "slug": "x"}
 """Route parameters that are not object ids, with a valid value."""
@@ -70,6 +72,7 @@ def _objects(company: Any, user: Any, email_to: str) -> dict[str, Any]:
 
     from efactura.api.services import do_create_webhook
     from efactura.companies.services import do_create_api_key
+    from efactura.imports.models import ImportJob
     from efactura.invoices.services import do_issue_invoice
     from efactura.notifications.models import Notification, OutboxEmail
     from efactura.signing.models import Certificate
@@ -98,6 +101,7 @@ def _objects(company: Any, user: Any, email_to: str) -> dict[str, Any]:
         not_after=timezone.now(),
     )
     email = OutboxEmail.objects.create(to=[email_to], subject="Correo", html="<p>Correo</p>")
+    job = ImportJob.objects.create(company=company, actor=user, direction="issued", source="web")
     return {
         "invoice_id": str(invoice.pk),
         "api_key_id": key.pk,
@@ -105,6 +109,7 @@ def _objects(company: Any, user: Any, email_to: str) -> dict[str, Any]:
         "notification_id": notification.pk,
         "certificate_id": certificate.pk,
         "email_id": email.pk,
+        "job_id": str(job.pk),
     }
 
 
@@ -138,6 +143,7 @@ PARAMETERS = (
     "notification_id",
     "certificate_id",
     "email_id",
+    "job_id",
 )
 """Object ids that may appear in a URL; each has an object of company B in :func:`world`."""
 

@@ -48,12 +48,21 @@ def _queued_email(issuer: Any, issuer_user: Any, settings: Any) -> Notification:
     """An invoice whose customer email is recorded but not yet handed to a worker."""
     from django.test import override_settings
 
+    from efactura.invoices.effects import run_effect
+
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
-        do_issue_invoice(
+        invoice = do_issue_invoice(
             company=issuer,
             actor=issuer_user,
             draft=draft(buyer_tax_id=CUSTOMER, buyer_name="Hostelería Cantábrica, S.A."),
             customer_email="compras@cantabrica.example",
+        )
+        # The worker runs the notification side effect of the routing (which records the
+        # email); the send task it enqueues stays in the queue.
+        run_effect.call(
+            handler="efactura.notifications.receivers.on_invoice_routed",
+            invoice_id=str(invoice.pk),
+            source="web",
         )
     return Notification.objects.get()
 
