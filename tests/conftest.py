@@ -52,6 +52,33 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "uses_db_worker: the test runs enqueued tasks through the database worker"
     )
+    config.addinivalue_line(
+        "markers",
+        "own_databases: the test runs platform nodes that keep their own SQLite data folders, "
+        "whatever DATABASE_URL says",
+    )
+
+
+def _database_independent(item: pytest.Item) -> bool:
+    """The pure standards library never touches a database, and nodes started with their own
+    data folders ignore ``DATABASE_URL``: on a PostgreSQL run these would repeat, identically,
+    what the SQLite run already did."""
+    path = item.path.as_posix()
+    return "/tests/einvoice/" in path or item.get_closest_marker("own_databases") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out the tests whose outcome cannot depend on the database (see
+    :func:`_database_independent`); ``EFACTURA_TEST_EVERYTHING=1`` keeps them."""
+    import os
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres") or os.environ.get("EFACTURA_TEST_EVERYTHING") == "1":
+        return
+    independent = [item for item in items if _database_independent(item)]
+    if independent:
+        config.hook.pytest_deselected(items=independent)
+        items[:] = [item for item in items if not _database_independent(item)]
 
 
 @pytest.fixture

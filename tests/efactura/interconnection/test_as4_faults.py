@@ -20,7 +20,7 @@ from tests.efactura.interconnection.nodes import (
 )
 from tests.efactura.interconnection.testpki import TestCA
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_databases]
 
 SUPPLIER = "B98765431"
 CUSTOMER = "A39123450"
