@@ -242,6 +242,29 @@ _XMLSEC_SIGNATURE: Final = {
 }
 
 
+def compute_signature(
+    *, root: etree._Element, signature: etree._Element, private_key: rsa.RSAPrivateKey
+) -> None:
+    """Compute ``signature`` (a template built by :func:`build_signature`, already placed in
+    ``root``) with ``private_key``; the ``Id`` attributes are registered for the references."""
+    xmlsec.tree.add_ids(root, ["Id"])
+    ctx = xmlsec.SignatureContext()
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    ctx.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
+    try:
+        ctx.sign(signature)
+    except xmlsec.Error as exc:  # pragma: no cover - libxmlsec failure on a valid template
+        raise SignatureError.single(
+            "SIG-FAILED",
+            f"The signature could not be computed: {exc}.",
+            f"No se pudo calcular la firma: {exc}.",
+        ) from exc
+
+
 def sign(
     xml: bytes,
     *,
@@ -323,22 +346,7 @@ def sign(
         digest=digest,
     )
     root.append(signature)
-    xmlsec.tree.add_ids(root, ["Id"])
-    ctx = xmlsec.SignatureContext()
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    ctx.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
-    try:
-        ctx.sign(signature)
-    except xmlsec.Error as exc:  # pragma: no cover - libxmlsec failure on a valid template
-        raise SignatureError.single(
-            "SIG-FAILED",
-            f"The signature could not be computed: {exc}.",
-            f"No se pudo calcular la firma: {exc}.",
-        ) from exc
+    compute_signature(root=root, signature=signature, private_key=private_key)
     # Keep the document's own encoding (Facturae files in ISO-8859-1 exist); the signed
     # digests are over canonical XML, which does not depend on it.
     encoding = tree.docinfo.encoding or "UTF-8"

@@ -69,22 +69,7 @@ def sign_record(
     )
     _use_age_policy(signature)
     holder.append(signature)
-    xmlsec.tree.add_ids(root, ["Id"])
-    context = xmlsec.SignatureContext()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    context.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
-    try:
-        context.sign(signature)
-    except xmlsec.Error as exc:  # pragma: no cover - libxmlsec failure on a valid template
-        raise SignatureError.single(
-            "SIG-FAILED",
-            f"The signature could not be computed: {exc}.",
-            f"No se pudo calcular la firma: {exc}.",
-        ) from exc
+    xades.compute_signature(root=root, signature=signature, private_key=key)
     signed = etree.tostring(root, xml_declaration=False, encoding="UTF-8")
     assert isinstance(signed, bytes)
     return signed
