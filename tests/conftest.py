@@ -57,6 +57,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "own_databases: the test runs platform nodes that keep their own SQLite data folders, "
         "whatever DATABASE_URL says",
     )
+    config.addinivalue_line(
+        "markers",
+        "postgresql_only: the whole module needs PostgreSQL (separate worker processes sharing "
+        "the database); left out, not skipped, on SQLite",
+    )
 
 
 def _database_independent(item: pytest.Item) -> bool:
@@ -68,12 +73,19 @@ def _database_independent(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, leave out the tests whose outcome cannot depend on the database (see
-    :func:`_database_independent`); ``EFACTURA_TEST_EVERYTHING=1`` keeps them."""
+    """On SQLite, leave out the modules marked ``postgresql_only``; on PostgreSQL, leave out the
+    tests whose outcome cannot depend on the database (see :func:`_database_independent`;
+    ``EFACTURA_TEST_EVERYTHING=1`` keeps them)."""
     import os
 
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres") or os.environ.get("EFACTURA_TEST_EVERYTHING") == "1":
+    if not url.startswith("postgres"):
+        postgres_only = [item for item in items if item.get_closest_marker("postgresql_only")]
+        if postgres_only:
+            config.hook.pytest_deselected(items=postgres_only)
+            items[:] = [item for item in items if item not in postgres_only]
+        return
+    if os.environ.get("EFACTURA_TEST_EVERYTHING") == "1":
         return
     independent = [item for item in items if _database_independent(item)]
     if independent:

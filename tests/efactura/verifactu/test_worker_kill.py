@@ -25,6 +25,7 @@ from efactura.verifactu.simulator import Simulator, start
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.postgresql_only,
     pytest.mark.uses_db_worker,
     pytest.mark.django_db(transaction=True),
 ]
