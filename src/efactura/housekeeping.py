@@ -13,8 +13,9 @@ Jobs: certificate-expiry emails (30 days before, once per certificate), the oper
 certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
 retry time has come, AS4 messages whose send task was lost, the archive's hash-chain
 check and re-hash of the stored files (with an operator alert on a break), VERI*FACTU records
-waiting for the AEAT (or left by an interrupted worker) and the NO VERI*FACTU summary events,
-and purging API idempotency records after their retention period.
+waiting for the AEAT (or left by an interrupted worker), the NO VERI*FACTU summary events
+and daily anomaly detection (events 03–06), and purging API idempotency records after their
+retention period.
 """
 
 from __future__ import annotations
@@ -94,6 +95,14 @@ def _verifactu_submissions() -> Any:
     return {"issuers_submitted": do_submit_due(), "summary_events": do_log_due_summaries()}
 
 
+def _verifactu_integrity() -> Any:
+    from efactura.verifactu.services import do_check_integrity_all
+
+    reports = do_check_integrity_all()
+    found = [r.company.tax_id for r in reports if not r.ok]
+    return {"companies_checked": len(reports), "anomalies_in": found}
+
+
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
     "certificate_check": _certificate_check,
@@ -103,10 +112,13 @@ JOBS: dict[str, Callable[[], Any]] = {
     "email_requeue": _stalled_emails,
     "archive_verify": _archive_verification,
     "verifactu_submissions": _verifactu_submissions,
+    "verifactu_integrity": _verifactu_integrity,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 
-DAILY_JOBS = frozenset({"certificate_expiry_warnings", "certificate_check", "archive_verify"})
+DAILY_JOBS = frozenset(
+    {"certificate_expiry_warnings", "certificate_check", "archive_verify", "verifactu_integrity"}
+)
 """Jobs the worker's scheduler runs once a day instead of at every pass."""
 
 

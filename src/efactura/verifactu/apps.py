@@ -6,3 +6,7 @@ class VerifactuConfig(AppConfig):
     name = "efactura.verifactu"
     verbose_name = _("VERI*FACTU")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the system checks (production refuses placeholder producer data).
+        from efactura.verifactu import checks  # noqa: F401

@@ -22,6 +22,7 @@ import os
 import ssl
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -56,7 +57,7 @@ from efactura.verifactu.models import (
 from einvoice import model as em
 from einvoice.errors import EInvoiceError
 from einvoice.signing.certs import SigningIdentity
-from einvoice.verifactu import events, from_invoice, soap
+from einvoice.verifactu import events, from_invoice, integrity, soap
 from einvoice.verifactu.qr import qr_url
 from einvoice.verifactu.records import (
     NS_SUM1,
@@ -98,10 +99,27 @@ def software() -> Software:
         producer_name=settings.EFACTURA_VERIFACTU_PRODUCER_NAME
         or settings.EFACTURA_OPERATOR_NAME
         or "efactura",
-        producer_nif=spanish_nif(settings.EFACTURA_VERIFACTU_PRODUCER_NIF or "89890001K"),
+        producer_nif=spanish_nif(producer_nif()),
         version=release[:50],
         installation=settings.EFACTURA_VERIFACTU_INSTALLATION or str(settings.EFACTURA_NODE_ID),
     )
+
+
+def producer_nif() -> str:
+    """The producer's NIF for ``SistemaInformatico``.  Outside production an unset NIF becomes
+    the AEAT's test NIF (so the demo and the simulator work); production refuses it, here and
+    in the system checks (``verifactu.E001``), so no record names a placeholder producer."""
+    from efactura.verifactu.checks import PLACEHOLDER_NIF, production_records
+
+    nif = settings.EFACTURA_VERIFACTU_PRODUCER_NIF or PLACEHOLDER_NIF
+    if production_records() and spanish_nif(nif) == PLACEHOLDER_NIF:
+        raise RecordRefused(
+            _(
+                "VERI*FACTU records cannot be made in production with the placeholder producer "
+                "NIF: set EFACTURA_VERIFACTU_PRODUCER_NIF."
+            )
+        )
+    return nif
 
 
 def mode_of(company: Company) -> str:
@@ -687,6 +705,20 @@ def export_records(*, company: Company) -> list[tuple[str, bytes]]:
                     anulaciones=anulaciones,
                 ),
             )
+    kept_events = list(EventRecord.objects.filter(company=company).order_by("sequence"))
+    if kept_events:
+        with transaction.atomic():
+            do_log_event(
+                company=company,
+                event_type=events.EXPORT_EVENTS,
+                events_export=events.EventExport(
+                    start=dt.datetime.fromisoformat(kept_events[0].generated_at),
+                    end=dt.datetime.fromisoformat(kept_events[-1].generated_at),
+                    first_event=_event_ref(kept_events[0]),
+                    last_event=_event_ref(kept_events[-1]),
+                    count=len(kept_events),
+                ),
+            )
     files = []
     for start in range(0, len(records), BATCH):
         chunk = records[start : start + BATCH]
@@ -711,6 +743,9 @@ def do_log_event(
     other_data: str = "",
     summary: events.Summary | None = None,
     export: events.Export | None = None,
+    check: events.CheckRun | None = None,
+    anomaly: events.Anomaly | None = None,
+    events_export: events.EventExport | None = None,
 ) -> EventRecord:
     """Append a signed event to ``company``'s event chain (caller holds a transaction)."""
     Chain.objects.get_or_create(company=company)
@@ -737,6 +772,9 @@ def do_log_event(
         other_data=other_data,
         summary=summary,
         export=export,
+        check=check,
+        anomaly=anomaly,
+        events_export=events_export,
     )
     from einvoice.verifactu.signing import sign_record
 
@@ -782,6 +820,12 @@ def _totals(records: list[BillingRecord]) -> tuple[int, Decimal, Decimal, int]:
     )
     total = sum((Decimal(r.total or "0") for r in altas), Decimal("0"))
     return len(altas), tax, total, len(records) - len(altas)
+
+
+def _event_ref(row: EventRecord) -> events.EventRef:
+    return events.EventRef(
+        event_type=row.event_type, generated_at=row.generated_at, fingerprint=row.fingerprint
+    )
 
 
 def _ref(record: BillingRecord, nif: str) -> events.RecordRef:
@@ -843,3 +887,146 @@ def do_log_due_summaries(*, now: dt.datetime | None = None) -> int:
             )
             done += 1
     return done
+
+
+# ---------------------------------------------------------------------------------------------
+# Anomaly detection and backup restores (NO VERI*FACTU event types 03–07)
+# ---------------------------------------------------------------------------------------------
+
+MAX_ANOMALY_EVENTS = 100
+"""Anomaly events logged per run and kind; the rest are counted in the operators' alert."""
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    """One anomaly-detection run over a company's billing records and events."""
+
+    company: Company
+    records: integrity.Result
+    events: integrity.Result
+
+    @property
+    def ok(self) -> bool:
+        return self.records.ok and self.events.ok
+
+
+def do_check_integrity(*, company: Company, now: dt.datetime | None = None) -> IntegrityReport:
+    """Look for anomalies in ``company``'s records and events (Orden HAC/1177/2024 art. 9) and
+    log the run (events 03 and 05) and every anomaly found (04 and 06, up to
+    :data:`MAX_ANOMALY_EVENTS` of each); operators are alerted when anything is found.
+
+    The records are read and checked outside any transaction (a whole chain is CPU work);
+    only the events are written in one short transaction."""
+    now = now or timezone.now()
+    record_rows = list(
+        BillingRecord.objects.filter(company=company)
+        .order_by("sequence")
+        .values_list("sequence", "number", "issue_date", "xml")
+    )
+    event_rows = list(EventRecord.objects.filter(company=company).order_by("sequence"))
+    on_records = integrity.check_records([row[3].encode() for row in record_rows], now=now)
+    on_events = integrity.check_events([row.xml.encode() for row in event_rows], now=now)
+    nif = spanish_nif(company.tax_id)
+    with transaction.atomic():
+        do_log_event(company=company, event_type=events.CHECK_RECORDS, check=on_records.run)
+        for finding in on_records.findings[:MAX_ANOMALY_EVENTS]:
+            _sequence, number, issue_date, _xml = record_rows[finding.index]
+            ref = events.RecordRef(
+                issuer_nif=nif, number=number, issue_date=issue_date, fingerprint=""
+            )
+            do_log_event(
+                company=company,
+                event_type=events.ANOMALY_RECORD,
+                anomaly=events.Anomaly(code=finding.code, note=finding.note, record=ref),
+            )
+        do_log_event(company=company, event_type=events.CHECK_EVENTS, check=on_events.run)
+        for finding in on_events.findings[:MAX_ANOMALY_EVENTS]:
+            anomalous = event_rows[finding.index]
+            do_log_event(
+                company=company,
+                event_type=events.ANOMALY_EVENT,
+                anomaly=events.Anomaly(
+                    code=finding.code, note=finding.note, event=_event_ref(anomalous)
+                ),
+            )
+        report = IntegrityReport(company=company, records=on_records, events=on_events)
+        if not report.ok:
+            _alert_anomalies(report, record_rows=record_rows, event_rows=event_rows)
+    return report
+
+
+def _alert_anomalies(
+    report: IntegrityReport,
+    *,
+    record_rows: list[tuple[int, str, dt.date, str]],
+    event_rows: list[EventRecord],
+) -> None:
+    """An audit entry and an email to every active operator (sent after the commit)."""
+    from efactura.notifications.tasks import send_email
+
+    lines = [f"VERI*FACTU anomalies found for {report.company} ({report.company.tax_id}):"]
+    for finding in report.records.findings:
+        sequence, number, _date, _xml = record_rows[finding.index]
+        lines.append(f"  billing record #{sequence} ({number}): {finding.code} {finding.note}")
+    for finding in report.events.findings:
+        row = event_rows[finding.index]
+        lines.append(
+            f"  event #{row.sequence} (type {row.event_type}): {finding.code} {finding.note}"
+        )
+    audit(
+        action="verifactu.anomalies.found",
+        company=report.company,
+        data={
+            "records": [f.code for f in report.records.findings][:MAX_ANOMALY_EVENTS],
+            "events": [f.code for f in report.events.findings][:MAX_ANOMALY_EVENTS],
+        },
+    )
+    recipients = sorted(
+        User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
+    )
+    if recipients:
+        text = "\n".join(lines)
+        subject = f"VERI*FACTU anomalies: {report.company.tax_id}"
+        transaction.on_commit(
+            lambda: send_email.enqueue(to=recipients, subject=subject, text=text), robust=True
+        )
+
+
+def no_verifactu_companies() -> list[Company]:
+    ids = CompanySettings.objects.filter(mode=Mode.NO_VERIFACTU).values_list(
+        "company_id", flat=True
+    )
+    return list(Company.objects.filter(pk__in=list(ids)).order_by("pk"))
+
+
+def do_check_integrity_all(*, now: dt.datetime | None = None) -> list[IntegrityReport]:
+    """The daily anomaly detection of every NO VERI*FACTU company not checked in the last
+    20 hours (so several workers running the daily jobs log one run, not one each)."""
+    now = now or timezone.now()
+    reports = []
+    for company in no_verifactu_companies():
+        recent = EventRecord.objects.filter(
+            company=company,
+            event_type=events.CHECK_RECORDS,
+            created__gt=now - dt.timedelta(hours=20),
+        ).exists()
+        if not recent:
+            reports.append(do_check_integrity(company=company, now=now))
+    return reports
+
+
+def do_log_backup_restored(
+    *, company: Company, note: str = "", actor: User | None = None
+) -> EventRecord:
+    """Log that a backup of the system was restored (event 07) for a NO VERI*FACTU company,
+    then look for anomalies at once: a restore is when records go missing."""
+    if mode_of(company) != Mode.NO_VERIFACTU:
+        raise RecordRefused(
+            _("%(company)s does not keep an event log: it is not in NO VERI*FACTU mode.")
+            % {"company": company}
+        )
+    with transaction.atomic():
+        row = do_log_event(company=company, event_type=events.BACKUP_RESTORED, other_data=note)
+        audit(action="verifactu.backup.restored", actor=actor, company=company, obj=row)
+    do_check_integrity(company=company)
+    return row

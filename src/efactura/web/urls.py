@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from efactura.verifactu import views as verifactu_views
 from efactura.web import (
     views,
     views_certificates,
@@ -46,6 +47,9 @@ urlpatterns = [
         name="notification_resend",
     ),
     path("setup/codes/", views_setup.setup_codes, name="codes"),
+    path("setup/verifactu/", verifactu_views.setup_verifactu, name="verifactu"),
+    path("setup/verifactu/check/", verifactu_views.check_verifactu, name="verifactu_check"),
+    path("setup/verifactu/export/", verifactu_views.export_verifactu, name="verifactu_export"),
     path("setup/codes/action/", views_setup.code_action, name="code_action"),
     path("register/", views_registration.register, name="register"),
     path("setup/api-keys/", views.api_keys, name="api_keys"),

@@ -23,8 +23,15 @@ NS_EVT = (
 )
 START = "01"
 END = "02"
+CHECK_RECORDS = "03"
+ANOMALY_RECORD = "04"
+CHECK_EVENTS = "05"
+ANOMALY_EVENT = "06"
+BACKUP_RESTORED = "07"
 EXPORT_RECORDS = "08"
+EXPORT_EVENTS = "09"
 SUMMARY = "10"
+OTHER = "90"
 SUMMARY_EVERY = dt.timedelta(hours=6)
 
 
@@ -77,6 +84,50 @@ class Export:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EventRef:
+    """An event named by another (``RegEventoType``): type, generation time, fingerprint."""
+
+    event_type: str
+    generated_at: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckRun:
+    """What an anomaly-detection run (event 03 on records, 05 on events) examined: how many
+    items for each of the four checks (fingerprints, signatures, chain, dates); ``None`` when
+    that check was not run."""
+
+    fingerprints: int | None = None
+    signatures: int | None = None
+    chain: int | None = None
+    dates: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Anomaly:
+    """One anomaly found (event 04 on a billing record, 06 on an event): the AEAT's
+    ``TipoAnomalia`` code, a short note and the record or event concerned."""
+
+    code: str
+    note: str = ""
+    record: RecordRef | None = None
+    event: EventRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventExport:
+    """``ExportacionRegEventoPeriodo`` of an event 09: which events were exported."""
+
+    start: dt.datetime
+    end: dt.datetime
+    first_event: EventRef
+    last_event: EventRef
+    count: int
+    discontinued: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Event:
     """One ``RegistroEvento`` (before its signature)."""
 
@@ -89,6 +140,9 @@ class Event:
     other_data: str = ""
     summary: Summary | None = None
     export: Export | None = None
+    check: CheckRun | None = None
+    anomaly: Anomaly | None = None
+    events_export: EventExport | None = None
 
     def hash_pairs(self) -> list[tuple[str, str]]:
         """Fingerprint fields in the AEAT's order; ``NIF`` appears twice (producer, taxpayer)."""
@@ -129,11 +183,7 @@ class Event:
         _sub(obligado, "NIF", self.taxpayer_nif)
         _sub(event, "FechaHoraHusoGenEvento", timestamp_text(self.generated_at))
         _sub(event, "TipoEvento", self.event_type)
-        if self.summary is not None:
-            _summary(_sub(_sub(event, "DatosPropiosEvento"), "ResumenEventos"), self.summary)
-        elif self.export is not None:
-            box = _sub(_sub(event, "DatosPropiosEvento"), "ExportacionRegFacturacionPeriodo")
-            _export(box, self.export)
+        self._own_data(event)
         if self.other_data:
             _sub(event, "OtrosDatosEvento", self.other_data[:100])
         chain = _sub(event, "Encadenamiento")
@@ -147,6 +197,93 @@ class Event:
         _sub(event, "TipoHuella", "01")
         _sub(event, "HuellaEvento", self.fingerprint)
         return root
+
+    def _own_data(self, event: etree._Element) -> None:
+        """``DatosPropiosEvento``: the block that belongs to this event's type, if any."""
+        if self.summary is not None:
+            _summary(_sub(_sub(event, "DatosPropiosEvento"), "ResumenEventos"), self.summary)
+        elif self.export is not None:
+            box = _sub(_sub(event, "DatosPropiosEvento"), "ExportacionRegFacturacionPeriodo")
+            _export(box, self.export)
+        elif self.events_export is not None:
+            box = _sub(_sub(event, "DatosPropiosEvento"), "ExportacionRegEventoPeriodo")
+            _events_export(box, self.events_export)
+        elif self.check is not None and self.event_type in {CHECK_RECORDS, CHECK_EVENTS}:
+            on_records = self.event_type == CHECK_RECORDS
+            name = "RegFacturacion" if on_records else "RegEvento"
+            box = _sub(
+                _sub(event, "DatosPropiosEvento"), f"LanzamientoProcesoDeteccionAnomalias{name}"
+            )
+            _check(box, self.check, on_records=on_records)
+        elif self.anomaly is not None and self.event_type in {ANOMALY_RECORD, ANOMALY_EVENT}:
+            on_records = self.event_type == ANOMALY_RECORD
+            name = "RegFacturacion" if on_records else "RegEvento"
+            box = _sub(_sub(event, "DatosPropiosEvento"), f"DeteccionAnomalias{name}")
+            _anomaly(box, self.anomaly, on_records=on_records)
+
+
+def _check(parent: etree._Element, run: CheckRun, *, on_records: bool) -> None:
+    items = "RegistrosFacturacion" if on_records else "RegistrosEvento"
+    suffix = "RegFacturacion" if on_records else "RegEvento"
+    limit = 9_999_999 if on_records else 99_999
+    for check, count in (
+        ("IntegridadHuellas", run.fingerprints),
+        ("IntegridadFirmas", run.signatures),
+        ("TrazabilidadCadena", run.chain),
+        ("TrazabilidadFechas", run.dates),
+    ):
+        _sub(parent, f"RealizadoProcesoSobre{check}{suffix}", "N" if count is None else "S")
+        if count is not None:
+            _sub(parent, f"NumeroDe{items}ProcesadosSobre{check}", str(min(count, limit)))
+
+
+def _anomaly(parent: etree._Element, anomaly: Anomaly, *, on_records: bool) -> None:
+    _sub(parent, "TipoAnomalia", anomaly.code)
+    if anomaly.note:
+        _sub(parent, "OtrosDatosAnomalia", anomaly.note[:100])
+    if on_records and anomaly.record is not None:
+        box = _sub(parent, "RegistroFacturacionAnomalo")
+        _sub(box, "IDEmisorFactura", anomaly.record.issuer_nif)
+        _sub(box, "NumSerieFactura", anomaly.record.number)
+        _sub(box, "FechaExpedicionFactura", date_text(anomaly.record.issue_date))
+    elif not on_records and anomaly.event is not None:
+        _event_ref(parent, "RegEventoAnomalo", anomaly.event)
+
+
+def _event_ref(parent: etree._Element, name: str, ref: EventRef) -> None:
+    box = _sub(parent, name)
+    _sub(box, "TipoEvento", ref.event_type)
+    _sub(box, "FechaHoraHusoEvento", ref.generated_at)
+    _sub(box, "HuellaEvento", ref.fingerprint)
+
+
+def _events_export(parent: etree._Element, export: EventExport) -> None:
+    _sub(parent, "FechaHoraHusoInicioPeriodoExport", timestamp_text(export.start))
+    _sub(parent, "FechaHoraHusoFinPeriodoExport", timestamp_text(export.end))
+    _event_ref(parent, "RegistroEventoInicialPeriodo", export.first_event)
+    _event_ref(parent, "RegistroEventoFinalPeriodo", export.last_event)
+    _sub(parent, "NumeroDeRegEventoExportados", str(min(export.count, 9_999_999)))
+    _sub(parent, "RegEventoExportadosDejanDeConservarse", "S" if export.discontinued else "N")
+
+
+def hash_pairs_of(element: etree._Element) -> list[tuple[str, str]]:
+    """Recompute an event's fingerprint fields from its ``RegistroEvento`` as stored."""
+
+    def text(path: str) -> str:
+        found = element.find(path, {"sf": NS_EVT})
+        return (found.text or "").strip() if found is not None else ""
+
+    return [
+        ("NIF", text("sf:Evento/sf:SistemaInformatico/sf:NIF")),
+        ("ID", text("sf:Evento/sf:SistemaInformatico/sf:IDOtro/sf:ID")),
+        ("IdSistemaInformatico", text("sf:Evento/sf:SistemaInformatico/sf:IdSistemaInformatico")),
+        ("Version", text("sf:Evento/sf:SistemaInformatico/sf:Version")),
+        ("NumeroInstalacion", text("sf:Evento/sf:SistemaInformatico/sf:NumeroInstalacion")),
+        ("NIF", text("sf:Evento/sf:ObligadoEmision/sf:NIF")),
+        ("TipoEvento", text("sf:Evento/sf:TipoEvento")),
+        ("HuellaEvento", text("sf:Evento/sf:Encadenamiento/sf:EventoAnterior/sf:HuellaEvento")),
+        ("FechaHoraHusoGenEvento", text("sf:Evento/sf:FechaHoraHusoGenEvento")),
+    ]
 
 
 def _ref(parent: etree._Element, name: str, ref: RecordRef) -> None:

@@ -89,6 +89,9 @@ def test_production_mode_passes_the_deployment_check(tmp_path: Path) -> None:
         EFACTURA_SEAL_PASSWORD="sello-operador",
         EFACTURA_ENCRYPTION_KEY="e" * 48,
         EFACTURA_NODE_ID="bank-a",  # stable federation identity (federation.W002)
+        EFACTURA_VERIFACTU_PRODUCER_NIF="B58378431",  # verifactu.E001/E003
+        EFACTURA_VERIFACTU_PRODUCER_NAME="Banco Ejemplo SA",
+        EFACTURA_VERIFACTU_ENDPOINT="test",  # verifactu.W001: not the local simulator
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

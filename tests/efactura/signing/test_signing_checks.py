@@ -21,6 +21,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "efactura.example",
     "EMAIL_URL": "smtp+tls://user:pass@mail.example:587",
     "EFACTURA_BASE_URL": "https://efactura.example",
+    "EFACTURA_VERIFACTU_PRODUCER_NIF": "B58378431",
+    "EFACTURA_VERIFACTU_PRODUCER_NAME": "Banco Ejemplo SA",
 }
 
 

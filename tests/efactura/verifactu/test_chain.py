@@ -275,7 +275,7 @@ def test_no_verifactu_keeps_a_signed_chained_event_log(
 
     assert main(["verifactu", "export", "--company", "B98765431", "--out-dir", str(tmp_path)]) == 0
     log = list(EventRecord.objects.filter(company=seller).order_by("sequence"))
-    assert [e.event_type for e in log] == ["01", "10", "08"]
+    assert [e.event_type for e in log] == ["01", "10", "08", "09"]
     for event in log:
         assert verify_record(event.xml.encode("utf-8"))
         root = etree.fromstring(event.xml)
@@ -286,7 +286,7 @@ def test_no_verifactu_keeps_a_signed_chained_event_log(
     }
     assert summary.findtext(".//sf:NumeroDeRegistrosFacturacionAltaGenerados", namespaces=ns) == "2"
     files = sorted(tmp_path.glob("*.xml"))
-    assert len(files) == 4  # the records, and one file per event
+    assert len(files) == 5  # the records, and one file per event
     for path in files:  # the independent checker (verifactu-lint)
         assert lint(path)["resumen"]["errores"] == 0
 
