@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 import xmlsec
@@ -597,10 +598,7 @@ class _Verifier:
         assert self.signer is not None
         ctx = xmlsec.SignatureContext()
         try:
-            ctx.key = xmlsec.Key.from_memory(
-                self.signer.public_bytes(serialization.Encoding.DER),
-                xmlsec.constants.KeyDataFormatCertDer,
-            )
+            ctx.key = _xmlsec_certificate_key(self.signer)
             for transform in _XMLSEC_REFERENCE_TRANSFORMS:
                 ctx.enable_reference_transform(transform)
             xmlsec.tree.add_ids(self.tree.getroot(), ["Id"])
@@ -666,6 +664,16 @@ class _Verifier:
         except (binascii.Error, ValueError, InvalidSignature, KeyError, etree.C14NError):
             return False
         return True
+
+
+@lru_cache(maxsize=256)
+def _xmlsec_certificate_key(certificate: x509.Certificate) -> xmlsec.Key:
+    """libxmlsec's key for a certificate, loaded once per certificate (loading costs about
+    as much as checking a signature; ``SignatureContext.key`` takes a copy of it)."""
+    return xmlsec.Key.from_memory(
+        certificate.public_bytes(serialization.Encoding.DER),
+        xmlsec.constants.KeyDataFormatCertDer,
+    )
 
 
 def _same_node(other: etree._ElementTree, element: etree._Element) -> etree._Element:
