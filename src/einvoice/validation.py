@@ -41,7 +41,7 @@ from einvoice.formats import facturx
 from einvoice.formats.base import Detected
 from einvoice.model import Document, Invoice
 from einvoice.rules import spain
-from einvoice.rules.figures import with_figures
+from einvoice.rules.figures import has_figures, with_figures
 from einvoice.xml import DEFAULT_MAX_BYTES, parse_bytes
 
 __all__ = ["DEFAULT_MAX_BYTES", "InvoiceResult", "Report", "official_artefacts", "validate"]
@@ -248,11 +248,14 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> tuple[list[Vio
     )
     if not found:
         return [], True
-    try:
-        # The figures quoted in findings are those of the invoice as checked (its UBL form).
-        (as_checked,) = ubl_reader.read(etree.ElementTree(ubl)).invoices
-    except (EInvoiceError, ValueError):
-        as_checked = invoice
+    as_checked = invoice
+    if any(has_figures(v.rule) for v in found):
+        try:
+            # The figures quoted in arithmetic findings are those of the invoice as checked
+            # (its UBL form), read back only when such a finding needs them.
+            (as_checked,) = ubl_reader.read(etree.ElementTree(ubl)).invoices
+        except (EInvoiceError, ValueError):
+            as_checked = invoice
     found = [_through_conversion(with_figures(v, as_checked)) for v in found]
     # Advisory only: Facturae is not one of the EN 16931 syntaxes (CEN/TS 16931-3 binds
     # UBL and CII); a Facturae invoice is lawful when it meets its own schema and Spanish
