@@ -1,11 +1,17 @@
 """efactura benchmark: prints one table of throughput and latency per operation.
 
-Run: ``.venv/bin/python bench/bench.py [--seconds S] [--only SUBSTRING]``.
+Run: ``.venv/bin/python bench/bench.py [--seconds S] [--only SUBSTRING] [--module NAME]``.
 
 Cases come from ``bench/cases_*.py`` modules; each exposes ``cases() -> list[Case]``.  A case
 is measured on one core in this process: it is called repeatedly for about ``--seconds``
 (after one warm-up call, which also pays one-time costs such as compiling the official
 XSLT), and the table shows operations per second with p50/p99 per call.
+
+A module may also expose ``pairs() -> list[Pair]``: the library doing a job next to the bare
+libraries (lxml, saxonche, python-xmlsec) doing the same job.  The two are called in turn,
+call after call, and compared by the CPU time of each call, so other work on the machine
+does not count; the second table gives the library's speed as a fraction of the bare one
+(1.0 = as fast; the target is 0.9).
 """
 
 from __future__ import annotations
@@ -34,6 +40,51 @@ class Case:
     units: int = 1
     unit: str = "docs"
     setup_note: str = ""
+
+
+@dataclass
+class Pair:
+    """One ratio row: ``library`` and ``bare`` do the same work, one document per call."""
+
+    group: str
+    name: str
+    library: Callable[[], object]
+    bare: Callable[[], object]
+    bare_name: str = "bare libraries"
+    target: float = 0.9
+
+
+@dataclass
+class PairRow:
+    pair: Pair
+    library_ms: float
+    bare_ms: float
+
+    @property
+    def ratio(self) -> float:
+        """Library speed relative to the bare libraries (bare time / library time)."""
+        return self.bare_ms / self.library_ms if self.library_ms else 0.0
+
+
+def measure_pair(pair: Pair, seconds: float) -> PairRow:
+    """Alternate library and bare calls for about ``seconds``; compare median call times.
+
+    Call times are CPU time of this process (all its threads, Saxon's included), not wall
+    time: on a machine shared with other work, waiting for a core would otherwise count.
+    """
+    pair.library()
+    pair.bare()
+    library: list[float] = []
+    bare: list[float] = []
+    start = time.perf_counter()
+    while True:
+        for fn, samples in ((pair.library, library), (pair.bare, bare)):
+            t = time.process_time()
+            fn()
+            samples.append(time.process_time() - t)
+        if time.perf_counter() - start >= seconds and len(library) >= 5:
+            break
+    return PairRow(pair, statistics.median(library) * 1000, statistics.median(bare) * 1000)
 
 
 @dataclass
@@ -74,24 +125,32 @@ def measure(case: Case, seconds: float) -> Row:
     )
 
 
-def load_cases() -> list[Case]:
+def load_cases(module: str = "") -> tuple[list[Case], list[Pair]]:
     out: list[Case] = []
-    for path in sorted(HERE.glob("cases_*.py")):
+    pairs: list[Pair] = []
+    for path in sorted(HERE.glob(f"cases_{module or '*'}.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         out.extend(module.cases())
-    return out
+        pairs.extend(getattr(module, "pairs", list)())
+    return out, pairs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="time per case (default 2)")
     parser.add_argument("--only", default="", help="run cases whose group/name contains this")
+    parser.add_argument(
+        "--module",
+        default="",
+        help="load only bench/cases_MODULE.py (others may take long to set up their data)",
+    )
     args = parser.parse_args(argv)
     rows = []
-    for case in load_cases():
+    cases, pairs = load_cases(args.module)
+    for case in cases:
         label = f"{case.group} / {case.name}"
         if args.only and args.only not in label:
             continue
@@ -108,6 +167,26 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.case.group:<14} {r.case.name:<46} {rate:>12} {r.p50_ms:>9.2f} "
             f"{r.p99_ms:>9.2f} {r.first_ms:>9.1f}"
         )
+    pair_rows = []
+    for pair in pairs:
+        label = f"{pair.group} / {pair.name}"
+        if args.only and args.only not in label:
+            continue
+        pair_rows.append(measure_pair(pair, args.seconds))
+        print(f"  measured {label}", file=sys.stderr)
+    if pair_rows:
+        header = (
+            f"{'library ratio':<14} {'operation (vs bare libraries)':<46} {'library ms':>11} "
+            f"{'bare ms':>9} {'ratio':>7} {'target':>7}"
+        )
+        print()
+        print(header)
+        print("-" * len(header))
+        for p in pair_rows:
+            print(
+                f"{p.pair.group:<14} {p.pair.name:<46} {p.library_ms:>11.2f} {p.bare_ms:>9.2f} "
+                f"{p.ratio:>6.2f}x {p.pair.target:>6.2f}x"
+            )
     return 0
 
 

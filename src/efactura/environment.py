@@ -220,3 +220,70 @@ def base_url(env: Mapping[str, str]) -> str:
             f"not {raw!r}."
         )
     return raw.rstrip("/")
+
+
+S3_STORAGE_BACKEND = "storages.backends.s3.S3Storage"
+_S3_OPTIONS = frozenset(
+    {"endpoint_url", "region_name", "addressing_style", "signature_version", "verify"}
+)
+"""Query parameters ``EFACTURA_STORAGE_URL`` may carry for an ``s3://`` address."""
+
+
+def storage(env: Mapping[str, str], folder: Path) -> dict[str, Any]:
+    """Django ``STORAGES["default"]`` (where invoice documents go) from ``EFACTURA_STORAGE_URL``.
+
+    Unset: the folder ``documents`` inside the data folder.  ``file:///absolute/path``: that
+    folder (a shared file system, for instance).  ``s3://bucket/prefix?endpoint_url=…``: an
+    S3-compatible object store through django-storages; other parameters are ``region_name``,
+    ``addressing_style`` (``path`` for most self-hosted stores), ``signature_version`` and
+    ``verify`` (``false``, or the path of a CA bundle).  Credentials come from boto3's usual
+    sources (``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``, an instance role …), never
+    from the address.
+    """
+    url = env.get("EFACTURA_STORAGE_URL", "").strip()
+    if not url:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder / "documents")},
+        }
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        if parts.netloc or not parts.path.startswith("/"):
+            raise ImproperlyConfigured(
+                "EFACTURA_STORAGE_URL=file://… needs an absolute folder, as in "
+                "file:///srv/efactura/documents."
+            )
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": unquote(parts.path)},
+        }
+    if scheme != "s3":
+        raise ImproperlyConfigured(
+            f"EFACTURA_STORAGE_URL must start with s3:// or file:///, not {scheme!r} "
+            "(example: s3://efactura-documents/production?endpoint_url=https://s3.example.com)."
+        )
+    if not parts.hostname or parts.username or parts.password:
+        raise ImproperlyConfigured(
+            "EFACTURA_STORAGE_URL=s3://… must name the bucket after s3:// and carry no "
+            "credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead)."
+        )
+    options: dict[str, Any] = {
+        "bucket_name": parts.netloc,
+        "location": unquote(parts.path).strip("/"),
+        # Content-addressed names: a name that exists already holds the same bytes.
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": False,
+    }
+    for name, values in parse_qs(parts.query, keep_blank_values=True).items():
+        if name not in _S3_OPTIONS:
+            allowed = ", ".join(sorted(_S3_OPTIONS))
+            raise ImproperlyConfigured(
+                f"EFACTURA_STORAGE_URL has an unknown parameter {name!r}; known: {allowed}."
+            )
+        value: Any = values[-1]
+        if name == "verify" and value.lower() in TRUE_WORDS | FALSE_WORDS:
+            value = value.lower() in TRUE_WORDS
+        options[name] = value
+    return {"BACKEND": S3_STORAGE_BACKEND, "OPTIONS": options}

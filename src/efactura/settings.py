@@ -24,6 +24,12 @@ Variables (all optional in the embedded default):
 ``EFACTURA_HOUSEKEEPING_SECONDS`` how often each worker runs the periodic jobs (default 3600).
 ``EFACTURA_OPERATOR_NAME`` / ``_ADDRESS`` / ``_POSTAL_CODE`` / ``_TOWN`` / ``_PROVINCE`` the
                         platform operator, named as Facturae third party on seal-signed invoices.
+``EFACTURA_STORAGE_URL`` where invoice documents are kept: unset = ``<data dir>/documents``;
+                        ``file:///shared/folder``; or ``s3://bucket/prefix?endpoint_url=…``
+                        (S3-compatible object storage; credentials from ``AWS_ACCESS_KEY_ID`` /
+                        ``AWS_SECRET_ACCESS_KEY``).  Needed when several machines run efactura.
+``CACHE_URL``           ``redis://host:6379/0``: the cache (API rate limit, short-lived lookups)
+                        shared by every process; unset = a cache inside each process.
 ``EFACTURA_DEBUG``      1 shows Django's debug pages (never in production).
 ``EFACTURA_PRODUCTION`` 1 = production mode (below).
 ``EFACTURA_BEHIND_PROXY`` 1 = trust ``X-Forwarded-Proto`` from the reverse proxy that ends TLS.
@@ -244,10 +250,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "documents")},
-    },
+    # Invoice documents: the data folder, a shared folder or S3-compatible object storage.
+    "default": environment.storage(ENV, DATA_DIR),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -255,7 +259,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # API limits (efactura.api).  The per-key rate limit counts requests in Django's cache: the
 # default in-process cache suits one process; several processes or machines must share one,
-# e.g. CACHE_URL=redis://host:6379/0 (needs the `redis` package installed).
+# e.g. CACHE_URL=redis://host:6379/0 (Django's own Redis backend; see docs/deployment.md).
 _CACHE_URL = ENV.get("CACHE_URL", "").strip()
 if _CACHE_URL:
     if not _CACHE_URL.startswith(("redis://", "rediss://")):

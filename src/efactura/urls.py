@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from efactura.api.handlers import api
+from efactura.health import healthz
 from efactura.sso.views import LogoutView as SsoLogoutView
 from efactura.web.urls import auth_patterns
 
@@ -13,6 +14,7 @@ admin.site.site_header = "efactura"
 admin.site.site_title = "efactura"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("efactura.interconnection.urls")),

@@ -41,7 +41,7 @@ from einvoice.formats import facturx
 from einvoice.formats.base import Detected
 from einvoice.model import Document, Invoice
 from einvoice.rules import spain
-from einvoice.rules.figures import with_figures
+from einvoice.rules.figures import has_figures, with_figures
 from einvoice.xml import DEFAULT_MAX_BYTES, parse_bytes
 
 __all__ = ["DEFAULT_MAX_BYTES", "InvoiceResult", "Report", "official_artefacts", "validate"]
@@ -225,10 +225,12 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> tuple[list[Vio
 
     Returns the findings and whether the rules ran (not when the UBL rendering failed).
     """
+    from einvoice.formats.ubl import reader as ubl_reader
+    from einvoice.formats.ubl import writer as ubl_writer
     from einvoice.rules import official
 
     try:
-        ubl = formats.render("ubl", [invoice])
+        ubl = ubl_writer.build([invoice])
     except ConversionError as exc:
         return [
             replace(v, severity=Severity.WARNING, layer=Layer.CONVERSION, invoice=index)
@@ -239,11 +241,21 @@ def _official_on_facturae(invoice: Invoice, index: int | None) -> tuple[list[Vio
     except Exception as exc:  # another package's bug must not sink the whole report
         problem = _internal("checked against EN 16931", "validar según la EN 16931", exc)
         return [replace(problem, severity=Severity.WARNING, invoice=index)], False
-    found = official.check(ubl, "cen-ubl", lines=False)
-    try:
-        (as_checked,) = formats.parse(ubl).invoices
-    except (EInvoiceError, ValueError):
-        as_checked = invoice
+    # The rendering goes to Saxon as text, exactly as ``formats.render`` would write it,
+    # without a round trip through bytes and the lxml parser.
+    found = official.check(
+        etree.tostring(ubl, encoding="unicode", pretty_print=True), "cen-ubl", lines=False
+    )
+    if not found:
+        return [], True
+    as_checked = invoice
+    if any(has_figures(v.rule) for v in found):
+        try:
+            # The figures quoted in arithmetic findings are those of the invoice as checked
+            # (its UBL form), read back only when such a finding needs them.
+            (as_checked,) = ubl_reader.read(etree.ElementTree(ubl)).invoices
+        except (EInvoiceError, ValueError):
+            as_checked = invoice
     found = [_through_conversion(with_figures(v, as_checked)) for v in found]
     # Advisory only: Facturae is not one of the EN 16931 syntaxes (CEN/TS 16931-3 binds
     # UBL and CII); a Facturae invoice is lawful when it meets its own schema and Spanish

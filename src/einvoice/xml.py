@@ -9,6 +9,8 @@ DOCTYPE, so any document that declares one is refused outright (this also defeat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Final
 
 from lxml import etree
@@ -172,3 +174,88 @@ def safe_parser() -> etree.XMLParser:
     """A hardened parser for our own vendored files (schemas): no network, no entities, but
     relative imports between the vendored schema files still resolve."""
     return _new_parser(refuse_external=False)
+
+
+# --- child paths -----------------------------------------------------------------------------
+#
+# The readers look elements up by short child paths (``Parties/SellerParty/TaxIdentification``).
+# ``Element.find`` compiles each path with ElementPath and keeps only about 100 compiled paths
+# per process; a Facturae or CII reader uses more distinct paths than that, so the cache was
+# cleared and every path compiled again for every document (about half of a Facturae parse).
+# A path made only of child steps is split into tags once (kept for good: the paths are
+# literals in the code) and walked with ``iterchildren``, which matches tags in C.
+
+
+@lru_cache(maxsize=4096)
+def _child_steps(path: str) -> tuple[str, ...] | None:
+    """The tags of a path of plain child steps (``A/B``, ``{ns}A/*``); ``None`` for anything
+    ElementPath must handle (predicates, ``.``, ``..``, ``//``, attributes)."""
+    steps = tuple(path.split("/")) if "}" not in path else _clark_steps(path)
+    if not steps or any(not step or step[0] in ".@[" or "[" in step for step in steps):
+        return None
+    return steps
+
+
+def _clark_steps(path: str) -> tuple[str, ...]:
+    """Split a path whose tags may carry ``{namespace}`` parts (URIs contain ``/``)."""
+    steps: list[str] = []
+    current = ""
+    depth = 0
+    for char in path:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        if char == "/" and depth == 0:
+            steps.append(current)
+            current = ""
+        else:
+            current += char
+    steps.append(current)
+    return tuple(steps)
+
+
+def iterpath(element: etree._Element, path: str) -> Iterator[etree._Element]:
+    """Elements at ``path`` below ``element`` in document order, as ``iterfind`` gives them."""
+    steps = _child_steps(path)
+    if steps is None:
+        yield from element.iterfind(path)
+        return
+    yield from _walk(element, steps, 0)
+
+
+def _walk(element: etree._Element, steps: tuple[str, ...], index: int) -> Iterator[etree._Element]:
+    tag = steps[index]
+    if index == len(steps) - 1:
+        yield from element.iterchildren(tag)
+        return
+    for child in element.iterchildren(tag):
+        yield from _walk(child, steps, index + 1)
+
+
+def find(element: etree._Element, path: str) -> etree._Element | None:
+    """The first element at ``path`` below ``element`` (``Element.find`` without recompiling)."""
+    steps = _child_steps(path)
+    if steps is None:
+        return element.find(path)
+    if len(steps) == 1:
+        return next(element.iterchildren(steps[0]), None)
+    return next(_walk(element, steps, 0), None)
+
+
+def findall(element: etree._Element, path: str) -> list[etree._Element]:
+    """Every element at ``path`` below ``element`` (``Element.findall``)."""
+    steps = _child_steps(path)
+    if steps is None:
+        return element.findall(path)
+    if len(steps) == 1:
+        return list(element.iterchildren(steps[0]))
+    return list(_walk(element, steps, 0))
+
+
+def findtext(element: etree._Element, path: str) -> str | None:
+    """The text of the first element at ``path`` ('' when it has none, ``None`` when absent)."""
+    found = find(element, path)
+    if found is None:
+        return None
+    return found.text or ""

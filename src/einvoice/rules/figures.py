@@ -16,7 +16,7 @@ from decimal import Decimal
 from einvoice.errors import Violation
 from einvoice.model import ZERO, Invoice, VatCategory
 
-__all__ = ["with_figures"]
+__all__ = ["has_figures", "with_figures"]
 
 _Figures = Callable[[Invoice], tuple[str, str] | None]
 
@@ -140,6 +140,11 @@ for _prefix, _category in (
 ):
     for _suffix in ("08", "09"):
         _RULES[f"{_prefix}-{_suffix}"] = functools.partial(_rows, category=_category)
+
+
+def has_figures(rule: str) -> bool:
+    """Whether :func:`with_figures` adds anything to a violation of ``rule``."""
+    return rule in _RULES
 
 
 def with_figures(violation: Violation, invoice: Invoice) -> Violation:

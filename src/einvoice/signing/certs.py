@@ -20,7 +20,8 @@ import datetime as dt
 import hashlib
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Final
 
 from cryptography import x509
@@ -211,6 +212,7 @@ def dn_rfc4514(name: x509.Name) -> str:
     return ",".join(reversed(rdns))
 
 
+@lru_cache(maxsize=256)
 def issuer_rfc4514(cert: x509.Certificate) -> str:
     """The issuer name in RFC 4514 form (see :func:`dn_rfc4514`), as XAdES IssuerSerial needs."""
     return dn_rfc4514(_issuer(cert))
@@ -250,11 +252,21 @@ def is_test_certificate(cert: x509.Certificate) -> bool:
 
 def certificate_info(cert: x509.Certificate, *, at: dt.datetime | None = None) -> CertificateInfo:
     """Summarise ``cert``; ``days_to_expiry`` is counted from ``at`` (default: now)."""
+    info = _static_info(cert)
+    not_after = info.not_after
+    return replace(info, days_to_expiry=(not_after - (at or dt.datetime.now(dt.UTC))).days)
+
+
+@lru_cache(maxsize=256)
+def _static_info(cert: x509.Certificate) -> CertificateInfo:
+    """Everything but ``days_to_expiry`` (computed per call), kept per certificate: reading
+    names out of a certificate is most of a signature check's Python time, and a platform
+    sees the same few certificates again and again (certificates hash and compare by DER)."""
     with warnings.catch_warnings():
         # Real CA certificates may bend RFC 5280 (negative serials, over-long names);
         # cryptography warns but reads them, and a verifier must still show them.
         warnings.simplefilter("ignore")
-        return _certificate_info(cert, at or dt.datetime.now(dt.UTC))
+        return _certificate_info(cert, cert.not_valid_after_utc)
 
 
 def _certificate_info(cert: x509.Certificate, moment: dt.datetime) -> CertificateInfo:

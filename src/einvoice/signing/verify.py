@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 import xmlsec
@@ -43,6 +44,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
+from einvoice import xml as _xml
 from einvoice.errors import Layer, Severity, Violation
 from einvoice.signing.certs import CertificateInfo, certificate_info, normalise_tax_id
 from einvoice.signing.xades import (
@@ -100,6 +102,9 @@ _XMLSEC_REFERENCE_TRANSFORMS: Final = (
 )
 _XPOINTER_ID: Final = re.compile(r"""^#xpointer\(id\(['"]([^'"]+)['"]\)\)$""")
 _NS: Final = {"ds": DS_NS}
+_WITH_ID: Final = etree.XPath("//*[@Id]")
+"""Every element carrying an ``Id`` attribute, in document order (compiled once; walking the
+tree in Python to look at each element's attributes took longer than libxmlsec's checks)."""
 
 
 class SignatureStatus(StrEnum):
@@ -312,7 +317,9 @@ class _Verifier:
                 "places it.",
                 "La firma no es hija directa de la raíz del documento, donde la sitúa Facturae.",
             )
-        for element in root.iter():
+        found: object = _WITH_ID(root)
+        for element in found if isinstance(found, list) else ():
+            assert isinstance(element, etree._Element)
             value = element.get("Id")
             if value is None:
                 continue
@@ -326,7 +333,7 @@ class _Verifier:
                     location=value,
                 )
             self.ids[value] = element
-        signed_info = sig.find(_ds("SignedInfo"))
+        signed_info = _xml.find(sig, _ds("SignedInfo"))
         if signed_info is None:
             self.error(
                 "SIG-STRUCTURE",
@@ -334,7 +341,7 @@ class _Verifier:
                 "La firma no tiene elemento SignedInfo.",
             )
             return
-        c14n = signed_info.find(_ds("CanonicalizationMethod"))
+        c14n = _xml.find(signed_info, _ds("CanonicalizationMethod"))
         method = c14n.get("Algorithm", "") if c14n is not None else ""
         if method not in _C14N_METHODS:
             self.error(
@@ -343,7 +350,7 @@ class _Verifier:
                 f"Método de canonicalización no admitido: {method or '(ninguno)'}.",
             )
         self.c14n_method = method
-        sm = signed_info.find(_ds("SignatureMethod"))
+        sm = _xml.find(signed_info, _ds("SignatureMethod"))
         sig_uri = sm.get("Algorithm", "") if sm is not None else ""
         self.signature_hash = _HASH_BY_SIGNATURE_URI.get(sig_uri, "")
         if not self.signature_hash:
@@ -362,7 +369,7 @@ class _Verifier:
                 "La firma usa RSA con SHA-1, que está obsoleto; las firmas nuevas deben usar "
                 "SHA-256 o superior.",
             )
-        for ref in signed_info.findall(_ds("Reference")):
+        for ref in _xml.findall(signed_info, _ds("Reference")):
             self.read_reference(ref)
         if not self.references:
             self.error(
@@ -374,10 +381,10 @@ class _Verifier:
     def read_reference(self, ref: etree._Element) -> None:
         uri = ref.get("URI")
         location = uri if uri is not None else "(no URI)"
-        transforms = ref.findall(f"{_ds('Transforms')}/{_ds('Transform')}")
-        dm = ref.find(_ds("DigestMethod"))
+        transforms = _xml.findall(ref, f"{_ds('Transforms')}/{_ds('Transform')}")
+        dm = _xml.find(ref, _ds("DigestMethod"))
         digest_uri = dm.get("Algorithm", "") if dm is not None else ""
-        dv = ref.find(_ds("DigestValue"))
+        dv = _xml.find(ref, _ds("DigestValue"))
         item = _Reference(
             element=ref,
             uri=uri,
@@ -470,7 +477,7 @@ class _Verifier:
                 )
         else:
             for ns in XADES_NAMESPACES:
-                found = self.signature.find(f".//{{{ns}}}SignedProperties")
+                found = _xml.find(self.signature, f".//{{{ns}}}SignedProperties")
                 if found is not None:
                     self.signed_properties = found
                     self.xades_ns = ns
@@ -488,9 +495,9 @@ class _Verifier:
     # --- certificates ---------------------------------------------------------------------
 
     def read_certificates(self) -> None:
-        key_info = self.signature.find(_ds("KeyInfo"))
+        key_info = _xml.find(self.signature, _ds("KeyInfo"))
         nodes = (
-            key_info.findall(f"{_ds('X509Data')}/{_ds('X509Certificate')}")
+            _xml.findall(key_info, f"{_ds('X509Data')}/{_ds('X509Certificate')}")
             if (key_info is not None)
             else []
         )
@@ -548,8 +555,8 @@ class _Verifier:
             )
 
     def _match_signing_certificate(self, declared: etree._Element) -> None:
-        dm = declared.find(f"{{{self.xades_ns}}}CertDigest/{_ds('DigestMethod')}")
-        dv = declared.find(f"{{{self.xades_ns}}}CertDigest/{_ds('DigestValue')}")
+        dm = _xml.find(declared, f"{{{self.xades_ns}}}CertDigest/{_ds('DigestMethod')}")
+        dv = _xml.find(declared, f"{{{self.xades_ns}}}CertDigest/{_ds('DigestValue')}")
         name = _DIGEST_BY_URI.get(dm.get("Algorithm", "") if dm is not None else "", "")
         expected = "".join((dv.text or "").split()) if dv is not None else ""
         match = None
@@ -569,7 +576,7 @@ class _Verifier:
             )
             return
         self.signer = match
-        serial = declared.find(f"{{{self.xades_ns}}}IssuerSerial/{_ds('X509SerialNumber')}")
+        serial = _xml.find(declared, f"{{{self.xades_ns}}}IssuerSerial/{_ds('X509SerialNumber')}")
         if serial is not None and (serial.text or "").strip() != str(match.serial_number):
             self.error(
                 "SIG-SIGNING-CERT",
@@ -584,7 +591,7 @@ class _Verifier:
             return None
         ns = self.xades_ns
         steps = "/".join(f"{{{ns}}}{step}" for step in path.split("/"))
-        return self.signed_properties.find(steps)
+        return _xml.find(self.signed_properties, steps)
 
     def _xades_text(self, path: str) -> str:
         found = self._xades_find(path)
@@ -597,10 +604,7 @@ class _Verifier:
         assert self.signer is not None
         ctx = xmlsec.SignatureContext()
         try:
-            ctx.key = xmlsec.Key.from_memory(
-                self.signer.public_bytes(serialization.Encoding.DER),
-                xmlsec.constants.KeyDataFormatCertDer,
-            )
+            ctx.key = _xmlsec_certificate_key(self.signer)
             for transform in _XMLSEC_REFERENCE_TRANSFORMS:
                 ctx.enable_reference_transform(transform)
             xmlsec.tree.add_ids(self.tree.getroot(), ["Id"])
@@ -625,8 +629,8 @@ class _Verifier:
                 _remove_keeping_tail(_same_node(work, self.signature))
             elif algorithm in _C14N_METHODS:
                 exclusive, with_comments = _C14N_METHODS[algorithm]
-                inclusive = transform.find(
-                    "{http://www.w3.org/2001/10/xml-exc-c14n#}InclusiveNamespaces"
+                inclusive = _xml.find(
+                    transform, "{http://www.w3.org/2001/10/xml-exc-c14n#}InclusiveNamespaces"
                 )
                 if inclusive is not None:
                     prefixes = inclusive.get("PrefixList", "").split() or None
@@ -652,8 +656,8 @@ class _Verifier:
         """Check ds:SignatureValue over the canonical SignedInfo with ``cryptography``."""
         assert self.signer is not None
         public = self.signer.public_key()
-        signed_info = self.signature.find(_ds("SignedInfo"))
-        value = self.signature.find(_ds("SignatureValue"))
+        signed_info = _xml.find(self.signature, _ds("SignedInfo"))
+        value = _xml.find(self.signature, _ds("SignatureValue"))
         if not isinstance(public, rsa.RSAPublicKey) or signed_info is None or value is None:
             return False
         exclusive, with_comments = _C14N_METHODS.get(self.c14n_method, (False, False))
@@ -666,6 +670,16 @@ class _Verifier:
         except (binascii.Error, ValueError, InvalidSignature, KeyError, etree.C14NError):
             return False
         return True
+
+
+@lru_cache(maxsize=256)
+def _xmlsec_certificate_key(certificate: x509.Certificate) -> xmlsec.Key:
+    """libxmlsec's key for a certificate, loaded once per certificate (loading costs about
+    as much as checking a signature; ``SignatureContext.key`` takes a copy of it)."""
+    return xmlsec.Key.from_memory(
+        certificate.public_bytes(serialization.Encoding.DER),
+        xmlsec.constants.KeyDataFormatCertDer,
+    )
 
 
 def _same_node(other: etree._ElementTree, element: etree._Element) -> etree._Element:
@@ -728,12 +742,12 @@ def _invoice_signers(root: etree._Element) -> tuple[str, ...]:
         return ()
 
     def tax_id(path: str) -> Iterable[str]:
-        for node in root.iterfind(f"{path}/TaxIdentification/TaxIdentificationNumber"):
+        for node in _xml.iterpath(root, f"{path}/TaxIdentification/TaxIdentificationNumber"):
             if node.text and node.text.strip():
                 yield normalise_tax_id(node.text)
 
     found = list(tax_id("Parties/SellerParty"))
-    issuer_type = (root.findtext("FileHeader/InvoiceIssuerType") or "").strip()
+    issuer_type = (_xml.findtext(root, "FileHeader/InvoiceIssuerType") or "").strip()
     if issuer_type == "TE":
         found += tax_id("FileHeader/ThirdParty")
     elif issuer_type == "RE":
@@ -897,8 +911,8 @@ def _finish(
             )
         else:
             hash_node = v._xades_find(f"{policy_path}/SigPolicyHash")
-            method = hash_node.find(_ds("DigestMethod")) if hash_node is not None else None
-            value = hash_node.findtext(_ds("DigestValue")) if hash_node is not None else None
+            method = _xml.find(hash_node, _ds("DigestMethod")) if hash_node is not None else None
+            value = _xml.findtext(hash_node, _ds("DigestValue")) if hash_node is not None else None
             if method is not None and method.get("Algorithm") == DIGEST_URIS["sha1"]:
                 policy_digest_ok = "".join((value or "").split()) == POLICY_DIGEST_SHA1
                 if not policy_digest_ok:
@@ -964,7 +978,7 @@ def _finish(
         for i, r in enumerate(v.references)
     )
     status = SignatureStatus.INVALID if v.has_errors else SignatureStatus.VALID
-    sm = v.signature.find(f"{_ds('SignedInfo')}/{_ds('SignatureMethod')}")
+    sm = _xml.find(v.signature, f"{_ds('SignedInfo')}/{_ds('SignatureMethod')}")
     return VerificationReport(
         status=status,
         findings=tuple(v.findings),

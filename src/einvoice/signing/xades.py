@@ -32,8 +32,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import threading
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final, Literal
 
 import xmlsec
@@ -108,6 +110,11 @@ def _int_b64(value: int) -> str:
     return _b64(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
 
 
+@lru_cache(maxsize=256)
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
 def is_facturae(root: etree._Element) -> bool:
     """A Facturae root element (any version: the namespaces all live under facturae.es/.gob.es)."""
     qname = etree.QName(root)
@@ -139,8 +146,7 @@ def _signed_properties(
     cert = _sub(_sub(ssp, _xades("SigningCertificate")), _xades("Cert"))
     cert_digest = _sub(cert, _xades("CertDigest"))
     _sub(cert_digest, _ds("DigestMethod"), Algorithm=DIGEST_URIS[digest])
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    _sub(cert_digest, _ds("DigestValue"), _b64(hashlib.new(digest, der).digest()))
+    _sub(cert_digest, _ds("DigestValue"), _b64(hashlib.new(digest, _der(certificate)).digest()))
     issuer_serial = _sub(cert, _xades("IssuerSerial"))
     # RFC 4514 (= RFC 2253 order and escaping): what Java's X500Principal, and therefore the
     # Spanish validators built on it, produce and compare against.
@@ -209,7 +215,7 @@ def build_signature(
     key_info = _sub(signature, _ds("KeyInfo"), Id=f"{ident}-KeyInfo")
     x509_data = _sub(key_info, _ds("X509Data"))
     for cert in (certificate, *chain):
-        _sub(x509_data, _ds("X509Certificate"), _b64(cert.public_bytes(serialization.Encoding.DER)))
+        _sub(x509_data, _ds("X509Certificate"), _b64(_der(cert)))
     public = certificate.public_key()
     assert isinstance(public, rsa.RSAPublicKey)  # checked by sign()
     numbers = public.public_numbers()
@@ -242,6 +248,35 @@ _XMLSEC_SIGNATURE: Final = {
 }
 
 
+_XMLSEC_KEYS_MAX: Final = 64
+_xmlsec_keys: dict[int, tuple[rsa.RSAPrivateKey, xmlsec.Key]] = {}
+_xmlsec_keys_lock = threading.Lock()
+
+
+def _xmlsec_key(private_key: rsa.RSAPrivateKey) -> xmlsec.Key:
+    """The libxmlsec form of ``private_key``, made once per key object.
+
+    Exporting a key to PEM and importing it into libxmlsec took about a third of a signature.
+    The cache holds the key object itself, so its ``id`` cannot be reused by another key
+    while the entry lives; ``SignatureContext.key`` takes a copy, so one ``xmlsec.Key`` may
+    serve several threads.
+    """
+    cached = _xmlsec_keys.get(id(private_key))
+    if cached is not None and cached[0] is private_key:
+        return cached[1]
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
+    with _xmlsec_keys_lock:
+        if len(_xmlsec_keys) >= _XMLSEC_KEYS_MAX:
+            _xmlsec_keys.clear()
+        _xmlsec_keys[id(private_key)] = (private_key, key)
+    return key
+
+
 def compute_signature(
     *, root: etree._Element, signature: etree._Element, private_key: rsa.RSAPrivateKey
 ) -> None:
@@ -249,12 +284,7 @@ def compute_signature(
     ``root``) with ``private_key``; the ``Id`` attributes are registered for the references."""
     xmlsec.tree.add_ids(root, ["Id"])
     ctx = xmlsec.SignatureContext()
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    ctx.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
+    ctx.key = _xmlsec_key(private_key)
     try:
         ctx.sign(signature)
     except xmlsec.Error as exc:  # pragma: no cover - libxmlsec failure on a valid template

@@ -169,3 +169,50 @@ def test_allowed_hosts_list() -> None:
         "a.example",
         "b.example",
     ]
+
+
+def test_storage_defaults_to_the_data_folder(tmp_path: Path) -> None:
+    config = environment.storage({}, tmp_path)
+    assert config["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert config["OPTIONS"] == {"location": str(tmp_path / "documents")}
+
+
+def test_storage_in_a_shared_folder(tmp_path: Path) -> None:
+    config = environment.storage({"EFACTURA_STORAGE_URL": "file:///srv/efactura%20docs"}, tmp_path)
+    assert config["OPTIONS"] == {"location": "/srv/efactura docs"}
+
+
+def test_storage_on_s3() -> None:
+    url = (
+        "s3://efactura-documents/prod/node-a/?endpoint_url=https://s3.example.com"
+        "&region_name=eu-south-2&addressing_style=path&verify=false"
+    )
+    config = environment.storage({"EFACTURA_STORAGE_URL": url}, Path("unused"))
+    assert config["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert config["OPTIONS"] == {
+        "bucket_name": "efactura-documents",
+        "location": "prod/node-a",
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": False,
+        "endpoint_url": "https://s3.example.com",
+        "region_name": "eu-south-2",
+        "addressing_style": "path",
+        "verify": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "sentence"),
+    [
+        ("ftp://host/docs", "must start with s3:// or file:///"),
+        ("file://relative/docs", "needs an absolute folder"),
+        ("s3:///prefix", "must name the bucket"),
+        ("s3://key:secret@bucket/prefix", "carry no credentials"),
+        ("s3://bucket/prefix?acl=public-read", "unknown parameter 'acl'"),
+    ],
+)
+def test_bad_storage_urls_name_the_variable(url: str, sentence: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="EFACTURA_STORAGE_URL") as caught:
+        environment.storage({"EFACTURA_STORAGE_URL": url}, Path("unused"))
+    assert sentence in str(caught.value)

@@ -146,3 +146,31 @@ def test_threads_each_get_their_own_runtime() -> None:
     assert results == [expected] * 3
     assert len({id(r) for r in runtimes}) == 3
     assert official._runtime() not in runtimes
+
+
+def test_stylesheets_are_compiled_once_per_process() -> None:
+    """Threads run clones of one compiled executable, never a compilation of their own."""
+    data = _break_payable(UBL_EXAMPLE.read_bytes())
+    expected = official.check(data, "cen-ubl")
+    shared = official._shared()
+    compiled = shared.executables["cen-ubl"]
+    results: list[object] = []
+
+    def work() -> None:
+        results.append(official.check(data, "cen-ubl"))
+        assert official._runtime().shared is shared
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 4
+    assert shared.executables["cen-ubl"] is compiled
+
+
+def test_rendered_text_is_checked_without_line_numbers() -> None:
+    text = _break_payable(UBL_EXAMPLE.read_bytes()).decode("utf-8").split("?>", 1)[-1]
+    found = official.check(text, "cen-ubl")
+    assert found and all(v.line is None for v in found)
+    assert [v.rule for v in found] == [v.rule for v in official.check(text.encode(), "cen-ubl")]

@@ -322,3 +322,22 @@ def test_original_encoding_and_content_are_kept(seller: Identity) -> None:
     tree = parse_bytes(signed)
     tree.getroot().remove(tree.getroot()[-1])
     assert etree.tostring(tree, method="c14n") == etree.tostring(latin1_tree, method="c14n")
+
+
+def test_keys_are_loaded_into_libxmlsec_once_and_kept_apart(
+    unsigned_xml: bytes, seller: Identity, stranger: Identity
+) -> None:
+    """The libxmlsec key is made once per key object; two keys never share an entry."""
+    from einvoice.signing import verify, xades
+
+    xades._xmlsec_keys.clear()
+    for _ in range(3):
+        assert verify(sign(unsigned_xml, key=seller.key, certificate=seller.cert)).is_valid
+    [(key, loaded)] = xades._xmlsec_keys.values()
+    assert key is seller.key
+    assert xades._xmlsec_key(seller.key) is loaded
+    report = verify(sign(unsigned_xml, key=stranger.key, certificate=stranger.cert))
+    assert report.is_valid and report.signer is not None
+    assert report.signer.common_name.startswith("PEREZ GOMEZ JUAN")
+    assert len(xades._xmlsec_keys) == 2
+    assert xades._xmlsec_key(stranger.key) is not loaded

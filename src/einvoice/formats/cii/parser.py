@@ -20,6 +20,7 @@ from typing import Final
 from lxml import etree
 
 from einvoice import lexical
+from einvoice import xml as _xml
 from einvoice.errors import ParseError, UnsupportedDocument
 from einvoice.formats import _tags
 from einvoice.formats.cii._names import (
@@ -69,7 +70,7 @@ _HEADER: Final = "rsm:SupplyChainTradeTransaction"
 
 @cache
 def _q(path: str) -> str:
-    """``ram:A/ram:B`` in Clark notation: lxml caches such paths, not prefixed ones."""
+    """``ram:A/ram:B`` in Clark notation, the tags :func:`einvoice.xml.find` walks."""
     for prefix, uri in NSMAP.items():
         path = path.replace(f"{prefix}:", f"{{{uri}}}")
     return path
@@ -88,7 +89,7 @@ def _text(element: _Element | None, path: str) -> str:
     """Stripped text at ``path`` below ``element`` ('' when absent)."""
     if element is None:
         return ""
-    value = element.findtext(_q(path))
+    value = _xml.findtext(element, _q(path))
     return value.strip() if value else ""
 
 
@@ -120,7 +121,7 @@ def _decimal_of(node: _Element, term: str) -> Decimal:
 def _dec(element: _Element | None, path: str, term: str) -> Decimal | None:
     if element is None:
         return None
-    node = element.find(_q(path))
+    node = _xml.find(element, _q(path))
     return None if node is None else _decimal_of(node, term)
 
 
@@ -154,7 +155,7 @@ def _date(element: _Element | None, path: str, term: str) -> dt.date | None:
     """A date held as ``path/udt:DateTimeString`` (or ``udt:DateString`` / qdt)."""
     if element is None:
         return None
-    holder = element.find(_q(path))
+    holder = _xml.find(element, _q(path))
     if holder is None:
         return None
     for child in holder:
@@ -173,7 +174,7 @@ def _date(element: _Element | None, path: str, term: str) -> dt.date | None:
 
 
 def _category(node_parent: _Element, path: str, term: str) -> VatCategory:
-    node = node_parent.find(_q(path))
+    node = _xml.find(node_parent, _q(path))
     if node is None:
         raise _missing(node_parent, path, term)
     raw = (node.text or "").strip()
@@ -223,7 +224,7 @@ def _scheme_id(node: _Element | None) -> Identifier | None:
 def _address(element: _Element | None) -> Address | None:
     if element is None:
         return None
-    node = element.find(_q("ram:PostalTradeAddress"))
+    node = _xml.find(element, _q("ram:PostalTradeAddress"))
     if node is None:
         return None
     return Address(
@@ -241,7 +242,7 @@ def _identifiers(element: _Element) -> tuple[Identifier, ...]:
     """BT-29 / BT-46 / BT-60: ``ram:ID`` (no scheme) then ``ram:GlobalID`` (with scheme)."""
     out: list[Identifier] = []
     for path in ("ram:ID", "ram:GlobalID"):
-        for node in element.findall(_q(path)):
+        for node in _xml.findall(element, _q(path)):
             ident = _scheme_id(node)
             if ident is not None:
                 out.append(ident)
@@ -253,14 +254,14 @@ def _party(element: _Element | None, term: str) -> Party | None:
         return None
     tax_id = ""
     registration = ""
-    for node in element.findall(_q("ram:SpecifiedTaxRegistration/ram:ID")):
+    for node in _xml.findall(element, _q("ram:SpecifiedTaxRegistration/ram:ID")):
         scheme = (node.get("schemeID") or "").strip().upper()
         value = (node.text or "").strip()
         if scheme == "VA" and not tax_id:
             tax_id = value
         elif scheme == "FC" and not registration:
             registration = value
-    contact_node = element.find(_q("ram:DefinedTradeContact"))
+    contact_node = _xml.find(element, _q("ram:DefinedTradeContact"))
     contact = Contact(
         name=_text(contact_node, "ram:PersonName") or _text(contact_node, "ram:DepartmentName"),
         phone=_text(contact_node, "ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
@@ -271,9 +272,9 @@ def _party(element: _Element | None, term: str) -> Party | None:
         trading_name=_text(element, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
         tax_id=tax_id,
         tax_registration_id=registration,
-        legal_id=_scheme_id(element.find(_q("ram:SpecifiedLegalOrganization/ram:ID"))),
+        legal_id=_scheme_id(_xml.find(element, _q("ram:SpecifiedLegalOrganization/ram:ID"))),
         identifiers=_identifiers(element),
-        endpoint=_scheme_id(element.find(_q("ram:URIUniversalCommunication/ram:URIID"))),
+        endpoint=_scheme_id(_xml.find(element, _q("ram:URIUniversalCommunication/ram:URIID"))),
         legal_form=_text(element, "ram:Description"),
         address=_address(element) or Address(),
         contact=contact,
@@ -281,7 +282,7 @@ def _party(element: _Element | None, term: str) -> Party | None:
 
 
 def _required_party(agreement: _Element, path: str, term: str) -> Party:
-    party = _party(agreement.find(_q(path)), term)
+    party = _party(_xml.find(agreement, _q(path)), term)
     if party is None:
         raise _missing(agreement, path, term)
     return party
@@ -298,7 +299,7 @@ def _allowance_charge(element: _Element, *, document_level: bool) -> AllowanceCh
     rate: Decimal | None = None
     tax_type = TaxType.IVA
     if document_level:
-        tax = element.find(_q("ram:CategoryTradeTax"))
+        tax = _xml.find(element, _q("ram:CategoryTradeTax"))
         if tax is not None:
             category = _category(tax, "ram:CategoryCode", "BT-95/BT-102")
             rate = _dec(tax, "ram:RateApplicablePercent", "BT-96/BT-103")
@@ -319,7 +320,7 @@ def _allowance_charge(element: _Element, *, document_level: bool) -> AllowanceCh
 def _period(element: _Element | None, term: str) -> Period | None:
     if element is None:
         return None
-    node = element.find(_q("ram:BillingSpecifiedPeriod"))
+    node = _xml.find(element, _q("ram:BillingSpecifiedPeriod"))
     if node is None:
         return None
     return Period(
@@ -329,11 +330,11 @@ def _period(element: _Element | None, term: str) -> Period | None:
 
 
 def _line(item: _Element) -> Line:
-    doc = item.find(_q("ram:AssociatedDocumentLineDocument"))
-    product = item.find(_q("ram:SpecifiedTradeProduct"))
-    agreement = item.find(_q("ram:SpecifiedLineTradeAgreement"))
-    delivery = item.find(_q("ram:SpecifiedLineTradeDelivery"))
-    settlement = item.find(_q("ram:SpecifiedLineTradeSettlement"))
+    doc = _xml.find(item, _q("ram:AssociatedDocumentLineDocument"))
+    product = _xml.find(item, _q("ram:SpecifiedTradeProduct"))
+    agreement = _xml.find(item, _q("ram:SpecifiedLineTradeAgreement"))
+    delivery = _xml.find(item, _q("ram:SpecifiedLineTradeDelivery"))
+    settlement = _xml.find(item, _q("ram:SpecifiedLineTradeSettlement"))
     if settlement is None:
         raise _missing(item, "ram:SpecifiedLineTradeSettlement", "BG-25")
     if agreement is None:
@@ -343,31 +344,31 @@ def _line(item: _Element) -> Line:
     if delivery is None:
         raise _missing(item, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", "BT-129")
 
-    net = agreement.find(_q("ram:NetPriceProductTradePrice"))
+    net = _xml.find(agreement, _q("ram:NetPriceProductTradePrice"))
     if net is None:
         raise _missing(agreement, "ram:NetPriceProductTradePrice", "BT-146")
-    gross = agreement.find(_q("ram:GrossPriceProductTradePrice"))
-    basis = net.find(_q("ram:BasisQuantity"))
+    gross = _xml.find(agreement, _q("ram:GrossPriceProductTradePrice"))
+    basis = _xml.find(net, _q("ram:BasisQuantity"))
     if basis is None and gross is not None:
-        basis = gross.find(_q("ram:BasisQuantity"))
+        basis = _xml.find(gross, _q("ram:BasisQuantity"))
     price_discount: Decimal | None = None
     if gross is not None:
-        for applied in gross.findall(_q("ram:AppliedTradeAllowanceCharge")):
+        for applied in _xml.findall(gross, _q("ram:AppliedTradeAllowanceCharge")):
             amount = _dec(applied, "ram:ActualAmount", "BT-147")
             if amount is not None:
                 price_discount = (price_discount or ZERO) + amount
 
-    quantity_node = delivery.find(_q("ram:BilledQuantity"))
+    quantity_node = _xml.find(delivery, _q("ram:BilledQuantity"))
     if quantity_node is None:
         raise _missing(delivery, "ram:BilledQuantity", "BT-129")
 
-    tax = settlement.find(_q("ram:ApplicableTradeTax"))
+    tax = _xml.find(settlement, _q("ram:ApplicableTradeTax"))
     if tax is None:
         raise _missing(settlement, "ram:ApplicableTradeTax", "BT-151")
     category = _category(tax, "ram:CategoryCode", "BT-151")
 
     object_id: Identifier | None = None
-    for reference in settlement.findall(_q("ram:AdditionalReferencedDocument")):
+    for reference in _xml.findall(settlement, _q("ram:AdditionalReferencedDocument")):
         # EN 16931 maps only the invoiced object (type 130) here; older instances omit
         # the type code, so any line reference is read as BT-128.
         value = _text(reference, "ram:IssuerAssignedID")
@@ -377,14 +378,14 @@ def _line(item: _Element) -> Line:
     characteristics = tuple(
         (_text(node, "ram:Description"), _text(node, "ram:Value"))
         for node in (
-            product.findall(_q("ram:ApplicableProductCharacteristic"))
+            _xml.findall(product, _q("ram:ApplicableProductCharacteristic"))
             if product is not None
             else []
         )
     )
     classifications: list[Identifier] = []
     if product is not None:
-        for node in product.findall(_q("ram:DesignatedProductClassification/ram:ClassCode")):
+        for node in _xml.findall(product, _q("ram:DesignatedProductClassification/ram:ClassCode")):
             value = (node.text or "").strip()
             if value:
                 classifications.append(
@@ -394,7 +395,9 @@ def _line(item: _Element) -> Line:
         text
         for text in (
             (node.text or "").strip()
-            for node in (doc.findall(_q("ram:IncludedNote/ram:Content")) if doc is not None else [])
+            for node in (
+                _xml.findall(doc, _q("ram:IncludedNote/ram:Content")) if doc is not None else []
+            )
         )
         if text
     )
@@ -415,7 +418,7 @@ def _line(item: _Element) -> Line:
         ),
         allowances_charges=tuple(
             _allowance_charge(node, document_level=False)
-            for node in settlement.findall(_q("ram:SpecifiedTradeAllowanceCharge"))
+            for node in _xml.findall(settlement, _q("ram:SpecifiedTradeAllowanceCharge"))
         ),
         vat_category=category,
         vat_rate=_dec(tax, "ram:RateApplicablePercent", "BT-152"),
@@ -428,7 +431,7 @@ def _line(item: _Element) -> Line:
         accounting_ref=_text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
         seller_item_id=_text(product, "ram:SellerAssignedID"),
         buyer_item_id=_text(product, "ram:BuyerAssignedID"),
-        standard_item_id=_scheme_id(product.find(_q("ram:GlobalID")))
+        standard_item_id=_scheme_id(_xml.find(product, _q("ram:GlobalID")))
         if product is not None
         else None,
         classifications=tuple(classifications),
@@ -438,8 +441,8 @@ def _line(item: _Element) -> Line:
 
 
 def _payment(settlement: _Element) -> Payment | None:
-    means_nodes = settlement.findall(_q("ram:SpecifiedTradeSettlementPaymentMeans"))
-    terms_nodes = settlement.findall(_q("ram:SpecifiedTradePaymentTerms"))
+    means_nodes = _xml.findall(settlement, _q("ram:SpecifiedTradeSettlementPaymentMeans"))
+    terms_nodes = _xml.findall(settlement, _q("ram:SpecifiedTradePaymentTerms"))
     remittance = _text(settlement, "ram:PaymentReference")
     creditor = _text(settlement, "ram:CreditorReferenceID")
     mandate = ""
@@ -452,12 +455,12 @@ def _payment(settlement: _Element) -> Payment | None:
     for means in means_nodes:
         means_code = means_code or _text(means, "ram:TypeCode")
         means_text = means_text or _text(means, "ram:Information")
-        card = means.find(_q("ram:ApplicableTradeSettlementFinancialCard"))
+        card = _xml.find(means, _q("ram:ApplicableTradeSettlementFinancialCard"))
         if card is not None and not card_pan:
             card_pan = _text(card, "ram:ID")
             card_holder = _text(card, "ram:CardholderName")
         debited = debited or _text(means, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
-        account = means.find(_q("ram:PayeePartyCreditorFinancialAccount"))
+        account = _xml.find(means, _q("ram:PayeePartyCreditorFinancialAccount"))
         if account is not None:
             transfers.append(
                 CreditTransfer(
@@ -494,12 +497,12 @@ def _breakdown(tax: _Element) -> VatBreakdown:
 
 def _totals(settlement: _Element, currency: str, tax_currency: str) -> Totals:
     path = "ram:SpecifiedTradeSettlementHeaderMonetarySummation"
-    summation = settlement.find(_q(path))
+    summation = _xml.find(settlement, _q(path))
     if summation is None:
         raise _missing(settlement, path, "BG-22")
     vat_total: Decimal | None = None
     vat_tax_currency: Decimal | None = None
-    for node in summation.findall(_q("ram:TaxTotalAmount")):
+    for node in _xml.findall(summation, _q("ram:TaxTotalAmount")):
         node_currency = (node.get("currencyID") or "").strip()
         if node_currency == currency or (not node_currency and vat_total is None):
             if vat_total is None:
@@ -527,7 +530,7 @@ def _attachments_and_refs(
     attachments: list[Attachment] = []
     tender = ""
     invoiced_object: Identifier | None = None
-    for node in agreement.findall(_q("ram:AdditionalReferencedDocument")):
+    for node in _xml.findall(agreement, _q("ram:AdditionalReferencedDocument")):
         type_code = _text(node, "ram:TypeCode")
         ident = _text(node, "ram:IssuerAssignedID")
         if type_code == DOC_TENDER:
@@ -542,7 +545,7 @@ def _attachments_and_refs(
         # 916, or no type code at all: a supporting document (BG-24).
         if type_code not in ("", DOC_ATTACHMENT):
             continue
-        binary = node.find(_q("ram:AttachmentBinaryObject"))
+        binary = _xml.find(node, _q("ram:AttachmentBinaryObject"))
         content = b""
         mime = filename = ""
         if binary is not None:
@@ -596,20 +599,20 @@ def parse(tree: etree._ElementTree, *, version: str) -> Document:
 
 
 def _invoice(root: _Element) -> Invoice:
-    document = root.find(_q("rsm:ExchangedDocument"))
+    document = _xml.find(root, _q("rsm:ExchangedDocument"))
     if document is None:
         raise _missing(root, "rsm:ExchangedDocument", "BT-1")
-    transaction = root.find(_q(_HEADER))
+    transaction = _xml.find(root, _q(_HEADER))
     if transaction is None:
         raise _missing(root, _HEADER, "BG-25")
-    agreement = transaction.find(_q("ram:ApplicableHeaderTradeAgreement"))
+    agreement = _xml.find(transaction, _q("ram:ApplicableHeaderTradeAgreement"))
     if agreement is None:
         raise _missing(transaction, "ram:ApplicableHeaderTradeAgreement", "BG-4")
-    delivery = transaction.find(_q("ram:ApplicableHeaderTradeDelivery"))
-    settlement = transaction.find(_q("ram:ApplicableHeaderTradeSettlement"))
+    delivery = _xml.find(transaction, _q("ram:ApplicableHeaderTradeDelivery"))
+    settlement = _xml.find(transaction, _q("ram:ApplicableHeaderTradeSettlement"))
     if settlement is None:
         raise _missing(transaction, "ram:ApplicableHeaderTradeSettlement", "BG-22")
-    context = root.find(_q("rsm:ExchangedDocumentContext"))
+    context = _xml.find(root, _q("rsm:ExchangedDocumentContext"))
 
     issue_date = _date(document, "ram:IssueDateTime", "BT-2")
     if issue_date is None:
@@ -620,23 +623,23 @@ def _invoice(root: _Element) -> Invoice:
 
     notes = tuple(
         Note(
-            text=(node.findtext(_q("ram:Content")) or "").strip(),
+            text=(_xml.findtext(node, _q("ram:Content")) or "").strip(),
             subject=_text(node, "ram:SubjectCode"),
         )
-        for node in document.findall(_q("ram:IncludedNote"))
+        for node in _xml.findall(document, _q("ram:IncludedNote"))
     )
 
     tax_point: dt.date | None = None
     vat_point_code = ""
     breakdown: list[VatBreakdown] = []
-    for tax in settlement.findall(_q("ram:ApplicableTradeTax")):
+    for tax in _xml.findall(settlement, _q("ram:ApplicableTradeTax")):
         breakdown.append(_breakdown(tax))
         tax_point = tax_point or _date(tax, "ram:TaxPointDate", "BT-7")
         code = _text(tax, "ram:DueDateTypeCode")
         if code and not vat_point_code:
             vat_point_code = VAT_POINT_FROM_CII.get(code, code)
 
-    ship_to = delivery.find(_q("ram:ShipToTradeParty")) if delivery is not None else None
+    ship_to = _xml.find(delivery, _q("ram:ShipToTradeParty")) if delivery is not None else None
     delivery_date = _date(
         delivery, "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime", "BT-72"
     )
@@ -653,7 +656,7 @@ def _invoice(root: _Element) -> Invoice:
             delivery_info = None  # an empty ShipToTradeParty says nothing
 
     preceding: tuple[PrecedingInvoice, ...] = ()
-    for reference in settlement.findall(_q("ram:InvoiceReferencedDocument")):
+    for reference in _xml.findall(settlement, _q("ram:InvoiceReferencedDocument")):
         preceding += (
             PrecedingInvoice(
                 number=_text(reference, "ram:IssuerAssignedID"),
@@ -663,7 +666,7 @@ def _invoice(root: _Element) -> Invoice:
 
     due_date: dt.date | None = None
     terms_text: list[str] = []
-    for terms in settlement.findall(_q("ram:SpecifiedTradePaymentTerms")):
+    for terms in _xml.findall(settlement, _q("ram:SpecifiedTradePaymentTerms")):
         description = _text(terms, "ram:Description")
         if description:
             terms_text.append(description)
@@ -671,7 +674,8 @@ def _invoice(root: _Element) -> Invoice:
 
     attachments, tender, invoiced_object = _attachments_and_refs(agreement)
     lines = tuple(
-        _line(item) for item in transaction.findall(_q("ram:IncludedSupplyChainTradeLineItem"))
+        _line(item)
+        for item in _xml.findall(transaction, _q("ram:IncludedSupplyChainTradeLineItem"))
     )
     self_billed = _tags.self_billing_defaults(type_code)
     invoice = Invoice(
@@ -707,16 +711,16 @@ def _invoice(root: _Element) -> Invoice:
         preceding=preceding,
         seller=_required_party(agreement, "ram:SellerTradeParty", "BG-4"),
         buyer=_required_party(agreement, "ram:BuyerTradeParty", "BG-7"),
-        payee=_party(settlement.find(_q("ram:PayeeTradeParty")), "BG-10"),
+        payee=_party(_xml.find(settlement, _q("ram:PayeeTradeParty")), "BG-10"),
         tax_representative=_party(
-            agreement.find(_q("ram:SellerTaxRepresentativeTradeParty")), "BG-11"
+            _xml.find(agreement, _q("ram:SellerTaxRepresentativeTradeParty")), "BG-11"
         ),
         delivery=delivery_info,
         period=_period(settlement, "BG-14"),
         payment=_payment(settlement),
         allowances_charges=tuple(
             _allowance_charge(node, document_level=True)
-            for node in settlement.findall(_q("ram:SpecifiedTradeAllowanceCharge"))
+            for node in _xml.findall(settlement, _q("ram:SpecifiedTradeAllowanceCharge"))
         ),
         totals=_totals(settlement, currency, tax_currency),
         vat_breakdown=tuple(breakdown),

@@ -25,6 +25,7 @@ from decimal import Decimal
 from lxml import etree
 
 from einvoice import lexical
+from einvoice import xml as _xml
 from einvoice.errors import ParseError, UnsupportedDocument
 from einvoice.formats.facturae import codes, sign
 from einvoice.identifiers import normalise_tax_id
@@ -90,7 +91,7 @@ class _Reader:
         )
 
     def required(self, parent: etree._Element, path: str) -> etree._Element:
-        found = parent.find(path)
+        found = _xml.find(parent, path)
         if found is None:
             where = self.tree.getpath(parent)
             raise self.fail(
@@ -107,7 +108,7 @@ class _Reader:
 
     def text(self, parent: etree._Element, path: str) -> str:
         """Text of the element at ``path`` (stripped), or "" when absent or empty."""
-        found = parent.find(path)
+        found = _xml.find(parent, path)
         if found is None or found.text is None:
             return ""
         return found.text.strip()
@@ -118,7 +119,7 @@ class _Reader:
 
     def decimal(self, parent: etree._Element, path: str) -> Decimal | None:
         """The number at ``path`` exactly as written, or ``None`` when absent."""
-        found = parent.find(path)
+        found = _xml.find(parent, path)
         if found is None:
             return None
         return self._to_decimal(found)
@@ -141,7 +142,7 @@ class _Reader:
             ) from None
 
     def date(self, parent: etree._Element, path: str) -> dt.date | None:
-        found = parent.find(path)
+        found = _xml.find(parent, path)
         if found is None:
             return None
         try:
@@ -163,7 +164,7 @@ class _Reader:
         """A coded value that must be one of ``allowed`` ("" when absent)."""
         value = self.text(parent, path)
         if value and value not in allowed:
-            el = parent.find(path)
+            el = _xml.find(parent, path)
             raise self.fail(
                 el,
                 "FACTURAE-CODE",
@@ -177,7 +178,7 @@ class _Reader:
         alpha2 = codes.ALPHA3_TO_ALPHA2.get(alpha3)
         if alpha2 is None:
             raise self.fail(
-                parent.find(path),
+                _xml.find(parent, path),
                 "FACTURAE-COUNTRY",
                 f"'{alpha3}' is not a country code Facturae knows (ISO 3166-1 alpha-3).",
                 f"'{alpha3}' no es un código de país que Facturae conozca (ISO 3166-1 alfa-3).",
@@ -185,7 +186,7 @@ class _Reader:
         return alpha2
 
     def period(self, parent: etree._Element, path: str) -> Period | None:
-        found = parent.find(path)
+        found = _xml.find(parent, path)
         if found is None:
             return None
         return Period(start=self.date(found, "StartDate"), end=self.date(found, "EndDate"))
@@ -198,12 +199,12 @@ class _Reader:
         batch = self.required(header, "Batch")
         issuer_code = self.code(header, "InvoiceIssuerType", {t.value for t in IssuerType})
         issuer_type = IssuerType(issuer_code) if issuer_code else IssuerType.SELLER
-        third = header.find("ThirdParty")
+        third = _xml.find(header, "ThirdParty")
         third_party = self.party(third) if third is not None else None
         parties = self.required(root, "Parties")
         seller = self.party(self.required(parties, "SellerParty"))
         buyer = self.party(self.required(parties, "BuyerParty"))
-        invoices_el = self.required(root, "Invoices").findall("Invoice")
+        invoices_el = _xml.findall(self.required(root, "Invoices"), "Invoice")
         if not invoices_el:
             raise self.fail(
                 root,
@@ -223,7 +224,7 @@ class _Reader:
             count = int(count_raw)
         except ValueError:
             raise self.fail(
-                batch.find("InvoicesCount"),
+                _xml.find(batch, "InvoicesCount"),
                 "FACTURAE-NUMBER",
                 f"InvoicesCount '{count_raw}' is not a whole number.",
                 f"InvoicesCount '{count_raw}' no es un número entero.",
@@ -241,7 +242,7 @@ class _Reader:
             version=self.version,
             batch_id=self.text(batch, "BatchIdentifier"),
             batch_totals=totals,
-            signed=root.find(f"{{{codes.DSIG_NS}}}Signature") is not None,
+            signed=_xml.find(root, f"{{{codes.DSIG_NS}}}Signature") is not None,
         )
 
     # -- parties --------------------------------------------------------------------------------
@@ -252,8 +253,8 @@ class _Reader:
         person = self.code(tax, "PersonTypeCode", {p.value for p in PersonType})
         residence = self.code(tax, "ResidenceTypeCode", {r.value for r in Residence})
         residence_type = Residence(residence) if residence else Residence.RESIDENT
-        legal = el.find("LegalEntity")
-        individual = el.find("Individual")
+        legal = _xml.find(el, "LegalEntity")
+        individual = _xml.find(el, "Individual")
         body = legal if legal is not None else individual
         address = self.address(body) if body is not None else Address()
         tax_id = canonical_tax_id(
@@ -280,14 +281,14 @@ class _Reader:
             tax_id=tax_id,
             identifiers=(Identifier(value=party_id),) if party_id else (),
             address=address,
-            contact=self.contact(body.find("ContactDetails")),
+            contact=self.contact(_xml.find(body, "ContactDetails")),
             person_type=PersonType(person) if person else PersonType.LEGAL,
             residence=residence_type,
-            centres=tuple(self.centre(c) for c in el.findall("AdministrativeCentres/*")),
+            centres=tuple(self.centre(c) for c in _xml.findall(el, "AdministrativeCentres/*")),
         )
 
     def address(self, parent: etree._Element) -> Address:
-        spain = parent.find("AddressInSpain")
+        spain = _xml.find(parent, "AddressInSpain")
         if spain is not None:
             return Address(
                 line1=self.text(spain, "Address"),
@@ -296,7 +297,7 @@ class _Reader:
                 subdivision=self.text(spain, "Province"),
                 country=self.country(spain, "CountryCode"),
             )
-        overseas = parent.find("OverseasAddress")
+        overseas = _xml.find(parent, "OverseasAddress")
         if overseas is not None:
             postal, town = split_post_code_and_town(self.text(overseas, "PostCodeAndTown"))
             return Address(
@@ -324,7 +325,8 @@ class _Reader:
             self.text(el, "SecondSurname"),
         ]
         has_address = (
-            el.find("AddressInSpain") is not None or el.find("OverseasAddress") is not None
+            _xml.find(el, "AddressInSpain") is not None
+            or _xml.find(el, "OverseasAddress") is not None
         )
         return AdministrativeCentre(
             code=self.text(el, "CentreCode"),
@@ -349,31 +351,33 @@ class _Reader:
         invoice_class = self.code(header, "InvoiceClass", codes.INVOICE_CLASSES) or "OO"
         lines = tuple(
             self.line(line_el, index)
-            for index, line_el in enumerate(self.required(el, "Items").findall("InvoiceLine"))
+            for index, line_el in enumerate(_xml.findall(self.required(el, "Items"), "InvoiceLine"))
         )
         events = _EventGroups(lines)
         vat_breakdown = merge_breakdown(
-            [self.tax_output(tax, events) for tax in el.findall("TaxesOutputs/Tax")]
+            [self.tax_output(tax, events) for tax in _xml.findall(el, "TaxesOutputs/Tax")]
         )
-        withholdings = tuple(self.withholding(t) for t in el.findall("TaxesWithheld/Tax"))
+        withholdings = tuple(self.withholding(t) for t in _xml.findall(el, "TaxesWithheld/Tax"))
         totals_el = self.required(el, "InvoiceTotals")
         totals = self.totals(totals_el, vat_breakdown)
         gross = totals.line_net_total
         allowances = tuple(
             self.allowance(d, is_charge=False, base=gross)
-            for d in totals_el.findall("GeneralDiscounts/Discount")
+            for d in _xml.findall(totals_el, "GeneralDiscounts/Discount")
         ) + tuple(
             self.allowance(c, is_charge=True, base=gross)
-            for c in totals_el.findall("GeneralSurcharges/Charge")
+            for c in _xml.findall(totals_el, "GeneralSurcharges/Charge")
         )
 
-        correction, preceding = self.corrective(header.find("Corrective"))
+        correction, preceding = self.corrective(_xml.find(header, "Corrective"))
         related = self.text(el, "AdditionalData/RelatedInvoice")
         if related:
             preceding = (*preceding, PrecedingInvoice(number=related))
 
-        instalments = tuple(self.instalment(i) for i in el.findall("PaymentDetails/Installment"))
-        payment = self.payment(el.findall("PaymentDetails/Installment"), instalments)
+        instalments = tuple(
+            self.instalment(i) for i in _xml.findall(el, "PaymentDetails/Installment")
+        )
+        payment = self.payment(_xml.findall(el, "PaymentDetails/Installment"), instalments)
 
         notes: list[Note] = []
         description = self.text(issue, "InvoiceDescription")
@@ -384,16 +388,16 @@ class _Reader:
             notes.append(Note(text=info))
         literals = tuple(
             (r.text or "").strip()
-            for r in el.findall("LegalLiterals/LegalReference")
+            for r in _xml.findall(el, "LegalLiterals/LegalReference")
             if (r.text or "").strip()
         )
         notes.extend(Note(text=lit, subject=NOTE_SUBJECT_LEGAL) for lit in literals)
 
-        exchange = issue.find("ExchangeRateDetails")
+        exchange = _xml.find(issue, "ExchangeRateDetails")
         despatch = next(
             (
                 self.text(n, "DeliveryNoteNumber")
-                for n in el.findall("Items/InvoiceLine/DeliveryNotesReferences/DeliveryNote")
+                for n in _xml.findall(el, "Items/InvoiceLine/DeliveryNotesReferences/DeliveryNote")
                 if self.text(n, "DeliveryNoteNumber")
             ),
             "",
@@ -431,7 +435,9 @@ class _Reader:
             lines=lines,
             attachments=tuple(
                 self.attachment(a, index)
-                for index, a in enumerate(el.findall("AdditionalData/RelatedDocuments/Attachment"))
+                for index, a in enumerate(
+                    _xml.findall(el, "AdditionalData/RelatedDocuments/Attachment")
+                )
             ),
             document_type=document_type,
             invoice_class=invoice_class,
@@ -554,7 +560,7 @@ class _Reader:
 
     def line(self, el: etree._Element, index: int) -> Line:
         unit = self.code(el, "UnitOfMeasure", set(codes.UNIT_TO_REC20))
-        taxes = el.findall("TaxesOutputs/Tax")
+        taxes = _xml.findall(el, "TaxesOutputs/Tax")
         if not taxes:
             self.required(el, "TaxesOutputs/Tax")
         main = next(
@@ -567,7 +573,7 @@ class _Reader:
         )
         tax_type = self.tax_type(main)
         rate = self.decimal_req(main, "TaxRate")
-        event = el.find("SpecialTaxableEvent")
+        event = _xml.find(el, "SpecialTaxableEvent")
         event_code = ""
         reason = ""
         if event is not None:
@@ -591,17 +597,17 @@ class _Reader:
             net_amount=self.decimal_req(el, "GrossAmount"),
             allowances_charges=tuple(
                 self.allowance(d, is_charge=False, base=total_cost)
-                for d in el.findall("DiscountsAndRebates/Discount")
+                for d in _xml.findall(el, "DiscountsAndRebates/Discount")
             )
             + tuple(
                 self.allowance(c, is_charge=True, base=total_cost)
-                for c in el.findall("Charges/Charge")
+                for c in _xml.findall(el, "Charges/Charge")
             ),
             vat_category=category,
             vat_rate=None if category is VatCategory.NOT_SUBJECT else rate,
             tax_type=tax_type,
             surcharge_rate=self.decimal(main, "EquivalenceSurcharge"),
-            withholdings=tuple(self.withholding(t) for t in el.findall("TaxesWithheld/Tax")),
+            withholdings=tuple(self.withholding(t) for t in _xml.findall(el, "TaxesWithheld/Tax")),
             exemption_reason=reason,
             exemption_code=code,
             note=self.text(el, "AdditionalLineItemInformation"),
@@ -616,8 +622,8 @@ class _Reader:
 
     def instalment(self, el: etree._Element) -> Instalment:
         means = self.code(el, "PaymentMeans", set(codes.PAYMENT_MEANS_TO_UNCL4461))
-        credited = self.account(el.find("AccountToBeCredited"))
-        debited = self.account(el.find("AccountToBeDebited"))
+        credited = self.account(_xml.find(el, "AccountToBeCredited"))
+        debited = self.account(_xml.find(el, "AccountToBeDebited"))
         # Direct debit names the buyer's account to be debited; every other means the
         # seller's account to be credited.  The other account, if any, is kept in Payment.
         account = debited if means == "02" else credited
@@ -643,11 +649,11 @@ class _Reader:
         transfers: list[CreditTransfer] = []
         debited = ""
         for el in elements:
-            credited = el.find("AccountToBeCredited")
+            credited = _xml.find(el, "AccountToBeCredited")
             account = self.account(credited)
             if credited is not None and account and all(t.account != account for t in transfers):
                 transfers.append(CreditTransfer(account=account, bic=self.text(credited, "BIC")))
-            debited = debited or self.account(el.find("AccountToBeDebited"))
+            debited = debited or self.account(_xml.find(el, "AccountToBeDebited"))
         means = codes.PAYMENT_MEANS_TO_UNCL4461.get(first.means_code, "1")
         if first.means_code == "04" and transfers and _looks_like_iban(transfers[0].account):
             means = "58"

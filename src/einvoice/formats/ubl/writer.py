@@ -463,6 +463,12 @@ def _line(parent: Element, line: Line, index: int, invoice: Invoice) -> None:
 
 def write(invoices: Sequence[Invoice]) -> bytes:
     """Render exactly one invoice as Peppol BIS Billing 3.0 UBL (see module docstring)."""
+    return to_bytes(build(invoices))
+
+
+def build(invoices: Sequence[Invoice]) -> etree._Element:
+    """The root element :func:`write` serialises (for callers that keep working on the tree,
+    such as the EN 16931 check of a Facturae invoice, which would otherwise parse it again)."""
     if len(invoices) != 1:
         raise ConversionError.single(
             "UBL-ONE-INVOICE",
@@ -675,7 +681,7 @@ def write(invoices: Sequence[Invoice]) -> bytes:
 
     for index, line in enumerate(inv.lines, start=1):
         _line(root, line, index, inv)
-    return to_bytes(root)
+    return root
 
 
 # ---------------------------------------------------------------------------------------------
