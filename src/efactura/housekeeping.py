@@ -14,7 +14,9 @@ certificate and seal check (log), emails whose send task was lost, webhook deliv
 retry time has come, AS4 messages whose send task was lost, the archive's hash-chain
 check and re-hash of the stored files (with an operator alert on a break), VERI*FACTU records
 waiting for the AEAT (or left by an interrupted worker) and the NO VERI*FACTU summary events,
-and purging API idempotency records after their retention period.
+purging API idempotency records after their retention period, the RD 238/2026 deadlines
+(acceptance presumed when the period ends without a rejection, the day-before reminder email,
+once per invoice) and the SPFE queue (items whose back-off ended or whose task was lost).
 """
 
 from __future__ import annotations
@@ -94,6 +96,24 @@ def _verifactu_submissions() -> Any:
     return {"issuers_submitted": do_submit_due(), "summary_events": do_log_due_summaries()}
 
 
+def _presumed_acceptance() -> Any:
+    from efactura.invoices.services.statuses import do_presume_due_acceptances
+
+    return do_presume_due_acceptances()
+
+
+def _response_reminders() -> Any:
+    from efactura.notifications.deadlines import do_send_response_reminders
+
+    return do_send_response_reminders()
+
+
+def _spfe_queue() -> Any:
+    from efactura.spfe.services import do_send_due
+
+    return do_send_due()
+
+
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
     "certificate_check": _certificate_check,
@@ -103,6 +123,9 @@ JOBS: dict[str, Callable[[], Any]] = {
     "email_requeue": _stalled_emails,
     "archive_verify": _archive_verification,
     "verifactu_submissions": _verifactu_submissions,
+    "presumed_acceptance": _presumed_acceptance,
+    "response_reminders": _response_reminders,
+    "spfe_queue": _spfe_queue,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 
