@@ -35,6 +35,7 @@ ALIVE = frozenset(
     {Status.RECEIVED, Status.READ, Status.ACCEPTED, Status.PARTIALLY_PAID, Status.PAID}
 )
 ANY_COLLECTION = frozenset(Collection.values)
+ANY_STATUS = frozenset(Status.values)
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,9 @@ STEPS: dict[str, Step] = {
     "answer_cancellation": Step("recipient", frozenset({Status.CANCELLATION_REQUESTED})),
     # The issuer's reports.
     "settle": Step("issuer", ALIVE, frozenset({Collection.NONE})),
-    "cancel_settlement": Step("issuer", ANY_COLLECTION, frozenset({Collection.SETTLED})),
+    "cancel_settlement": Step("issuer", ANY_STATUS, frozenset({Collection.SETTLED})),
     "default": Step("issuer", ALIVE, frozenset({Collection.NONE})),
-    "cancel_default": Step("issuer", ANY_COLLECTION, frozenset({Collection.DEFAULTED})),
+    "cancel_default": Step("issuer", ANY_STATUS, frozenset({Collection.DEFAULTED})),
     "request_cancellation": Step(
         "issuer", ANSWERABLE | {Status.ACCEPTED, Status.REJECTED}, frozenset({Collection.NONE})
     ),
@@ -70,20 +71,31 @@ STEPS: dict[str, Step] = {
 PERSON_STEPS = tuple(name for name, step in STEPS.items() if step.side != "platform")
 
 
-def _verbs() -> dict[str, str]:
+def _refusals() -> dict[str, str]:
+    """The sentence refusing each step (whole sentences, so each language words them well)."""
     return {
-        "accept": _("accepted"),
-        "reject": _("rejected"),
-        "cancel_rejection": _("have its rejection cancelled"),
-        "pay": _("paid"),
-        "cancel_payment": _("have a payment cancelled"),
-        "answer_cancellation": _("answered"),
-        "settle": _("reported as collected"),
-        "cancel_settlement": _("have its collection cancelled"),
-        "default": _("reported as unpaid"),
-        "cancel_default": _("have its default cancelled"),
-        "request_cancellation": _("cancelled"),
-        "accept_presumed": _("presumed accepted"),
+        "accept": _("Invoice %(number)s is %(state)s; it cannot be accepted now."),
+        "reject": _("Invoice %(number)s is %(state)s; it cannot be rejected now."),
+        "cancel_rejection": _(
+            "Invoice %(number)s is %(state)s; there is no rejection to cancel."
+        ),
+        "pay": _("Invoice %(number)s is %(state)s; no payment can be recorded now."),
+        "cancel_payment": _("Invoice %(number)s is %(state)s; there is no payment to cancel."),
+        "answer_cancellation": _(
+            "Invoice %(number)s is %(state)s; there is no cancellation request to answer."
+        ),
+        "settle": _("Invoice %(number)s is %(state)s; it cannot be reported as collected now."),
+        "cancel_settlement": _(
+            "Invoice %(number)s is %(state)s; there is no collection to cancel."
+        ),
+        "default": _("Invoice %(number)s is %(state)s; it cannot be reported as unpaid now."),
+        "cancel_default": _("Invoice %(number)s is %(state)s; there is no default to cancel."),
+        "request_cancellation": _(
+            "Invoice %(number)s is %(state)s; its cancellation cannot be requested now."
+        ),
+        "accept_presumed": _(
+            "Invoice %(number)s is %(state)s; its acceptance cannot be presumed."
+        ),
     }
 
 
@@ -101,8 +113,7 @@ def check_step(invoice: Any, step: str) -> None:
     if invoice.collection:
         state = f"{state}, {invoice.get_collection_display().lower()}"
     raise ValidationError(
-        _("Invoice %(number)s is %(state)s; it cannot be %(action)s now.")
-        % {"number": invoice.full_number, "state": state, "action": _verbs()[step]},
+        _refusals()[step] % {"number": invoice.full_number, "state": state},
         code="invalid_state",
     )
 
