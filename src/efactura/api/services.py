@@ -35,8 +35,8 @@ from efactura.audit.services import record
 from efactura.companies.models import ApiKey, Company
 from efactura.invoices import services as invoice_services
 from efactura.invoices.models import Event, Invoice
-from efactura.invoices.services import statuses as status_services
 from efactura.invoices.selectors import access_invoice_by_id
+from efactura.invoices.services import statuses as status_services
 from einvoice.errors import EInvoiceError, Layer, Violation
 from einvoice.serialize import invoice_from_data
 

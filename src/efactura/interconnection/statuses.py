@@ -34,7 +34,7 @@ from typing import Any
 
 from efactura.interconnection.documents import InvoiceResponse
 from efactura.invoices.choices import EventKind, RejectionReason, Status
-from efactura.invoices.codes import EVENT_CODES, codes_for
+from efactura.invoices.codes import EVENT_CODES, PAYMENT_PARTIAL
 
 REASON_CODES = frozenset(RejectionReason.values)
 
@@ -67,10 +67,11 @@ def response_for_event(
     if event_kind not in RECIPIENT_EVENTS:
         return None
     paid = Decimal(invoice.paid_amount or 0)
-    codes = codes_for(kind=event_kind, paid_total=paid, payable=Decimal(invoice.payable))
+    partial = event_kind == EventKind.PAYMENT and invoice.status == Status.PARTIALLY_PAID
+    codes = EVENT_CODES[PAYMENT_PARTIAL if partial else event_kind]
     code, reason_code, paid_amount = codes.peppol, codes.peppol_reason, None
     if event_kind == EventKind.REJECTED:
-        reason_code = invoice.rejection_code or "OTH"
+        reason_code = getattr(invoice, "rejection_code", "") or "OTH"
     elif event_kind in {EventKind.PAYMENT, EventKind.PAYMENT_CANCELLED}:
         paid_amount = paid
         if event_kind == EventKind.PAYMENT_CANCELLED and paid <= 0:

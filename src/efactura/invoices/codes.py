@@ -74,9 +74,14 @@ SPFE_CODES = (
 
 def codes_for(*, kind: str, paid_total: object = None, payable: object = None) -> Codes:
     """The codes of one event; a payment leaving something outstanding is a partial one."""
-    if kind == EventKind.PAYMENT and paid_total is not None and payable is not None:
-        if paid_total < payable:  # type: ignore[operator]
-            return EVENT_CODES[PAYMENT_PARTIAL]
+    partial = (
+        kind == EventKind.PAYMENT
+        and paid_total is not None
+        and payable is not None
+        and paid_total < payable  # type: ignore[operator]
+    )
+    if partial:
+        return EVENT_CODES[PAYMENT_PARTIAL]
     return EVENT_CODES.get(kind, Codes())
 
 
@@ -118,7 +123,5 @@ def markdown_table() -> str:
     ]
     for key, codes in EVENT_CODES.items():
         peppol = codes.peppol + (f" + {codes.peppol_reason}" if codes.peppol_reason else "")
-        rows.append(
-            f"| `{key}` | {codes.spfe or '—'} | {codes.face or '—'} | {peppol or '—'} |"
-        )
+        rows.append(f"| `{key}` | {codes.spfe or '—'} | {codes.face or '—'} | {peppol or '—'} |")
     return "\n".join(rows) + "\n"

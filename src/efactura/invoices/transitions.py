@@ -76,9 +76,7 @@ def _refusals() -> dict[str, str]:
     return {
         "accept": _("Invoice %(number)s is %(state)s; it cannot be accepted now."),
         "reject": _("Invoice %(number)s is %(state)s; it cannot be rejected now."),
-        "cancel_rejection": _(
-            "Invoice %(number)s is %(state)s; there is no rejection to cancel."
-        ),
+        "cancel_rejection": _("Invoice %(number)s is %(state)s; there is no rejection to cancel."),
         "pay": _("Invoice %(number)s is %(state)s; no payment can be recorded now."),
         "cancel_payment": _("Invoice %(number)s is %(state)s; there is no payment to cancel."),
         "answer_cancellation": _(
@@ -93,9 +91,7 @@ def _refusals() -> dict[str, str]:
         "request_cancellation": _(
             "Invoice %(number)s is %(state)s; its cancellation cannot be requested now."
         ),
-        "accept_presumed": _(
-            "Invoice %(number)s is %(state)s; its acceptance cannot be presumed."
-        ),
+        "accept_presumed": _("Invoice %(number)s is %(state)s; its acceptance cannot be presumed."),
     }
 
 

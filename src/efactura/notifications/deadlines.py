@@ -63,9 +63,7 @@ def do_send_response_reminders(*, today: dt.date | None = None) -> int:
                     "invoice": invoice_summary(invoice),
                     "link": invoice_link(invoice, side="received"),
                     "company": company.legal_name,
-                    "respond_by": invoice.response_due.isoformat()
-                    if invoice.response_due
-                    else "",
+                    "respond_by": invoice.response_due.isoformat() if invoice.response_due else "",
                 },
             )
             sent += 1

@@ -60,7 +60,9 @@ def test_every_new_status_through_the_api(
     assert undone["status"] == "partially_paid"
     settled = supplier_api.post_json(path, {"status": "settled", "date": today}).json()
     assert settled["collection"] == "settled"
-    assert supplier_api.post_json(path, {"status": "settlement_cancelled"}).json()["collection"] == ""
+    assert (
+        supplier_api.post_json(path, {"status": "settlement_cancelled"}).json()["collection"] == ""
+    )
     assert supplier_api.post_json(path, {"status": "defaulted"}).json()["collection"] == "defaulted"
     assert supplier_api.post_json(path, {"status": "default_cancelled"}).json()["collection"] == ""
     # The feed carries each change with its data, in order, to the issuer.
@@ -101,7 +103,9 @@ def test_refused_transitions_are_422_problems_in_both_languages(
     # The wrong side: 403, never a 500.
     assert customer_api.post_json(path, {"status": "settled"}).status_code == 403
     assert supplier_api.post_json(path, {"status": "rejection_cancelled"}).status_code == 403
-    bad_code = customer_api.post_json(path, {"status": "rejected", "reason": "x", "reason_code": "ZZZ"})
+    bad_code = customer_api.post_json(
+        path, {"status": "rejected", "reason": "x", "reason_code": "ZZZ"}
+    )
     assert bad_code.status_code == 422
 
 

@@ -42,9 +42,7 @@ def parties(make_company: Any, make_user: Any, settings: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def invoice(parties: dict[str, Any]) -> Invoice:
-    return services.do_issue_invoice(
-        draft=h.draft(), series_code="A", **parties["issuer"]
-    )
+    return services.do_issue_invoice(draft=h.draft(), series_code="A", **parties["issuer"])
 
 
 def _call(step: str) -> Callable[..., Any]:
@@ -56,9 +54,7 @@ def _call(step: str) -> Callable[..., Any]:
         "pay": lambda **kw: services.do_record_payment(amount=Decimal("1.00"), date=today, **kw),
         "cancel_payment": statuses.do_cancel_payment,
         "answer_cancellation": lambda **kw: services.do_answer_cancellation(accept=False, **kw),
-        "request_cancellation": lambda **kw: services.do_request_cancellation(
-            reason="Error", **kw
-        ),
+        "request_cancellation": lambda **kw: services.do_request_cancellation(reason="Error", **kw),
     }
     if step in calls:
         return calls[step]
@@ -169,9 +165,7 @@ def test_partial_payments_add_up_and_cancellation_takes_them_back(
 
 def test_rejection_needs_a_known_reason_code(invoice: Invoice, parties: dict[str, Any]) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.do_reject_invoice(
-            invoice=invoice, reason="x", code="ZZZ", **parties["recipient"]
-        )
+        services.do_reject_invoice(invoice=invoice, reason="x", code="ZZZ", **parties["recipient"])
     assert caught.value.code == "reason_code"
     invoice = services.do_reject_invoice(
         invoice=invoice, reason="Cantidad", code="qty", **parties["recipient"]
@@ -218,9 +212,7 @@ def test_presumed_acceptance_when_the_period_ends(
     due = invoice.response_due
     assert statuses.do_presume_due_acceptances(today=due) == 0  # still within the period
     rejected = services.do_issue_invoice(draft=h.draft(), series_code="A", **parties["issuer"])
-    services.do_reject_invoice(
-        invoice=rejected, reason="No", code="OTH", **parties["recipient"]
-    )
+    services.do_reject_invoice(invoice=rejected, reason="No", code="OTH", **parties["recipient"])
     assert statuses.do_presume_due_acceptances(today=due + dt.timedelta(days=1)) == 1
     invoice.refresh_from_db()
     rejected.refresh_from_db()

@@ -157,8 +157,12 @@ def test_statuses_from_a_partner_platform_are_not_reported_again(
 
     invoice = _issue(parties)
     event = services.do_apply_peer_status(
-        invoice=invoice, peer_id="partner", kind=EventKind.REJECTED, status=Status.REJECTED,
-        reason="x", reason_code="OTH",
+        invoice=invoice,
+        peer_id="partner",
+        kind=EventKind.REJECTED,
+        status=Status.REJECTED,
+        reason="x",
+        reason_code="OTH",
     )
     assert spfe_services.do_queue_status(invoice=invoice, event=event, source="peer") is None
 
@@ -172,6 +176,8 @@ def test_simulator_labels_itself_and_validates(spfe: Any, settings: Any) -> None
     bad = httpx.post(base + "/invoices", content=b"<x/>", headers={"Idempotency-Key": "k"})
     assert bad.status_code == 422 and bad.json()["simulator"] is True
     assert bad.json()["errors"]
-    unknown = httpx.post(base + "/statuses", json={"message": "NOPE"}, headers={"Idempotency-Key": "k2"})
+    unknown = httpx.post(
+        base + "/statuses", json={"message": "NOPE"}, headers={"Idempotency-Key": "k2"}
+    )
     assert unknown.status_code == 422
     assert {e["rule"] for e in unknown.json()["errors"]} >= {"SPFE-MESSAGE", "SPFE-INVOICE"}

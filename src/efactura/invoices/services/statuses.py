@@ -213,12 +213,14 @@ def do_presume_acceptance(*, invoice: Invoice, today: dt.date | None = None) -> 
         ):
             return False
         _check_open(invoice, "accept_presumed")
+        recipient = invoice.recipient
+        assert recipient is not None  # filtered above
         invoice.status = Status.ACCEPTED
         _status_event(
             invoice=invoice,
             kind=EventKind.ACCEPTED_PRESUMED,
             actor=None,
-            company=invoice.recipient,
+            company=recipient,
             source=Source.SYSTEM,
             data={"respond_by": invoice.response_due.isoformat()},
         )
