@@ -265,6 +265,14 @@ class Invoice(models.Model):
         )
 
     @property
+    def response_days_left(self) -> int | None:
+        """Calendar days left to accept or reject (0: today is the last day; negative: the
+        period has ended); ``None`` when nothing is owed (answered, or no deadline)."""
+        if self.response_due is None or self.status not in {Status.RECEIVED, Status.READ}:
+            return None
+        return (self.response_due - timezone.localdate()).days
+
+    @property
     def is_overdue_payment(self) -> bool:
         return (
             self.due_date is not None
