@@ -108,6 +108,12 @@ def _response_reminders() -> Any:
     return do_send_response_reminders()
 
 
+def _deadline_digest() -> Any:
+    from efactura.notifications.deadlines import do_send_deadline_digests
+
+    return do_send_deadline_digests()
+
+
 def _spfe_queue() -> Any:
     from efactura.spfe.services import do_send_due
 
@@ -126,10 +132,13 @@ JOBS: dict[str, Callable[[], Any]] = {
     "presumed_acceptance": _presumed_acceptance,
     "response_reminders": _response_reminders,
     "spfe_queue": _spfe_queue,
+    "deadline_digest": _deadline_digest,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 
-DAILY_JOBS = frozenset({"certificate_expiry_warnings", "certificate_check", "archive_verify"})
+DAILY_JOBS = frozenset(
+    {"certificate_expiry_warnings", "certificate_check", "archive_verify", "deadline_digest"}
+)
 """Jobs the worker's scheduler runs once a day instead of at every pass."""
 
 

@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     DELIVERY_FAILED = "delivery_failed", _("A delivery failed")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate is about to expire")
     RESPONSE_REMINDER = "response_reminder", _("Reminder: the period to answer ends tomorrow")
+    DEADLINE_DIGEST = "deadline_digest", _("Daily digest of invoices awaiting an answer")
 
 
 class Audience(models.TextChoices):
@@ -92,6 +93,13 @@ KINDS: dict[str, KindSpec] = {
         "before the period to accept or reject ends (RD 238/2026), once per invoice, to the "
         "recipient's 'when an invoice arrives' addresses (else its contact address).",
         "invoice_received_emails",
+    ),
+    Kind.DEADLINE_DIGEST: KindSpec(
+        Audience.COMPANY,
+        "the daily housekeeping job deadline_digest (efactura.notifications.deadlines): once "
+        "a day, the company's invoices still awaiting its acceptance or rejection, soonest "
+        "deadline first; opt-in (no addresses, no digest); nothing when nothing is waiting.",
+        "deadline_digest_emails",
     ),
 }
 

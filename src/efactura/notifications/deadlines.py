@@ -68,3 +68,62 @@ def do_send_response_reminders(*, today: dt.date | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+def do_send_deadline_digests(*, today: dt.date | None = None) -> int:
+    """The opt-in daily digest: per company with digest addresses, the invoices still awaiting
+    its answer, soonest deadline first; at most one a day per company (the company's settings
+    row is locked while deciding).  Returns how many digests were queued."""
+    from efactura.notifications.models import Notification, NotificationSettings
+
+    today = today or timezone.localdate()
+    sent = 0
+    for settings_pk in NotificationSettings.objects.exclude(deadline_digest_emails=[]).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            row = (
+                NotificationSettings.objects.select_for_update()
+                .select_related("company")
+                .get(pk=settings_pk)
+            )
+            company = row.company
+            already = Notification.objects.filter(
+                company=company,
+                kind=Kind.DEADLINE_DIGEST,
+                context__day=today.isoformat(),
+            ).exists()
+            waiting = list(
+                Invoice.objects.filter(
+                    recipient=company,
+                    status__in=[Status.RECEIVED, Status.READ],
+                    response_due__isnull=False,
+                ).order_by("response_due", "created")[:200]
+            )
+            if already or not waiting or not row.deadline_digest_emails:
+                continue
+            do_queue_notification(
+                kind=Kind.DEADLINE_DIGEST,
+                company=company,
+                to=row.deadline_digest_emails,
+                language=company.language,
+                context={
+                    "day": today.isoformat(),
+                    "company": company.legal_name,
+                    "count": len(waiting),
+                    "rows": [
+                        {
+                            "number": inv.full_number,
+                            "seller": inv.seller_name,
+                            "respond_by": inv.response_due.isoformat() if inv.response_due else "",
+                            "days_left": (inv.response_due - today).days if inv.response_due else 0,
+                            "link": invoice_link(inv, side="received"),
+                        }
+                        for inv in waiting
+                    ],
+                    "invoice": invoice_summary(waiting[0]),
+                    "link": invoice_link(waiting[0], side="received"),
+                },
+            )
+            sent += 1
+    return sent

@@ -98,3 +98,45 @@ def test_reminder_goes_out_once_per_invoice_the_day_before(
     for invoice in invoices:
         invoice.refresh_from_db()
         assert invoice.response_reminded_at is not None
+
+
+def test_daily_digest_is_opt_in_and_sent_once_a_day(
+    smtp: SmtpServer,
+    issuer: Any,
+    issuer_user: Any,
+    make_company: Any,
+    make_user: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from efactura.notifications.deadlines import do_send_deadline_digests
+
+    customer = make_company("Hostelería Cantábrica, S.A.", tax_id="A39123450")
+    customer_user = make_user("cuentas@cantabrica.example", customer)
+    invoice = do_issue_invoice(
+        company=issuer,
+        actor=issuer_user,
+        draft=draft(buyer_tax_id="A39123450", buyer_name="Hostelería Cantábrica, S.A."),
+    )
+    assert do_send_deadline_digests() == 0  # not asked for
+    settings_row = do_update_notification_settings(
+        company=customer,
+        actor=customer_user,
+        email_customer_on_issue=False,
+        attach_pdf=False,
+        invoice_received_emails=[],
+        status_changed_emails=[],
+        delivery_failed_emails=[],
+        certificate_expiring_emails=[],
+        deadline_digest_emails=["tesoreria@cantabrica.example"],
+    )
+    assert settings_row.deadline_digest_emails == ["tesoreria@cantabrica.example"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert do_send_deadline_digests() == 1
+        assert do_send_deadline_digests() == 0  # once a day
+    [digest] = smtp.wait_for(1)
+    assert digest["To"] == "tesoreria@cantabrica.example"
+    assert "1 factura pendiente" in str(digest["Subject"])
+    assert invoice.full_number in parts(digest)["text"]
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    do_reject_invoice(invoice=invoice, company=customer, actor=customer_user, reason="No")
+    assert do_send_deadline_digests(today=tomorrow) == 0  # nothing waiting
