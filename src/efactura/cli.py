@@ -784,6 +784,9 @@ def build_parser() -> argparse.ArgumentParser:
     from einvoice.commands import register_all
 
     add_verifactu_commands(sub)
+    from efactura.spfe.cli import add_commands as add_spfe_commands
+
+    add_spfe_commands(sub)
     register_all(sub)
     return parser
 

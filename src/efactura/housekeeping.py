@@ -11,11 +11,13 @@ cron, or by hand).  The management commands ``notify_expiring_certificates`` and
 
 Jobs: certificate-expiry emails (30 days before, once per certificate), the operator's
 certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
-retry time has come, AS4 messages whose send task was lost, the archive's hash-chain
-check and re-hash of the stored files (with an operator alert on a break), VERI*FACTU records
-waiting for the AEAT (or left by an interrupted worker), the NO VERI*FACTU summary events
-and daily anomaly detection (events 03–06), and purging API idempotency records after their
-retention period.
+retry time has come, AS4 messages whose send task was lost, the archive's hash-chain check and
+re-hash of the stored files (with an operator alert on a break), VERI*FACTU records waiting for
+the AEAT (or left by an interrupted worker), the NO VERI*FACTU summary events and daily anomaly
+detection (events 03–06), purging API idempotency records after their retention period, the RD
+238/2026 deadlines (acceptance presumed when the period ends without a rejection, the day-
+before reminder email, once per invoice) and the SPFE queue (items whose back-off ended or
+whose task was lost).
 """
 
 from __future__ import annotations
@@ -103,6 +105,30 @@ def _verifactu_integrity() -> Any:
     return {"companies_checked": len(reports), "anomalies_in": found}
 
 
+def _presumed_acceptance() -> Any:
+    from efactura.invoices.services.statuses import do_presume_due_acceptances
+
+    return do_presume_due_acceptances()
+
+
+def _response_reminders() -> Any:
+    from efactura.notifications.deadlines import do_send_response_reminders
+
+    return do_send_response_reminders()
+
+
+def _deadline_digest() -> Any:
+    from efactura.notifications.deadlines import do_send_deadline_digests
+
+    return do_send_deadline_digests()
+
+
+def _spfe_queue() -> Any:
+    from efactura.spfe.services import do_send_due
+
+    return do_send_due()
+
+
 JOBS: dict[str, Callable[[], Any]] = {
     "certificate_expiry_warnings": _expiring_certificates,
     "certificate_check": _certificate_check,
@@ -113,11 +139,21 @@ JOBS: dict[str, Callable[[], Any]] = {
     "archive_verify": _archive_verification,
     "verifactu_submissions": _verifactu_submissions,
     "verifactu_integrity": _verifactu_integrity,
+    "presumed_acceptance": _presumed_acceptance,
+    "response_reminders": _response_reminders,
+    "spfe_queue": _spfe_queue,
+    "deadline_digest": _deadline_digest,
 }
 """Every periodic job by name; a failing job is logged and does not stop the others."""
 
 DAILY_JOBS = frozenset(
-    {"certificate_expiry_warnings", "certificate_check", "archive_verify", "verifactu_integrity"}
+    {
+        "certificate_expiry_warnings",
+        "certificate_check",
+        "archive_verify",
+        "verifactu_integrity",
+        "deadline_digest",
+    }
 )
 """Jobs the worker's scheduler runs once a day instead of at every pass."""
 

@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "efactura.interconnection",
     "efactura.sso",
     "efactura.verifactu",
+    "efactura.spfe",
     "efactura.imports",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -419,6 +420,11 @@ EFACTURA_VERIFACTU_RETRY_SECONDS = verifactu_config.whole(
 EFACTURA_VERIFACTU_SIMULATOR_WAIT = verifactu_config.whole(
     ENV, "EFACTURA_VERIFACTU_SIMULATOR_WAIT", 60
 )
+
+# The copy to the AEAT's public e-invoicing solution (efactura.spfe, docs/spfe.md):
+# ``simulator`` (default, the local SPFE simulator), a URL, or ``off``.
+EFACTURA_SPFE_ENDPOINT = (ENV.get("EFACTURA_SPFE_ENDPOINT", "") or "simulator").strip()
+EFACTURA_SPFE_RETRY_SECONDS = environment.positive_int(ENV, "EFACTURA_SPFE_RETRY_SECONDS", 60)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -484,7 +484,8 @@ def get_document(
     "/invoices/{invoice_id}/status",
     response={200: InvoiceDetail, 403: Problem, 404: Problem, 422: Problem},
     tags=["invoices"],
-    summary="Report read / accepted / rejected / paid, or ask for or answer a cancellation",
+    summary="Report a status: read, accepted, rejected, paid, collected, unpaid, their "
+    "cancellations, or ask for or answer a cancellation",
 )
 def change_status(request: HttpRequest, invoice_id: str, body: StatusChange) -> dict[str, Any]:
     company = require_scope(request, STATUS)
@@ -496,6 +497,8 @@ def change_status(request: HttpRequest, invoice_id: str, body: StatusChange) -> 
         reason=body.reason,
         date=body.date,
         amount=body.amount,
+        reason_code=body.reason_code,
+        payment_id=body.payment_id,
     )
     acked = selectors.acknowledged_ids(company=company, invoice_ids=[invoice.pk])
     return invoice_detail(invoice, company=company, acknowledged=str(invoice.pk) in acked)

@@ -85,6 +85,8 @@ def invoice_detail(invoice: Invoice, *, company: Company, acknowledged: bool) ->
     return {
         **invoice_summary(invoice, company=company, acknowledged=acknowledged),
         "rejection_reason": invoice.rejection_reason,
+        "rejection_code": invoice.rejection_code,
+        "collection": invoice.collection,
         "paid_amount": str(invoice.paid_amount),
         "paid_date": _iso(invoice.paid_date),
         "received_at": _iso(invoice.received_at),

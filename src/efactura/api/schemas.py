@@ -131,6 +131,10 @@ class VerifactuInfo(Schema):
 
 class InvoiceDetail(InvoiceSummary):
     rejection_reason: str
+    rejection_code: str = Field("", description="Rejection reason code (OPStatusReason)")
+    collection: str = Field(
+        "", description="The issuer's report: '' (none), settled (cobro) or defaulted (impago)"
+    )
     paid_amount: str
     paid_date: dt.date | None
     received_at: dt.datetime | None
@@ -150,19 +154,42 @@ class EventList(Schema):
 
 
 class StatusChange(Schema):
+    """One status step.  The buyer: ``read``, ``accepted``, ``rejected`` (``reason`` and
+    ``reason_code``), ``rejection_cancelled``, ``paid`` (``amount``, ``date``; partial
+    payments add up, the invoice is paid when they reach the amount due),
+    ``payment_cancelled`` (``payment_id``: the payment's timeline event id, default the last
+    one), ``cancellation_accepted`` / ``cancellation_refused``.  The seller: ``settled``
+    (collection, *cobro*), ``defaulted`` (*impago*), their ``…_cancelled`` forms (``date``
+    defaults to today), ``cancellation_requested`` (``reason``).  docs/statuses.md lists the
+    SPFE, FACe and Peppol codes of each."""
+
     status: Literal[
         "read",
         "accepted",
         "rejected",
+        "rejection_cancelled",
         "paid",
+        "payment_cancelled",
+        "settled",
+        "settlement_cancelled",
+        "defaulted",
+        "default_cancelled",
         "cancellation_requested",
         "cancellation_accepted",
         "cancellation_refused",
     ]
     reason: str = Field("", max_length=2000)
-    date: dt.date | None = Field(None, description="Payment date (paid); default today")
+    reason_code: Literal[
+        "REF", "LEG", "REC", "QUA", "DEL", "PRI", "QTY", "ITM", "PAY", "UNR", "FIN", "OTH"
+    ] = Field("OTH", description="Rejection reason (Peppol OPStatusReason code list)")
+    date: dt.date | None = Field(
+        None, description="Payment date (paid), or date of collection/default; default today"
+    )
     amount: Decimal | None = Field(
         None, description="Amount paid (paid); default what is outstanding", gt=0
+    )
+    payment_id: int | None = Field(
+        None, description="payment_cancelled: the timeline event id of the payment"
     )
 
 

@@ -36,6 +36,7 @@ from efactura.companies.models import ApiKey, Company
 from efactura.invoices import services as invoice_services
 from efactura.invoices.models import Event, Invoice
 from efactura.invoices.selectors import access_invoice_by_id
+from efactura.invoices.services import statuses as status_services
 from einvoice.errors import EInvoiceError, Layer, Violation
 from einvoice.serialize import invoice_from_data
 
@@ -280,11 +281,24 @@ StatusName = Literal[
     "read",
     "accepted",
     "rejected",
+    "rejection_cancelled",
     "paid",
+    "payment_cancelled",
+    "settled",
+    "settlement_cancelled",
+    "defaulted",
+    "default_cancelled",
     "cancellation_requested",
     "cancellation_accepted",
     "cancellation_refused",
 ]
+
+_COLLECTION_STEPS = {
+    "settled": "settle",
+    "settlement_cancelled": "cancel_settlement",
+    "defaulted": "default",
+    "default_cancelled": "cancel_default",
+}
 
 
 def do_change_invoice_status(
@@ -296,12 +310,16 @@ def do_change_invoice_status(
     date: dt.date | None = None,
     amount: Decimal | None = None,
     actor: ApiKey | None = None,
+    reason_code: str = "OTH",
+    payment_id: int | None = None,
 ) -> Invoice:
     """Apply one lifecycle step reported by the company's programme (``actor``: its key).
 
-    The buyer reports read / accepted / rejected (reason required) / paid (amount defaults to
-    what is outstanding, date to today) and answers cancellation requests; the seller requests
-    cancellation (reason required).  The rules are those of the lifecycle services.
+    The buyer reports read / accepted / rejected (reason and reason code) / paid (amount
+    defaults to what is outstanding, date to today), cancels its rejection or a payment, and
+    answers cancellation requests; the seller reports collection or default (and cancels
+    them) and requests cancellation (reason required).  The rules are those of
+    :mod:`efactura.invoices.transitions`.
     """
     invoice = access_invoice_by_id(company=company, invoice_id=invoice_id)
     common: dict[str, Any] = {"invoice": invoice, "company": company, "actor": actor}
@@ -311,7 +329,15 @@ def do_change_invoice_status(
     elif status == "accepted":
         invoice = invoice_services.do_accept_invoice(**common, note=reason)
     elif status == "rejected":
-        invoice = invoice_services.do_reject_invoice(**common, reason=reason)
+        invoice = invoice_services.do_reject_invoice(**common, reason=reason, code=reason_code)
+    elif status == "rejection_cancelled":
+        invoice = status_services.do_cancel_rejection(**common, reason=reason)
+    elif status == "payment_cancelled":
+        invoice = status_services.do_cancel_payment(**common, payment_id=payment_id)
+    elif status in _COLLECTION_STEPS:
+        invoice = status_services.do_report_collection(
+            **common, step=_COLLECTION_STEPS[status], date=date, reason=reason
+        )
     elif status == "paid":
         invoice = invoice_services.do_record_payment(
             **common,

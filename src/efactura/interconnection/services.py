@@ -262,7 +262,9 @@ def _receive_response(
     invoice = _issued_invoice(seller=recipient, buyer=sender, number=response.invoice_number)
     if invoice is None:
         return "unknown_invoice", None, response.invoice_number
-    change = statuses.change_for_response(response=response, payable=invoice.payable)
+    change = statuses.change_for_response(
+        response=response, payable=invoice.payable, status=invoice.status, paid=invoice.paid_amount
+    )
     if change is None:
         record(
             action="interconnection.response.received",
@@ -280,6 +282,7 @@ def _receive_response(
         reason=change.reason,
         paid_total=change.paid_total,
         paid_date=response.effective if change.paid_total is not None else None,
+        reason_code=change.reason_code,
         data={"invoice_response": response.code, "message_id": message_id},
     )
     return "applied", invoice, response.code

@@ -54,6 +54,33 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Collection(models.TextChoices):
+    """The issuer's own report on being paid (RD 238/2026): collected (cobro) or unpaid
+    (impago); empty until the issuer reports either."""
+
+    NONE = "", _("Not reported")
+    SETTLED = "settled", _("Collected")
+    DEFAULTED = "defaulted", _("Unpaid (default)")
+
+
+class RejectionReason(models.TextChoices):
+    """Why the recipient rejects an invoice: the Peppol OPStatusReason code list (the codes an
+    Invoice Response carries), so the reason travels unchanged to the issuer's platform."""
+
+    REF = "REF", _("References incorrect")
+    LEG = "LEG", _("Legal information incorrect")
+    REC = "REC", _("Receiver unknown")
+    QUA = "QUA", _("Item quality insufficient")
+    DEL = "DEL", _("Delivery issues")
+    PRI = "PRI", _("Prices incorrect")
+    QTY = "QTY", _("Quantity incorrect")
+    ITM = "ITM", _("Items incorrect")
+    PAY = "PAY", _("Payment terms incorrect")
+    UNR = "UNR", _("Not recognised")
+    FIN = "FIN", _("Finance terms not accepted")
+    OTH = "OTH", _("Other")
+
+
 class EventKind(models.TextChoices):
     """What happened to an invoice; every change is one event on its timeline."""
 
@@ -70,35 +97,18 @@ class EventKind(models.TextChoices):
     CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
     CANCELLATION_ACCEPTED = "cancellation_accepted", _("Cancellation accepted")
     CANCELLATION_REFUSED = "cancellation_refused", _("Cancellation refused")
+    ACCEPTED_PRESUMED = "accepted_presumed", _("Acceptance presumed (no answer in time)")
+    REJECTION_CANCELLED = "rejection_cancelled", _("Rejection cancelled")
+    PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled")
+    SETTLED = "settled", _("Collected (reported by the issuer)")
+    SETTLEMENT_CANCELLED = "settlement_cancelled", _("Collection cancelled")
+    DEFAULTED = "defaulted", _("Unpaid (default reported by the issuer)")
+    DEFAULT_CANCELLED = "default_cancelled", _("Default cancelled")
     EMAIL_SENT = "email_sent", _("Email sent")
     EMAIL_FAILED = "email_failed", _("Email failed")
 
 
-FACE_CODES: dict[str, tuple[str, str]] = {
-    # FACe (Punto General de Entrada de Facturas) status codes for the same moments.
-    Status.RECEIVED: ("1200", "Registrada"),
-    Status.READ: ("1300", "Registrada en RCF"),
-    Status.ACCEPTED: ("2400", "Contabilizada la obligación reconocida"),
-    Status.PARTIALLY_PAID: ("2400", "Contabilizada la obligación reconocida"),
-    Status.PAID: ("2500", "Pagada"),
-    Status.REJECTED: ("2600", "Rechazada"),
-    Status.CANCELLATION_REQUESTED: ("4200", "Solicitada anulación"),
-    Status.CANCELLED: ("3100", "Anulada"),
-}
-"""Business status → (FACe code, FACe name)."""
-
-PEPPOL_CODES: dict[str, tuple[str, str]] = {
-    # Peppol Invoice Response (BIS Invoice Response 3.0, UNCL4343 subset).
-    Status.RECEIVED: ("AB", "Message acknowledgement"),
-    Status.READ: ("IP", "In process"),
-    Status.ACCEPTED: ("AP", "Accepted"),
-    Status.PARTIALLY_PAID: ("AP", "Accepted"),
-    Status.PAID: ("PD", "Paid"),
-    Status.REJECTED: ("RE", "Rejected"),
-    Status.CANCELLATION_REQUESTED: ("UQ", "Under query"),
-    Status.CANCELLED: ("RE", "Rejected"),
-}
-"""Business status → (Peppol Invoice Response code, its name)."""
+# The FACe / Peppol / SPFE codes of every status live in efactura.invoices.codes.
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.READ})
 """Statuses in which the recipient still owes an acceptance or rejection."""

@@ -46,6 +46,7 @@ EFFECTS: dict[str, tuple[str, ...]] = {
     INVOICE_ROUTED: (
         "efactura.notifications.receivers.on_invoice_routed",
         "efactura.interconnection.receivers.on_invoice_routed",
+        "efactura.spfe.receivers.on_invoice_routed",
     ),
     INVOICE_RECEIVED: (
         "efactura.notifications.receivers.on_invoice_received",
@@ -55,6 +56,7 @@ EFFECTS: dict[str, tuple[str, ...]] = {
         "efactura.notifications.receivers.on_invoice_status_changed",
         "efactura.interconnection.receivers.on_invoice_status_changed",
         "efactura.api.receivers.on_status_changed",
+        "efactura.spfe.receivers.on_status_changed",
     ),
     DELIVERY_FAILED: (
         "efactura.notifications.receivers.on_event_saved",

@@ -22,7 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from efactura.audit.choices import Source
-from efactura.invoices.choices import EventKind, Origin, Route, Status, Transport
+from efactura.invoices.choices import (
+    Collection,
+    EventKind,
+    Origin,
+    RejectionReason,
+    Route,
+    Status,
+    Transport,
+)
 
 
 class Series(models.Model):
@@ -181,6 +189,23 @@ class Invoice(models.Model):
     )
     status_before_cancellation = models.CharField(max_length=24, blank=True)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    rejection_code = models.CharField(
+        _("rejection reason code"), max_length=3, choices=RejectionReason.choices, blank=True
+    )
+    collection = models.CharField(
+        _("collection"),
+        max_length=12,
+        choices=Collection.choices,
+        default=Collection.NONE,
+        blank=True,
+        help_text=_("What the issuer reported: collected (cobro) or unpaid (impago)."),
+    )
+    response_reminded_at = models.DateTimeField(
+        _("deadline reminder sent"),
+        null=True,
+        blank=True,
+        help_text=_("When the recipient was reminded of the response deadline (once)."),
+    )
     paid_amount = models.DecimalField(_("paid"), max_digits=18, decimal_places=2, default=0)
     paid_date = models.DateField(_("payment date"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
@@ -238,6 +263,14 @@ class Invoice(models.Model):
             and self.status in {Status.RECEIVED, Status.READ}
             and self.response_due < timezone.localdate()
         )
+
+    @property
+    def response_days_left(self) -> int | None:
+        """Calendar days left to accept or reject (0: today is the last day; negative: the
+        period has ended); ``None`` when nothing is owed (answered, or no deadline)."""
+        if self.response_due is None or self.status not in {Status.RECEIVED, Status.READ}:
+            return None
+        return (self.response_due - timezone.localdate()).days
 
     @property
     def is_overdue_payment(self) -> bool:

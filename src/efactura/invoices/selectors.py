@@ -20,6 +20,7 @@ from typing import Literal
 from django.db.models import Q, QuerySet
 
 from efactura.companies.models import Company
+from efactura.invoices.choices import Status
 from efactura.invoices.models import Customer, Document, Event, Invoice
 
 Side = Literal["issued", "received"]
@@ -58,6 +59,15 @@ def list_documents(*, invoice: Invoice) -> QuerySet[Document]:
 
 def original_document(*, invoice: Invoice) -> Document | None:
     return invoice.documents.filter(role=Document.Role.ORIGINAL).order_by("id").first()
+
+
+ACTION_NEEDED = "action_needed"
+"""The status filter value for "action needed": what the company still has to answer."""
+
+ACTION_NEEDED_STATUSES: dict[str, tuple[str, ...]] = {
+    "received": (Status.RECEIVED, Status.READ, Status.CANCELLATION_REQUESTED),
+    "issued": (),
+}
 
 
 @dataclass
@@ -120,7 +130,10 @@ def _filtered(qs: QuerySet[Invoice], side: Side, f: InvoiceFilters) -> QuerySet[
         qs = qs.filter(issue_date__gte=f.date_from)
     if f.date_to:
         qs = qs.filter(issue_date__lte=f.date_to)
-    if f.status:
+    if f.status == ACTION_NEEDED:
+        # What the company still owes an answer on (RD 238/2026 period, cancellation requests).
+        qs = qs.filter(status__in=ACTION_NEEDED_STATUSES[side])
+    elif f.status:
         qs = qs.filter(status=f.status)
     if f.transport:
         qs = qs.filter(transport=f.transport)

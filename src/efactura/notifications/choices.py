@@ -23,6 +23,8 @@ class Kind(models.TextChoices):
     STATUS_CHANGED = "status_changed", _("An invoice's status changed")
     DELIVERY_FAILED = "delivery_failed", _("A delivery failed")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate is about to expire")
+    RESPONSE_REMINDER = "response_reminder", _("Reminder: the period to answer ends tomorrow")
+    DEADLINE_DIGEST = "deadline_digest", _("Daily digest of invoices awaiting an answer")
 
 
 class Audience(models.TextChoices):
@@ -84,6 +86,20 @@ KINDS: dict[str, KindSpec] = {
         "services.do_warn_expiring_certificates (task / `manage notify_expiring_certificates`"
         ", daily): once per certificate, EFACTURA_CERTIFICATE_WARNING_DAYS before not_after.",
         "certificate_expiring_emails",
+    ),
+    Kind.RESPONSE_REMINDER: KindSpec(
+        Audience.COMPANY,
+        "the housekeeping job response_reminders (efactura.notifications.deadlines): the day "
+        "before the period to accept or reject ends (RD 238/2026), once per invoice, to the "
+        "recipient's 'when an invoice arrives' addresses (else its contact address).",
+        "invoice_received_emails",
+    ),
+    Kind.DEADLINE_DIGEST: KindSpec(
+        Audience.COMPANY,
+        "the daily housekeeping job deadline_digest (efactura.notifications.deadlines): once "
+        "a day, the company's invoices still awaiting its acceptance or rejection, soonest "
+        "deadline first; opt-in (no addresses, no digest); nothing when nothing is waiting.",
+        "deadline_digest_emails",
     ),
 }
 

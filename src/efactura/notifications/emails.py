@@ -89,6 +89,8 @@ def _prepared(context: dict[str, Any], language: str) -> dict[str, Any]:
         ctx["invoice"] = shown
     if "not_after" in ctx:
         ctx["not_after_display"] = format_date(ctx["not_after"], language)
+    if ctx.get("respond_by"):
+        ctx["respond_by_display"] = format_date(ctx["respond_by"], language)
     ctx["base_url"] = settings.EFACTURA_BASE_URL
     return ctx
 

@@ -67,6 +67,9 @@ class NotificationSettings(models.Model):
     certificate_expiring_emails = models.JSONField(
         _("when a certificate is about to expire"), default=list
     )
+    deadline_digest_emails = models.JSONField(
+        _("daily digest of invoices awaiting an answer"), default=list, blank=True
+    )
     updated = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:

@@ -135,6 +135,7 @@ def do_update_notification_settings(
     status_changed_emails: Iterable[str],
     delivery_failed_emails: Iterable[str],
     certificate_expiring_emails: Iterable[str],
+    deadline_digest_emails: Iterable[str] = (),
     source: Source = Source.WEB,
 ) -> NotificationSettings:
     """Save what ``company`` wants emailed; addresses are validated (at most 10 per list)."""
@@ -146,6 +147,7 @@ def do_update_notification_settings(
         "status_changed_emails": clean_addresses(status_changed_emails),
         "delivery_failed_emails": clean_addresses(delivery_failed_emails),
         "certificate_expiring_emails": clean_addresses(certificate_expiring_emails),
+        "deadline_digest_emails": clean_addresses(deadline_digest_emails),
         "updated": timezone.now(),
     }
     row, _created = NotificationSettings.objects.update_or_create(company=company, defaults=values)

@@ -35,7 +35,8 @@ from efactura.audit.choices import Source
 from efactura.companies.acting import acting_company, acting_user, request_notes
 from efactura.imports import services as import_services
 from efactura.invoices import selectors, services, storage
-from efactura.invoices.choices import FACE_CODES, PEPPOL_CODES, Route, Status, Transport
+from efactura.invoices.choices import Route, Status, Transport
+from efactura.invoices.codes import FACE_CODES, PEPPOL_CODES
 from efactura.invoices.models import Invoice
 from efactura.signing.services import SigningRefused
 from efactura.web.forms_invoices import (

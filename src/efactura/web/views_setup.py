@@ -97,11 +97,20 @@ class NotificationSettingsForm(AccessibleForm):
         help_text=ADDRESS_HELP,
     )
 
+    deadline_digest_emails = AddressListField(
+        label=gettext_lazy(
+            "Daily digest of invoices awaiting our answer (4-day period, RD 238/2026)"
+        ),
+        required=False,
+        help_text=ADDRESS_HELP,
+    )
+
     ADDRESS_FIELDS = (
         "invoice_received_emails",
         "status_changed_emails",
         "delivery_failed_emails",
         "certificate_expiring_emails",
+        "deadline_digest_emails",
     )
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,53 +15,37 @@ from efactura.audit.choices import Source
 from efactura.audit.services import record
 from efactura.companies.acting import Actor
 from efactura.companies.models import Company
-from efactura.invoices import effects
+from efactura.invoices import effects, transitions
 from efactura.invoices.choices import (
     EventKind,
+    RejectionReason,
     Status,
 )
 from efactura.invoices.models import Event, Invoice
 from efactura.invoices.services._common import _add_event, _require_writer
+from efactura.invoices.transitions import PERSON_STEPS, STEPS
+
+__all__ = ["STEPS"]
 
 # ---------------------------------------------------------------------------------------------
 # Business lifecycle
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    """A business step: which side of the invoice takes it, from which statuses."""
-
-    side: Literal["issuer", "recipient"]
-    statuses: frozenset[str]
-
-
-_ANSWERABLE = frozenset({Status.RECEIVED, Status.READ})
-
-STEPS: dict[str, Step] = {
-    "accept": Step("recipient", _ANSWERABLE),
-    "reject": Step("recipient", _ANSWERABLE),
-    "pay": Step("recipient", _ANSWERABLE | {Status.ACCEPTED, Status.PARTIALLY_PAID}),
-    "request_cancellation": Step("issuer", _ANSWERABLE | {Status.ACCEPTED, Status.REJECTED}),
-    "answer_cancellation": Step("recipient", frozenset({Status.CANCELLATION_REQUESTED})),
-}
-"""The lifecycle's rules, used by the services below and by :func:`list_allowed_actions`."""
-
-
 def list_allowed_actions(*, invoice: Invoice, company: Company, actor: Actor) -> dict[str, bool]:
     """Which steps ``actor`` may take now on ``invoice`` as ``company`` (pages show exactly
-    these buttons), plus ``correct`` (issue a corrective invoice)."""
+    these buttons), plus ``correct`` (issue a corrective invoice).  The rules are those of
+    :mod:`efactura.invoices.transitions`."""
     try:
         _require_writer(actor=actor, company=company)
     except PermissionDenied:
-        return dict.fromkeys([*STEPS, "correct"], False)
+        return dict.fromkeys([*PERSON_STEPS, "correct"], False)
     sides = {
         "issuer": invoice.issuer_id == company.pk,
         "recipient": invoice.recipient_id == company.pk,
+        "platform": False,
     }
-    allowed = {
-        name: sides[step.side] and invoice.status in step.statuses for name, step in STEPS.items()
-    }
+    allowed = transitions.allowed(invoice=invoice, sides=sides)
     allowed["correct"] = sides["issuer"] and not invoice.is_corrective
     return allowed
 
@@ -135,13 +118,9 @@ def do_mark_read(
     return True
 
 
-def _check_open(invoice: Invoice, allowed: frozenset[str], action: str) -> None:
-    if invoice.status not in allowed:
-        raise ValidationError(
-            _("This invoice is %(status)s; it cannot be %(action)s now.")
-            % {"status": invoice.get_status_display().lower(), "action": action},
-            code="invalid_state",
-        )
+def _check_open(invoice: Invoice, step: str) -> None:
+    """Refuse ``step`` unless :data:`transitions.STEPS` allows it from the invoice's state."""
+    transitions.check_step(invoice, step)
 
 
 def do_accept_invoice(
@@ -157,7 +136,7 @@ def do_accept_invoice(
     _require_writer(actor=actor, company=company)
     with transaction.atomic():
         invoice = _locked(invoice)
-        _check_open(invoice, STEPS["accept"].statuses, _("accepted"))
+        _check_open(invoice, "accept")
         invoice.status = Status.ACCEPTED
         invoice.read_at = invoice.read_at or timezone.now()
         _status_event(
@@ -177,19 +156,29 @@ def do_reject_invoice(
     company: Company,
     actor: Actor,
     reason: str,
+    code: str = RejectionReason.OTH,
     source: str = Source.WEB,
 ) -> Invoice:
-    """The recipient rejects the invoice with a reason (Peppol RE, FACe 2600)."""
+    """The recipient rejects the invoice with a reason: a code of :class:`RejectionReason`
+    and a text (Peppol RE, FACe 2600, SPFE REJECTION)."""
     _as_recipient(invoice, company)
     _require_writer(actor=actor, company=company)
     reason = reason.strip()
+    code = (code or RejectionReason.OTH).strip().upper()
     if not reason:
         raise ValidationError(_("Say why the invoice is rejected."), code="required")
+    if code not in RejectionReason.values:
+        raise ValidationError(
+            _("%(code)s is not a rejection reason code; use one of %(codes)s.")
+            % {"code": code, "codes": ", ".join(RejectionReason.values)},
+            code="reason_code",
+        )
     with transaction.atomic():
         invoice = _locked(invoice)
-        _check_open(invoice, STEPS["reject"].statuses, _("rejected"))
+        _check_open(invoice, "reject")
         invoice.status = Status.REJECTED
         invoice.rejection_reason = reason[:2000]
+        invoice.rejection_code = code
         invoice.read_at = invoice.read_at or timezone.now()
         _status_event(
             invoice=invoice,
@@ -197,7 +186,7 @@ def do_reject_invoice(
             actor=actor,
             company=company,
             source=source,
-            data={"reason": reason[:2000]},
+            data={"reason": reason[:2000], "reason_code": code},
         )
     return invoice
 
@@ -220,11 +209,7 @@ def do_record_payment(
         raise ValidationError(_("The payment date cannot be in the future."), code="date")
     with transaction.atomic():
         invoice = _locked(invoice)
-        _check_open(
-            invoice,
-            STEPS["pay"].statuses,
-            _("paid"),
-        )
+        _check_open(invoice, "pay")
         outstanding = invoice.payable - invoice.paid_amount
         if amount > outstanding:
             raise ValidationError(
@@ -272,11 +257,7 @@ def do_request_cancellation(
         raise ValidationError(_("Say why the invoice should be cancelled."), code="required")
     with transaction.atomic():
         invoice = _locked(invoice)
-        _check_open(
-            invoice,
-            STEPS["request_cancellation"].statuses,
-            _("cancelled"),
-        )
+        _check_open(invoice, "request_cancellation")
         invoice.status_before_cancellation = invoice.status
         if invoice.recipient_id is None:
             invoice.status = Status.CANCELLED
@@ -315,7 +296,7 @@ def do_answer_cancellation(
     _require_writer(actor=actor, company=company)
     with transaction.atomic():
         invoice = _locked(invoice)
-        _check_open(invoice, STEPS["answer_cancellation"].statuses, _("answered"))
+        _check_open(invoice, "answer_cancellation")
         if accept:
             invoice.status = Status.CANCELLED
             kind = EventKind.CANCELLATION_ACCEPTED

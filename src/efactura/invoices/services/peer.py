@@ -94,6 +94,7 @@ def do_apply_peer_status(
     reason: str = "",
     paid_total: Decimal | None = None,
     paid_date: dt.date | None = None,
+    reason_code: str = "",
     data: dict[str, Any] | None = None,
 ) -> Event:
     """Apply to an issued invoice a status its recipient set on a federated platform.
@@ -116,13 +117,22 @@ def do_apply_peer_status(
             invoice.read_at = invoice.read_at or now
         if kind == EventKind.REJECTED:
             invoice.rejection_reason = reason[:2000]
+            invoice.rejection_code = reason_code[:3]
+        elif kind == EventKind.REJECTION_CANCELLED:
+            invoice.rejection_reason = invoice.rejection_code = ""
         if paid_total is not None:
             invoice.paid_amount = paid_total
-        if paid_date is not None:
+        if paid_date is not None or kind == EventKind.PAYMENT_CANCELLED:
             invoice.paid_date = paid_date
         invoice.updated = now
         invoice.save()
-        details = {"peer": peer_id, **({"reason": reason} if reason else {}), **(data or {})}
+        details = {
+            "peer": peer_id,
+            **({"reason": reason} if reason else {}),
+            **({"reason_code": reason_code} if reason_code else {}),
+            **({"paid_total": str(paid_total)} if paid_total is not None else {}),
+            **(data or {}),
+        }
         # The customer on the peer platform did this: the timeline names them, not the issuer.
         event = Event.objects.create(
             invoice=invoice,

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SpfeConfig(AppConfig):
+    name = "efactura.spfe"
+    verbose_name = _("AEAT public e-invoicing solution (SPFE)")
+    default_auto_field = "django.db.models.BigAutoField"
