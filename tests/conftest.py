@@ -31,11 +31,15 @@ def _tasks_run_immediately(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    """Rate-limit and throttling counters live in Django's cache: each test starts at zero."""
+    """Rate-limit and throttling counters live in Django's cache, API key look-ups in a
+    per-process one: each test starts at zero."""
     if "settings" in _django_ready():
         from django.core.cache import cache
 
+        from efactura.companies import apikey_cache
+
         cache.clear()
+        apikey_cache._entries.clear()
     yield
 
 

@@ -285,6 +285,8 @@ def _whole_number(name: str, default: int) -> int:
 EFACTURA_API_RATE_LIMIT = _whole_number("EFACTURA_API_RATE_LIMIT", 600)
 """Requests one API key may make per window; more get 429 with Retry-After."""
 EFACTURA_API_RATE_WINDOW = _whole_number("EFACTURA_API_RATE_WINDOW", 60)
+# Seconds a web process trusts an API key it has checked (efactura.companies.apikey_cache).
+EFACTURA_API_KEY_CACHE_SECONDS = _whole_number("EFACTURA_API_KEY_CACHE_SECONDS", 10)
 EFACTURA_API_MAX_REQUEST_BYTES = _whole_number("EFACTURA_API_MAX_REQUEST_BYTES", 11 * 1024 * 1024)
 """Largest API request body; bigger ones get 413 before being read."""
 

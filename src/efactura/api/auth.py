@@ -2,7 +2,9 @@
 
 The gate runs before ninja reads any body, so it also enforces the request-size limit (413)
 and the per-key rate limit (429).  A missing, malformed, unknown or revoked key is 401 with
-one and the same answer, so nobody learns which keys exist.
+one and the same answer, so nobody learns which keys exist.  Key look-ups are cached per
+process for a few seconds (:mod:`efactura.companies.apikey_cache`); revoking a key empties
+that cache.
 """
 
 from __future__ import annotations
@@ -18,12 +20,8 @@ from efactura.api import ratelimit
 from efactura.api.choices import DEFAULT_MAX_REQUEST_BYTES
 from efactura.api.problems import ApiProblem
 from efactura.companies.acting import acting_company, request_notes
+from efactura.companies.apikey_cache import InvalidKey, authenticate_api_key
 from efactura.companies.models import ApiKey, Company
-from efactura.companies.selectors import (
-    InvalidApiKey,
-    access_company_by_api_key,
-    list_api_keys,
-)
 
 
 def max_request_bytes() -> int:
@@ -83,13 +81,8 @@ class ApiKeyAuth(HttpBearer):
         client = client_ip(request)
         check_failed_authentications(client)
         try:
-            company = access_company_by_api_key(key=token)
-        except InvalidApiKey:
-            count_failed_authentication(client)
-            return None
-        lookup = token.strip().split("_", 2)[1]
-        api_key = list_api_keys(company=company).filter(prefix=lookup).first()
-        if api_key is None:  # revoked between the two reads
+            company, api_key = authenticate_api_key(token)
+        except InvalidKey:
             count_failed_authentication(client)
             return None
         wait = ratelimit.hit(f"key{api_key.pk}")

@@ -90,7 +90,12 @@ def list_api_invoices(
             updated = dt.datetime.fromisoformat(data[1])
         except (TypeError, ValueError) as exc:
             raise BadCursor(cursor) from exc
-        qs = qs.filter(Q(updated__gt=updated) | Q(updated=updated, id__gt=data[2]))
+        # The leading ">=" is implied by the OR; stating it lets PostgreSQL start the walk of
+        # the (company, updated, id) index at the cursor instead of at the oldest change.
+        after = Q(updated__gt=updated)
+        if data[2]:  # empty in the cursor of a feed that had nothing yet
+            after |= Q(updated=updated, id__gt=data[2])
+        qs = qs.filter(Q(updated__gte=updated), after)
     rows = list(qs[: size + 1])
     items = rows[:size]
     if items:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from efactura.accounts.models import User
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+from efactura.companies.apikey_cache import forget_api_keys
 from efactura.companies.choices import API_KEY_LOOKUP_LENGTH, API_KEY_PREFIX, ApiScope, Role
 from efactura.companies.models import ApiKey, Company, Membership
 from efactura.companies.validators import canonical_tax_id
@@ -195,6 +196,7 @@ def do_revoke_api_key(
     )
     api_key.refresh_from_db(fields=["revoked"])
     if updated:
+        forget_api_keys()
         record(
             action="companies.apikey.revoked",
             actor=actor,

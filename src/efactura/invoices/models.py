@@ -244,6 +244,11 @@ class Invoice(models.Model):
             # sorts the whole range by date, which is slower than sorting by total without one.
             models.Index(fields=["issuer", "-due_date", "-created"], name="inv_issuer_due"),
             models.Index(fields=["recipient", "-due_date", "-created"], name="inv_recipient_due"),
+            # The ERP change feed (``changes=true``) walks (updated, id) per company.
+            models.Index(fields=["issuer", "updated", "id"], name="inv_issuer_feed"),
+            models.Index(fields=["recipient", "updated", "id"], name="inv_recipient_feed"),
+            # On PostgreSQL only (migration 0004_invoice_list_indexes): (company, total) for
+            # the sort by total, and trigram indexes for searching by number and party.
             models.Index(fields=["issuer", "buyer_tax_id"], name="inv_issuer_buyer"),
             models.Index(fields=["route", "buyer_tax_id"], name="inv_route_buyer"),
         ]

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, Func, Q, QuerySet, TextField
 
 from efactura.companies.models import Company
 from efactura.invoices.choices import Status
@@ -33,6 +34,37 @@ SORTS: dict[str, tuple[str, ...]] = {
     "-due_date": ("-due_date", "-created", "-id"),
     "due_date": ("due_date", "created", "id"),
 }
+
+
+# The columns a list row shows (web page, API summary) plus the keyset cursor's keys: lists
+# never read the canonical JSON (~2.6 KB a row) nor the signature report.
+LIST_FIELDS: tuple[str, ...] = (
+    "id",
+    "issuer_id",
+    "recipient_id",
+    "seller_tax_id",
+    "seller_name",
+    "buyer_tax_id",
+    "buyer_name",
+    "series",
+    "full_number",
+    "kind",
+    "is_corrective",
+    "issue_date",
+    "due_date",
+    "currency",
+    "net_total",
+    "tax_total",
+    "total",
+    "payable",
+    "paid_amount",
+    "route",
+    "transport",
+    "status",
+    "response_due",
+    "created",
+    "updated",
+)
 
 
 def visible_invoices(company: Company) -> QuerySet[Invoice]:
@@ -112,17 +144,53 @@ class InvoiceFilters:
         return f
 
 
+# Shortest text a trigram index can look up (pg_trgm needs three characters).
+TRIGRAM_MIN_LENGTH = 3
+
+
+class SearchText(Func):
+    """``full_number || ' ' || tax ID || ' ' || name``: written exactly as the expression of
+    the PostgreSQL trigram indexes (migration ``invoices.0004_invoice_list_indexes``), which
+    hold it upper-cased, as ``icontains`` compares."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+
+def _search_text(side: Side) -> SearchText:
+    other_tax, other_name = (
+        ("buyer_tax_id", "buyer_name") if side == "issued" else ("seller_tax_id", "seller_name")
+    )
+    return SearchText(F("full_number"), F(other_tax), F(other_name))
+
+
+def _narrowed_by_trigrams(qs: QuerySet[Invoice], side: Side, text: str) -> QuerySet[Invoice]:
+    """On PostgreSQL, also require ``text`` in the side's search text.
+
+    Every search and party condition below implies it (a part that contains the text or
+    equals it makes the whole contain it), so the answer is the same; it only lets the
+    trigram index find the few candidate rows instead of reading the company's every invoice
+    (a leading-wildcard ``LIKE`` cannot use a B-tree).
+    """
+    if connection.vendor != "postgresql" or len(text) < TRIGRAM_MIN_LENGTH:
+        return qs
+    return qs.alias(search_text=_search_text(side)).filter(search_text__icontains=text)
+
+
 def _filtered(qs: QuerySet[Invoice], side: Side, f: InvoiceFilters) -> QuerySet[Invoice]:
     other_tax, other_name = (
         ("buyer_tax_id", "buyer_name") if side == "issued" else ("seller_tax_id", "seller_name")
     )
     if f.q:
+        qs = _narrowed_by_trigrams(qs, side, f.q)
         qs = qs.filter(
             Q(full_number__icontains=f.q)
             | Q(**{f"{other_tax}__icontains": f.q})
             | Q(**{f"{other_name}__icontains": f.q})
         )
     if f.party:
+        qs = _narrowed_by_trigrams(qs, side, f.party)
         qs = qs.filter(
             Q(**{other_tax: f.party.upper()}) | Q(**{f"{other_name}__icontains": f.party})
         )
@@ -154,7 +222,7 @@ def list_invoices(
         if side == "issued"
         else Invoice.objects.filter(recipient=company)
     )
-    return _filtered(base, side, f).order_by(*SORTS[f.sort])
+    return _filtered(base, side, f).order_by(*SORTS[f.sort]).only(*LIST_FIELDS)
 
 
 @dataclass
