@@ -74,8 +74,9 @@ Variables (all optional in the embedded default):
 ``EFACTURA_API_AUTH_FAILURE_LIMIT`` /
 ``EFACTURA_WEBHOOK_ALLOWED_HOSTS`` / ``EFACTURA_EMAIL_LEASE_SECONDS``  abuse protection, see
                         docs/security.md.
-``EFACTURA_PAYMENT_INITIATION_URL`` the bank's payment-initiation hook: "Send to the bank" POSTs
-                        the pain.001 file there (through the SSRF-safe egress); unset = download only.
+``EFACTURA_PAYMENT_INITIATION_URL`` the bank's payment-initiation hook: "Send to the bank"
+                        POSTs the pain.001 file there (through the SSRF-safe egress);
+                        unset = download only.
 
 Production mode (``EFACTURA_PRODUCTION=1``) turns DEBUG off, makes session and CSRF cookies
 secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains with preload, so

@@ -15,7 +15,6 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from efactura.api import selectors, services
-from efactura.audit.choices import Source
 from efactura.api.auth import ApiKeyAuth, acting_key, max_request_bytes, require_scope
 from efactura.api.problems import ApiProblem, json_response, problem
 from efactura.api.representations import event_dict, invoice_detail, invoice_summary
@@ -34,6 +33,7 @@ from efactura.api.schemas import (
     StatusChange,
     SubmitResult,
 )
+from efactura.audit.choices import Source
 from efactura.companies.acting import acting_company, request_notes
 from efactura.companies.choices import ApiScope
 from efactura.invoices.models import Invoice

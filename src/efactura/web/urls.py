@@ -7,12 +7,12 @@ from django.urls import path, reverse_lazy
 
 from efactura.web import (
     views,
+    views_bulk,
     views_certificates,
     views_imports,
     views_invoices,
-    views_registration,
-    views_bulk,
     views_payments,
+    views_registration,
     views_setup,
     views_setup_bank,
     views_webhooks,

@@ -508,9 +508,8 @@ def customer_search(request: HttpRequest) -> JsonResponse:
 def check_tax_id(request: HttpRequest) -> JsonResponse:
     """Is the customer's tax ID valid? The form asks as the person types (same rules as
     issuing: :func:`einvoice.identifiers.check_tax_id`)."""
-    from einvoice.identifiers import check_tax_id as check
-
     from efactura.web.forms_invoices import tax_id_message
+    from einvoice.identifiers import check_tax_id as check
 
     value = (request.GET.get("tax_id") or "").strip()[:30]
     country = (request.GET.get("country") or "ES").strip().upper()[:2] or "ES"

@@ -28,9 +28,7 @@ class SeriesForm(forms.Form):
     )
     description = forms.CharField(label=gettext_lazy("Description"), max_length=100, required=False)
     first_number = forms.IntegerField(label=gettext_lazy("First number"), min_value=1, initial=1)
-    digits = forms.IntegerField(
-        label=gettext_lazy("Digits"), min_value=1, max_value=12, initial=6
-    )
+    digits = forms.IntegerField(label=gettext_lazy("Digits"), min_value=1, max_value=12, initial=6)
     is_corrective = forms.BooleanField(
         label=gettext_lazy("For corrective invoices"), required=False
     )
@@ -73,7 +71,10 @@ def series(request: HttpRequest) -> HttpResponse:
                 return redirect("web:series")
         status = 422
     rows = [
-        {"series": s, "next": f"{s.code}{services.peek_number(company=company, series_code=s.code)}"}
+        {
+            "series": s,
+            "next": f"{s.code}{services.peek_number(company=company, series_code=s.code)}",
+        }
         for s in Series.objects.filter(company=company)
     ]
     return render(

@@ -298,4 +298,9 @@ def test_pay_page_reports_refusals_and_sends_to_the_hook(
     response = buyer.post(reverse("web:payment_order_action", args=[order.pk, "send"]))
     page = buyer.get(response.url).content.decode()
     assert "did not take the payment order" in page
-    assert buyer.get(reverse("web:payment_order", args=["00000000-0000-0000-0000-000000000000"])).status_code == 404
+    assert (
+        buyer.get(
+            reverse("web:payment_order", args=["00000000-0000-0000-0000-000000000000"])
+        ).status_code
+        == 404
+    )
