@@ -59,3 +59,12 @@ def account(world: dict[str, Any]) -> Any:
     return do_add_bank_account(
         company=world["customer"], actor=world["customer_user"], iban=CUSTOMER_IBAN, label="Main"
     )
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Services speak the active language (Spanish by default); these tests read English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
