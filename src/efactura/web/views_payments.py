@@ -168,6 +168,8 @@ def order_file(request: HttpRequest, order_id: Any) -> HttpResponse:
 @company_required
 def order_action(request: HttpRequest, order_id: Any, action: str) -> HttpResponse:
     """Hand the order to the bank's hook, or confirm that the bank has paid it."""
+    if not request_notes(request).can_write:
+        raise PermissionDenied(_("Your role in this company does not allow paying invoices."))
     payment_order = _order(request, order_id)
     company, actor = acting_company(request), acting_user(request)
     try:
