@@ -80,6 +80,9 @@ Variables (all optional in the embedded default):
 ``EFACTURA_API_AUTH_FAILURE_LIMIT`` /
 ``EFACTURA_WEBHOOK_ALLOWED_HOSTS`` / ``EFACTURA_EMAIL_LEASE_SECONDS``  abuse protection, see
                         docs/security.md.
+``EFACTURA_PAYMENT_INITIATION_URL`` the bank's payment-initiation hook: "Send to the bank"
+                        POSTs the pain.001 file there (through the SSRF-safe egress);
+                        unset = download only.
 
 Production mode (``EFACTURA_PRODUCTION=1``) turns DEBUG off, makes session and CSRF cookies
 secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains with preload, so
@@ -158,6 +161,7 @@ INSTALLED_APPS = [
     "efactura.verifactu",
     "efactura.spfe",
     "efactura.imports",
+    "efactura.payments",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -379,6 +383,9 @@ EFACTURA_EMAIL_LEASE_SECONDS = environment.positive_int(ENV, "EFACTURA_EMAIL_LEA
 
 EFACTURA_WEBHOOK_ALLOWED_HOSTS = environment.host_list(ENV, "EFACTURA_WEBHOOK_ALLOWED_HOSTS")
 """Internal host names or IPs webhooks may call anyway (all others must be public addresses)."""
+
+EFACTURA_PAYMENT_INITIATION_URL = ENV.get("EFACTURA_PAYMENT_INITIATION_URL", "").strip()
+"""The bank's payment-initiation hook: pain.001 files are POSTed there (empty: download only)."""
 
 EFACTURA_PASSWORD_RESET_LIMIT = environment.positive_int(ENV, "EFACTURA_PASSWORD_RESET_LIMIT", 5)
 """Password-reset requests one client (and one address) may make per hour."""

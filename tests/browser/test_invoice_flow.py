@@ -27,6 +27,9 @@ def people(
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     seller = h.company(make_company, "Suministros Levante, S.L.", h.SELLER_TAX_ID)
     buyer = h.company(make_company, "Hostelería Cantábrica, S.A.", h.BUYER_TAX_ID)
+    from efactura.invoices.models import Series
+
+    Series.objects.create(company=seller, code="FV")
     return {
         "seller": make_user("proveedor@example.com", seller, language="en"),
         "buyer": make_user("cliente@example.com", buyer, role="accountant", language="en"),
@@ -77,7 +80,7 @@ def test_issue_receive_read_accept_and_download_the_pdf(
     supplier.fill("#id_customer_postal_code", "39004")
     supplier.fill("#id_customer_city", "Santander")
     supplier.fill("#id_customer_province", "Cantabria")
-    supplier.fill("#id_series", "FV")
+    supplier.select_option("#id_series", "FV")
     supplier.fill("#id_lines-0-name", "Café en grano, 1 kg")
     supplier.fill("#id_lines-0-quantity", "3")
     supplier.fill("#id_lines-0-price", "18.50")

@@ -53,6 +53,9 @@ def supplier_login(transactional_db: Any) -> tuple[str, str]:
         email="proveedor@levante.example", password="Levante-2026-pw", full_name="Marta Vidal"
     )
     do_add_membership(user=user, company=company, role="admin")
+    from efactura.invoices.models import Series
+
+    Series.objects.create(company=company, code="F")
     return user.email, "Levante-2026-pw"
 
 
