@@ -69,6 +69,11 @@ RETRY_BASE_SECONDS = 30.0
 DISCOVERY_TTL_SECONDS = 3600.0
 """How long an SMP answer is reused (``EFACTURA_AS4_DISCOVERY_TTL``)."""
 HTTP_TIMEOUT_SECONDS = 30.0
+REVOCATION = "soft"
+"""Revocation checks of partners' certificates: ``soft``, ``hard`` or ``off``
+(``EFACTURA_AS4_REVOCATION``)."""
+REVOCATION_TTL_SECONDS = 3600.0
+"""How long an OCSP answer or a CRL is reused at most (``EFACTURA_AS4_REVOCATION_TTL``)."""
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 """Largest AS4 request accepted (a MIME message with one compressed, encrypted payload)."""
 
