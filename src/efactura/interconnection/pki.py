@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from efactura.interconnection import revocation
 from efactura.interconnection.models import NodeCredential
 from efactura.signing import crypto
 
@@ -216,6 +218,22 @@ def check_trusted(certificate: x509.Certificate) -> None:
             raise UntrustedSignerError(
                 f"{link.subject.rfc4514_string()} is outside its validity period"
             )
+    _check_path_not_revoked(path)
+
+
+def check_not_revoked(certificate: x509.Certificate) -> None:
+    """Raise :class:`UntrustedSignerError` when ``certificate`` (or a CA between it and the
+    trust list) is revoked: :mod:`.revocation` (OCSP, CRL; cached; soft- or hard-fail)."""
+    anchors, intermediates = trust_anchors()
+    _check_path_not_revoked(path_to_anchor(certificate, anchors, intermediates))
+
+
+def _check_path_not_revoked(path: list[x509.Certificate]) -> None:
+    for link, issuer in itertools.pairwise(path):
+        try:
+            revocation.check(link, issuer)
+        except revocation.CertificateRevoked as exc:
+            raise UntrustedSignerError(str(exc)) from None
 
 
 def short_fingerprint(pem: str) -> str:

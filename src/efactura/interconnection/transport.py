@@ -34,7 +34,8 @@ from efactura.interconnection.models import Partner
 
 def _known_partner(resolver: Any) -> Any:
     """Only a registered, active partner's certificate is accepted (DESIGN: unknown partners
-    are refused), on top of the chain to the trust list."""
+    are refused), on top of the chain to the trust list, and only while its CA does not say it
+    is revoked (:mod:`.revocation`)."""
 
     def resolve(party_from: PartyFrom, embedded: x509.Certificate | None) -> x509.Certificate:
         certificate = resolver(party_from, embedded)
@@ -44,6 +45,7 @@ def _known_partner(resolver: Any) -> Any:
             raise UntrustedSignerError(
                 f"{certificate.subject.rfc4514_string()} is not a registered partner"
             )
+        pki.check_not_revoked(certificate)
         return certificate
 
     return resolve
