@@ -49,6 +49,9 @@ Variables (all optional in the embedded default):
                         of partners' AS4 and SMP certificates: ``soft`` (default: an
                         unreachable responder is tolerated), ``hard`` or ``off``; seconds an
                         answer is reused (3600).
+``EFACTURA_AS4_SEND_THREADS`` AS4 messages the worker sends at the same time (4).
+``EFACTURA_AS4_IMPORT_THREADS`` threads per web server process running the inbound
+                        pipeline of AS4 invoices (2); each compiles the official rules once.
 ``EFACTURA_ROUTE_RESOLVERS`` comma-separated dotted paths asked, in order, where an invoice
                         for a tax ID not registered here goes; default AS4 discovery
                         (``efactura.interconnection.discovery.find_partner``); empty = none.
@@ -331,6 +334,12 @@ EFACTURA_SML_NAMESERVERS = as4_environment.sml_nameservers(ENV)
 EFACTURA_AS4_REVOCATION = as4_environment.revocation_mode(ENV)
 EFACTURA_AS4_REVOCATION_TTL_SECONDS = as4_environment.positive_number(
     ENV, "EFACTURA_AS4_REVOCATION_TTL", 3600
+)
+EFACTURA_AS4_SEND_THREADS = int(
+    as4_environment.positive_number(ENV, "EFACTURA_AS4_SEND_THREADS", 4)
+)
+EFACTURA_AS4_IMPORT_THREADS = int(
+    as4_environment.positive_number(ENV, "EFACTURA_AS4_IMPORT_THREADS", 2)
 )
 EFACTURA_AS4_MAX_ATTEMPTS = int(
     as4_environment.positive_number(ENV, "EFACTURA_AS4_MAX_ATTEMPTS", 8)
