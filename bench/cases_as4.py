@@ -107,14 +107,14 @@ class NodeB:
             process_group=0,
         )
         atexit.register(self.stop)
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             try:
                 httpx.get(f"{self.url}/smp/ready", timeout=2)
                 return self
             except httpx.HTTPError:
                 time.sleep(0.3)
-        raise RuntimeError("efactura serve (node B) did not answer within 90 s")
+        raise RuntimeError("efactura serve (node B) did not answer within 300 s")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
