@@ -46,8 +46,18 @@ Variables (all optional in the embedded default):
 ``EFACTURA_AS4_TRUST_ANCHORS`` CA certificates partners' AS4 and SMP certificates must chain
                         to: ``peppol`` (OpenPeppol production PKI, default), ``peppol-test``, or
                         the path of a PEM file (a private PKI).
-``EFACTURA_SML_ZONE``   an SML-style DNS zone asked for recipients besides the partners' SMPs
-                        (unset = partners only).
+``EFACTURA_SML_ZONE``   an SML DNS zone asked for recipients besides the partners' SMPs
+                        (unset = partners only), e.g. ``edelivery.tech.ec.europa.eu``.
+``EFACTURA_SML_LOOKUP`` ``naptr`` (Peppol's U-NAPTR records, default) or ``cname`` (legacy).
+``EFACTURA_SML_NAMESERVERS`` comma-separated ``IP[:port]`` DNS servers for SML lookups
+                        (default: the system resolver).
+``EFACTURA_AS4_REVOCATION`` / ``EFACTURA_AS4_REVOCATION_TTL`` revocation checks (OCSP, CRL)
+                        of partners' AS4 and SMP certificates: ``soft`` (default: an
+                        unreachable responder is tolerated), ``hard`` or ``off``; seconds an
+                        answer is reused (3600).
+``EFACTURA_AS4_SEND_THREADS`` AS4 messages the worker sends at the same time (4).
+``EFACTURA_AS4_IMPORT_THREADS`` threads per web server process running the inbound
+                        pipeline of AS4 invoices (2); each compiles the official rules once.
 ``EFACTURA_ROUTE_RESOLVERS`` comma-separated dotted paths asked, in order, where an invoice
                         for a tax ID not registered here goes; default AS4 discovery
                         (``efactura.interconnection.discovery.find_partner``); empty = none.
@@ -330,6 +340,18 @@ EFACTURA_NODE_ID = as4_environment.node_id(ENV, DATA_DIR)
 EFACTURA_ROUTE_RESOLVERS = as4_environment.route_resolvers(ENV)
 EFACTURA_AS4_TRUST_ANCHORS = as4_environment.trust_anchors(ENV)
 EFACTURA_SML_ZONE = ENV.get("EFACTURA_SML_ZONE", "").strip()
+EFACTURA_SML_LOOKUP = as4_environment.sml_lookup(ENV)
+EFACTURA_SML_NAMESERVERS = as4_environment.sml_nameservers(ENV)
+EFACTURA_AS4_REVOCATION = as4_environment.revocation_mode(ENV)
+EFACTURA_AS4_REVOCATION_TTL_SECONDS = as4_environment.positive_number(
+    ENV, "EFACTURA_AS4_REVOCATION_TTL", 3600
+)
+EFACTURA_AS4_SEND_THREADS = int(
+    as4_environment.positive_number(ENV, "EFACTURA_AS4_SEND_THREADS", 4)
+)
+EFACTURA_AS4_IMPORT_THREADS = int(
+    as4_environment.positive_number(ENV, "EFACTURA_AS4_IMPORT_THREADS", 2)
+)
 EFACTURA_AS4_MAX_ATTEMPTS = int(
     as4_environment.positive_number(ENV, "EFACTURA_AS4_MAX_ATTEMPTS", 8)
 )
