@@ -730,7 +730,15 @@ def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResp
             test_seal=bool(sig and sig["test_seal"]),
             **pdf_options(invoice),
         )
-        return _attachment(pdf, "application/pdf", f"{base}.pdf")
+        response = _attachment(pdf, "application/pdf", f"{base}.pdf")
+        if request.GET.get("inline"):
+            # The preview frame on the invoice page: shown in place, framed by this site only.
+            response["Content-Disposition"] = response["Content-Disposition"].replace(
+                "attachment;", "inline;", 1
+            )
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            response._csp_replace = {"frame-ancestors": ["'self'"]}  # type: ignore[attr-defined]
+        return response
     if kind not in _XML_NAMES:
         raise Http404
     if kind == "facturae":
