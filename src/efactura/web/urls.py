@@ -8,6 +8,7 @@ from django.urls import path, reverse_lazy
 from efactura.web import (
     views,
     views_certificates,
+    views_dashboard,
     views_imports,
     views_invoices,
     views_registration,
@@ -18,7 +19,7 @@ from efactura.web import (
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views_dashboard.home, name="home"),
     path("payable/", views_invoices.payable, name="payable"),
     path("payable/export.csv", views_invoices.payable_csv, name="payable_csv"),
     path("issued/", views_invoices.issued, name="issued"),
