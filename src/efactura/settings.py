@@ -157,7 +157,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    # django-tasks-db under a translatable name (efactura.web.apps).
+    "efactura.web.apps.TasksDatabaseConfig",
     "axes",
     "csp",
     # django-ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI files
