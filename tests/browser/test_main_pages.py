@@ -132,6 +132,13 @@ def test_dashboard_figures_and_phone_cards(
 
     context = browser.new_context(locale="es-ES", viewport={"width": 390, "height": 800})
     page = context.new_page()
+    # An empty login says what is missing and puts the cursor in the first field to fill.
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Contraseña").fill("pw-Secret-123")
+    page.get_by_role("button", name="Entrar").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Escriba el correo electrónico con el que entra.").is_visible()
+    assert page.evaluate("document.activeElement.id") == "id_username"
     _log_in(page, base, "jefa@example.com", "pw-Secret-123")
     assert page.get_by_role("heading", name="Resumen", level=1).is_visible()
     receivables = page.locator("#kpi-receivables").inner_text()

@@ -203,3 +203,10 @@ def test_anonymous_visitors_go_to_login(client: Any) -> None:
 def test_users_without_company_are_told_why(client: Any, make_user: Any) -> None:
     client.force_login(make_user("nadie@example.com"))
     assert client.get(reverse("web:home")).status_code == 403
+
+
+def test_empty_login_says_what_is_missing(client: Any) -> None:
+    html = client.post(reverse("login"), {}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Escriba el correo electrónico con el que entra." in html
+    assert "Escriba su contraseña." in html
+    assert html.count('aria-invalid="true"') == 2
