@@ -193,6 +193,8 @@ def test_dashboard_is_the_landing_page(
     assert 'class="bar-issued"' in html and "<svg" in html and "style=" not in html
     english = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1,234.50 EUR" in english and "1 overdue" in english
+    # English pages write dates the British way (en-GB).
+    assert f"{today.day} {today:%b} {today.year}" in english
 
 
 def test_anonymous_visitors_go_to_login(client: Any) -> None:
