@@ -364,7 +364,7 @@ def check_register_company(*, data: RegistrationData, ip: str = "") -> tuple[Com
                     },
                     code="email_taken",
                 )
-            known = _address_known_to_supplier(tax_id=tax_id, issuer=b_row.issuer)  # type: ignore[attr-defined]
+            known = _address_known_to_supplier(tax_id=tax_id, issuer=b_row.issuer)
             company = do_create_company(
                 tax_id=tax_id,
                 legal_name=data.legal_name,
