@@ -156,7 +156,8 @@ def test_dashboard_figures_and_phone_cards(
     page.goto(f"{base}/issued/")
     first = page.locator("table.card-table tbody tr").first
     assert first.evaluate("row => getComputedStyle(row).display") == "block"
-    assert "Total" in first.inner_text() and "Estado" in first.inner_text()
+    labels = first.locator("[data-label]").evaluate_all("cells => cells.map(c => c.dataset.label)")
+    assert {"Número", "Cliente", "Total", "Estado", "Vencimiento"} <= set(labels), labels
     assert page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
