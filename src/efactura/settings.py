@@ -178,7 +178,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    # django-tasks-db under a translatable name (efactura.web.apps).
+    "efactura.web.apps.TasksDatabaseConfig",
     "axes",
     "csp",
     # django-ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI files
@@ -253,6 +254,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# English pages use British date formats (efactura/formats/en).
+FORMAT_MODULE_PATH = ["efactura.formats"]
 TIME_ZONE = "Europe/Madrid"
 USE_I18N = True
 USE_TZ = True

@@ -56,7 +56,7 @@ def _log_in(page: Any, base: str, email: str) -> None:
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_url(f"{base}/payable/")
+    page.wait_for_url(f"{base}/")
 
 
 def test_issue_receive_read_accept_and_download_the_pdf(
@@ -105,6 +105,7 @@ def test_issue_receive_read_accept_and_download_the_pdf(
     # 2. The customer finds it in Invoices payable, opens it (read) and accepts it.
     customer = _page(browser, errors)
     _log_in(customer, base, "cliente@example.com")
+    customer.goto(f"{base}/payable/")
     row = customer.locator("tr", has=customer.get_by_role("link", name=number))
     assert row.count() == 1 and "Received" in row.inner_text()
     customer.get_by_role("link", name=number).click()

@@ -10,6 +10,7 @@ from efactura.web import (
     views,
     views_bulk,
     views_certificates,
+    views_dashboard,
     views_imports,
     views_invoices,
     views_payments,
@@ -22,7 +23,7 @@ from efactura.web import (
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views_dashboard.home, name="home"),
     path("payable/", views_invoices.payable, name="payable"),
     path("payable/export.csv", views_invoices.payable_csv, name="payable_csv"),
     path("issued/", views_invoices.issued, name="issued"),

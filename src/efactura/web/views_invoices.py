@@ -556,6 +556,15 @@ def _signature_view(signature: dict[str, Any], language: str) -> dict[str, Any] 
     }
 
 
+def _amount(value: Decimal, language: str) -> str:
+    """An amount written the way ``language`` writes numbers (1.234,50 or 1,234.50)."""
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    with translation.override(language):
+        return number_format(value, 2, use_l10n=True, force_grouping=True)
+
+
 def _status_lines(invoice: Invoice, language: str) -> list[str]:
     """Short status sentences for the PDF's closing box, in the PDF's language."""
     es = language == "es"
@@ -570,14 +579,15 @@ def _status_lines(invoice: Invoice, language: str) -> list[str]:
         Status.CANCELLED: ("Anulada", "Cancelled"),
     }
     label = labels.get(Status(invoice.status), (invoice.status, invoice.status))[0 if es else 1]
-    when = invoice.updated.date().strftime("%d/%m/%Y") if es else invoice.updated.date().isoformat()
+    when = invoice.updated.date().strftime("%d/%m/%Y")  # Spanish and British English alike
     lines = [f"{'Estado' if es else 'Status'}: {label} ({when})"]
     face, peppol = FACE_CODES.get(invoice.status), PEPPOL_CODES.get(invoice.status)
     if face and peppol:
         lines.append(f"FACe {face[0]} · Peppol {peppol[0]}")
     if invoice.paid_amount:
         lines.append(
-            f"{'Pagado' if es else 'Paid'}: {invoice.paid_amount} {invoice.currency}"
+            f"{'Pagado' if es else 'Paid'}: {_amount(invoice.paid_amount, language)} "
+            f"{invoice.currency}"
             + (f" ({invoice.paid_date:%d/%m/%Y})" if invoice.paid_date else "")
         )
     if invoice.status == Status.REJECTED and invoice.rejection_reason:
@@ -741,7 +751,15 @@ def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResp
             data, document.content_type, document.filename.split("/")[-1] or f"{base}.xml"
         )
     if kind == "pdf":
-        return _attachment(pdf_bytes(request, invoice), "application/pdf", f"{base}.pdf")
+        response = _attachment(pdf_bytes(request, invoice), "application/pdf", f"{base}.pdf")
+        if request.GET.get("inline"):
+            # The preview frame on the invoice page: shown in place, framed by this site only.
+            response["Content-Disposition"] = response["Content-Disposition"].replace(
+                "attachment;", "inline;", 1
+            )
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            response._csp_replace = {"frame-ancestors": ["'self'"]}  # type: ignore[attr-defined]
+        return response
     if kind not in _XML_NAMES:
         raise Http404
     if kind == "facturae":
