@@ -12,8 +12,9 @@ rules ``BR-S``, ``BR-Z``, ``BR-E``, ``BR-AE``, ``BR-IC``, ``BR-G``, ``BR-O``, ``
 ``BR-AG`` (IPSI), ``BR-B``) and the Peppol ``PEPPOL-EN16931-*`` and ``PEPPOL-COMMON-*`` rules.
 Syntax-binding rules (``UBL-SR``, ``UBL-CR``, ``UBL-DT``, ``CII-SR``, ``CII-DT``) are
 translated from their English text by the table in :mod:`einvoice.rules.syntax_es`; other
-countries' national Peppol rules fall back to the English text.  ``tests/einvoice/rules/test_messages_es.py``
-checks that every id here exists in an artefact and that no covered id is missing.
+countries' national Peppol rules fall back to the English text.
+``tests/einvoice/rules/test_messages_es.py`` checks that every id here exists in an
+artefact and that no covered id is missing.
 """
 
 from __future__ import annotations

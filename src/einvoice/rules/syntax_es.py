@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["OVERRIDES", "PATTERNS", "TERMS", "SYNTAX_PREFIXES", "syntax_message_es"]
+__all__ = ["OVERRIDES", "PATTERNS", "SYNTAX_PREFIXES", "TERMS", "syntax_message_es"]
 
 SYNTAX_PREFIXES: Final = ("UBL-SR-", "UBL-CR-", "UBL-DT-", "CII-SR-", "CII-DT-")
 """Rule id prefixes of the syntax-binding rules translated here."""
@@ -91,7 +91,8 @@ PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
     (re.compile(pattern), spanish)
     for pattern, spanish in (
         (
-            r"^A UBL (?:invoice|credit note) (?:should|shall) not include (?:the |a |an )?(.+?)\.?$",
+            r"^A UBL (?:invoice|credit note) (?:should|shall) not include "
+            r"(?:the |a |an )?(.+?)\.?$",
             "Una factura UBL según la EN 16931 no debe incluir {0}: el elemento no forma parte "
             "de la norma y el receptor puede ignorarlo o rechazarlo.",
         ),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.einvoice.rules.test_messages_es import official_texts
 
 from einvoice.rules.official import check
 from einvoice.rules.syntax_es import OVERRIDES, SYNTAX_PREFIXES, syntax_message_es
-from tests.einvoice.rules.test_messages_es import official_texts
 
 _PREFIX = re.compile(r"^\[[^\]]*\]\s*-\s*")
 
