@@ -18,7 +18,7 @@ from tests.corpus import CORPUS, samples
 from tests.einvoice.strategies import carried, differences
 
 from einvoice import formats
-from einvoice.errors import ConversionError, EInvoiceError
+from einvoice.errors import ConversionError, EInvoiceError, ParseError
 from einvoice.formats import edifact
 from einvoice.model import (
     Address,
@@ -449,6 +449,12 @@ def test_oversized_edifact_is_refused_before_tokenising() -> None:
     from einvoice.formats.edifact.reader import MAX_BYTES
 
     data = b"UNA:+.? 'UNB+UNOC:3+A+B+261120:0930+1'" + b"FTX+AAI+++x'" * (MAX_BYTES // 12 + 1)
+    # The same limit as any document: the pipeline refuses it before looking inside …
     report = validate(data, filename="huge.edi", official=False)
-    assert [v.rule for v in report.violations] == ["EDI-SIZE"]
+    assert [v.rule for v in report.violations] == ["XML-SIZE"]
     assert "huge.edi" in report.violations[0].message_es
+    # … and the EDIFACT reader on its own refuses it before tokenising.
+    with pytest.raises(ParseError) as caught:
+        edifact.parse_bytes(data, filename="huge.edi")
+    assert caught.value.violations[0].rule == "EDI-SIZE"
+    assert "huge.edi" in caught.value.violations[0].message_es
