@@ -28,13 +28,24 @@ from pydifact.exceptions import EDISyntaxError
 from pydifact.parser import Parser
 from pydifact.segments import Segment, SegmentFactory
 
-__all__ = ["parse"]
+__all__ = ["parse", "register_plain_factory"]
 
 _PUA: Final = 0xF0000
 """Released character ``c`` travels as ``chr(_PUA + ord(c))`` while splitting."""
 _PRIVATE: Final = re.compile("[\U000f0000-\U000fffff]")
 _AFTER_TERMINATOR: Final = " \r\n"
 """What pydifact skips after a segment terminator (its ``line_terminators``)."""
+
+
+_PLAIN_FACTORIES: list[object] = []
+"""``create_segment`` functions known to build a plain :class:`Segment` without validating
+(registered by the reader for its factory)."""
+
+
+def register_plain_factory(factory: type[SegmentFactory]) -> None:
+    """Declare that ``factory.create_segment`` builds plain segments without validation, so
+    :func:`parse` may build them itself."""
+    _PLAIN_FACTORIES.append(factory.create_segment)
 
 
 class _Unusual(Exception):
@@ -77,6 +88,7 @@ def _segments(
     pieces.pop()
     out: list[Segment] = []
     version = ""
+    plain = not Segment.plugins and type(factory).create_segment in _PLAIN_FACTORIES
     for index, piece in enumerate(pieces):
         if index:
             piece = piece.lstrip(_AFTER_TERMINATOR)
@@ -98,7 +110,17 @@ def _segments(
         if name == "UNB":
             # pydifact reads the syntax version this way (a plain str gives its 2nd letter).
             version = elements[0][1]
-        out.append(factory.create_segment(name, *elements, version=version, directory=directory))
+        if plain and len(name) == 3 and name.isalnum() and name.isupper() and elements:
+            # What the factory would build (no plugin segment class is registered), without
+            # its per-segment checks, which this branch has just made.
+            segment = Segment.__new__(Segment)
+            segment.tag = name
+            segment.elements = elements
+            out.append(segment)
+        else:
+            out.append(
+                factory.create_segment(name, *elements, version=version, directory=directory)
+            )
     return out
 
 

@@ -158,6 +158,9 @@ class _PlainSegments(SegmentFactory):
         )
 
 
+_tokens.register_plain_factory(_PlainSegments)
+
+
 def tokenise(data: bytes, *, filename: str = "") -> tuple[list[Segment], dict[str, Package]]:
     """Segments and object packages of an interchange; :class:`ParseError` ``EDI-SYNTAX``
     (or ``EDI-PACKAGE``) when it cannot be read.
