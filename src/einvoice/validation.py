@@ -464,6 +464,74 @@ def _validate_pdf(
     return replace(inner, container="facturx")
 
 
+def _edifact_segments(message: str) -> tuple[str, str]:
+    """Where the business terms ``message`` names sit in an EDIFACT message (English and
+    Spanish suffix, empty when it names none the table knows)."""
+    from einvoice.formats.edifact._codes import TERM_SEGMENTS
+
+    found = [
+        f"{term} = {TERM_SEGMENTS[term]}"
+        for term in dict.fromkeys(_TERMS.findall(message))
+        if term in TERM_SEGMENTS
+    ]
+    if not found:
+        return "", ""
+    joined = "; ".join(found)
+    return f" In the EDIFACT message: {joined}.", f" En el mensaje EDIFACT: {joined}."
+
+
+def _official_on_edifact(invoice: Invoice, index: int | None) -> tuple[list[Violation], bool]:
+    """EN 16931 rules on an EDIFACT invoice, through its UBL rendering.
+
+    The CEN EDIFACT artefacts need the ISO 20625 XML form, which no maintained converter
+    produces, so the official CEN UBL rules run on the invoice's UBL rendering.  Unlike
+    Facturae, EDIFACT *is* an EN 16931 syntax (CEN/TS 16931-3-4) and RD 238/2026 wants its
+    invoices to conform: a business rule (``BR-*``) that fails is a fault of the message
+    itself and keeps the artefact's severity (fatal ones are errors), with the EDIFACT
+    segments of the terms it names.  The UBL syntax rules (``UBL-*``) can only be about
+    efactura's rendering, so they stay warnings that say so — never blamed on the file.
+    """
+    from einvoice.rules import official
+
+    try:
+        ubl = formats.render("ubl", [invoice])
+    except EInvoiceError as exc:
+        return [replace(v, severity=Severity.WARNING, invoice=index) for v in exc.violations], False
+    except Exception as exc:  # another package's bug must not sink the whole report
+        problem = _internal("checked against EN 16931", "validar según la EN 16931", exc)
+        return [replace(problem, severity=Severity.WARNING, invoice=index)], False
+    found = official.check(ubl, "cen-ubl", lines=False)
+    try:
+        (as_checked,) = formats.parse(ubl).invoices
+    except (EInvoiceError, ValueError):
+        as_checked = invoice
+    out: list[Violation] = []
+    for v in found:
+        v = with_figures(v, as_checked)
+        location = ", ".join(dict.fromkeys(_TERMS.findall(v.message)))
+        if v.rule.startswith("BR-"):
+            en, es = _edifact_segments(v.message)
+            out.append(
+                replace(
+                    v,
+                    message=f"{v.message}{en}",
+                    message_es=f"{v.message_es or v.message}{es}",
+                    location=location,
+                    invoice=index,
+                )
+            )
+        else:
+            out.append(
+                replace(
+                    _through_conversion(v),
+                    severity=Severity.WARNING,
+                    location=location,
+                    invoice=index,
+                )
+            )
+    return out, not any(v.rule == "RULES-ERROR" for v in found)
+
+
 def _validate_non_xml(
     name: str, data: bytes, *, filename: str, official: bool, today: dt.date | None
 ) -> Report:
@@ -472,7 +540,8 @@ def _validate_non_xml(
 
     The CEN EN 16931 EDIFACT rules run on the ISO 20625 XML form of a message, which no
     maintained converter produces; EN 16931 is therefore checked through the invoice's UBL
-    rendering, as warnings located by business term (as for Facturae).
+    rendering (:func:`_official_on_edifact`): business rules are real findings of the file,
+    named with their EDIFACT segments; syntax findings of the rendering are warnings.
     """
     report = Report(filename=filename)
     module = formats.get_bytes_format(name)
@@ -510,7 +579,7 @@ def _validate_non_xml(
     ran = official and bool(document.invoices)
     for i, invoice in enumerate(document.invoices):
         if official:
-            found_i, ran_i = _official_on_facturae(invoice, i if batch else None)
+            found_i, ran_i = _official_on_edifact(invoice, i if batch else None)
             per_invoice[i].extend(found_i)
             ran = ran and ran_i
     strict = spain.is_strict(document)

@@ -488,13 +488,95 @@ def test_a_wrong_iva_base_is_still_refused() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["ubl", "cii"])
-def test_a_tax_that_is_not_vat_is_named_not_written_as_vat(fmt: str) -> None:
+def test_electricity_tax_travels_as_a_charge_in_the_iva_base_and_comes_back(fmt: str) -> None:
+    source = _through(_electricity(), "facturae")
+    data = formats.render(fmt, [source])
+    _valid(fmt, data)  # XSD + CEN (+ Peppol for Peppol UBL): BR-S-08/09, BR-CO-13 … hold
+    (seen,) = formats.parse(data).invoices
+    text = data.decode()
+    # What any EN 16931 reader sees: a 5.11 charge at IVA 21 % naming the tax, VAT 22.07.
+    assert "Impuestos especiales (Facturae 07) 5.11269632 % s/ 100.00" in text
+    assert "22.07" in text and "127.18" in text
+    # … and efactura's reader gives back the Facturae tax, not a charge.
+    assert seen.allowances_charges == ()
+    assert seen.vat_breakdown == source.vat_breakdown
+    assert seen.totals == source.totals
+    back = _through(source, fmt, "facturae")
+    assert back.vat_breakdown == source.vat_breakdown and back.totals == source.totals
+
+
+def _with_other_tax(tax: TaxType, amount: str, *, in_base: bool) -> Invoice:
+    """100.00 at IVA 21 % plus ``tax`` of ``amount`` at 10 %, in the IVA base or not."""
+    source = _invoice(_line(name="Gas fluorado", quantity=Decimal(1), net_price=Decimal(100)))
+    extra = Decimal(amount)
+    base = Decimal("100.00") + (extra if in_base else 0)
+    vat = (base * Decimal("0.21")).quantize(Decimal("0.01"))
+    iva = dataclasses.replace(source.vat_breakdown[0], taxable_amount=base, tax_amount=vat)
+    other = VatBreakdown(
+        category=VatCategory.ZERO_RATED,
+        rate=Decimal(10),
+        taxable_amount=Decimal("100.00"),
+        tax_amount=extra,
+        tax_type=tax,
+    )
+    total = Decimal("100.00") + vat + extra
+    totals = dataclasses.replace(
+        source.totals, vat_total=vat + extra, tax_inclusive=total, payable=total
+    )
+    return dataclasses.replace(source, vat_breakdown=(iva, other), totals=totals)
+
+
+@pytest.mark.parametrize("fmt", ["ubl", "cii"])
+@pytest.mark.parametrize("tax", [TaxType.IGFEI, TaxType.OTHER, TaxType.IECDPCAC])
+def test_other_taxes_in_the_vat_base_travel_both_ways(fmt: str, tax: TaxType) -> None:
+    source = _through(_with_other_tax(tax, "10.00", in_base=True), "facturae")
+    data = formats.render(fmt, [source])
+    _valid(fmt, data)
+    assert f"(Facturae {tax.value}) 10 % s/ 100.00".encode() in data
+    back = _through(source, fmt, "facturae")
+    assert back.vat_breakdown == source.vat_breakdown and back.totals == source.totals
+
+
+@pytest.mark.parametrize("fmt", ["ubl", "cii"])
+def test_a_tax_outside_the_vat_base_is_refused_by_name_and_amount(fmt: str) -> None:
+    source = _with_other_tax(TaxType.IPS, "10.00", in_base=False)
     with pytest.raises(ConversionError) as info:
-        formats.render(fmt, [_electricity()])
+        formats.render(fmt, [source])
     [violation] = info.value.violations
     assert violation.rule == "BT-118"
-    assert "07" in violation.message and "5.11" in violation.message
-    assert "no es IVA" in violation.message_es
+    assert "20 (insurance premium tax) 10 %, 10.00 EUR" in violation.message
+    assert "no es IVA" in violation.message_es and "IPS" in violation.message_es
+
+
+def test_an_income_tax_charged_as_output_tax_is_refused() -> None:
+    source = _with_other_tax(TaxType.IRNR, "10.00", in_base=True)
+    with pytest.raises(ConversionError) as info:
+        formats.render("ubl", [source])
+    [violation] = info.value.violations
+    assert "28" in violation.message and "income tax" in violation.message
+    assert "impuesto sobre la renta" in violation.message_es
+
+
+def test_a_line_whose_only_tax_is_not_vat_is_refused() -> None:
+    line = _line(tax_type=TaxType.IE, vat_category=VatCategory.ZERO_RATED, vat_rate=Decimal(5))
+    with pytest.raises(ConversionError) as info:
+        formats.render("cii", [_invoice(line)])
+    assert "BT-151" in {v.rule for v in info.value.violations}
+
+
+def test_a_stranger_charge_reason_stays_a_charge() -> None:
+    from einvoice.formats import _other_taxes
+    from einvoice.model import AllowanceCharge
+
+    charge = AllowanceCharge(
+        is_charge=True,
+        amount=Decimal(5),
+        reason="Transporte (Facturae 01)",
+        vat_category=VatCategory.STANDARD,
+        vat_rate=Decimal(21),
+    )
+    invoice = _invoice(_line(), allowances_charges=(charge,))
+    assert _other_taxes.from_en16931(invoice) == invoice
 
 
 # --------------------------------------------------------------------------------------------
@@ -597,3 +679,19 @@ def test_a_bic_facturae_cannot_hold_is_left_out_with_a_warning() -> None:
     assert b"BIC324098" not in data and b"ES9121000418450200051332" in data
     [warning] = [v for v in losses([odd]) if v.rule == "BT-86"]
     assert "BIC324098" in warning.message and "BIC324098" in warning.message_es
+
+
+def test_every_facturae_tax_type_is_named_and_documented() -> None:
+    import pathlib
+    import re
+
+    from einvoice.formats import _other_taxes
+
+    assert set(_other_taxes.NAMES) == set(TaxType)
+    docs = pathlib.Path(__file__).parents[2] / "docs" / "mapping.md"
+    section = docs.read_text("utf-8").split("### Facturae taxes", 1)[1].split("\n## ", 1)[0]
+    documented: set[int] = set()
+    for first, last in re.findall(r"^\| (\d\d)(?:(?:–|, )(\d\d))? \|", section, re.M):
+        documented.update(range(int(first), int(last or first) + 1))
+    documented.update(range(1, 5))  # 01-04 have their own rows above the table
+    assert {int(t.value) for t in TaxType} <= documented

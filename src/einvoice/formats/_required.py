@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Final
 
 from einvoice.errors import Layer, Violation
-from einvoice.formats import _tags
-from einvoice.model import AllowanceCharge, Invoice, Line, TaxType
+from einvoice.formats import _other_taxes, _tags
+from einvoice.model import AllowanceCharge, Invoice, Line
 from einvoice.money import minor_units, round_amount
 
 BOTH: Final = frozenset({"ubl", "cii"})
@@ -203,45 +203,8 @@ def missing_terms(invoice: Invoice, syntax: str) -> list[Violation]:
     gap = rounding_gap(invoice)
     if gap is not None:
         out.append(gap)
-    out.extend(non_vat_taxes(invoice))
-    return out
-
-
-VAT_TAXES: Final = frozenset({TaxType.IVA, TaxType.IGIC, TaxType.IPSI})
-"""Facturae output taxes EN 16931 can carry as VAT (S/Z/E/O/AE/K/G, L, M).  The others
-(Impuestos Especiales 07, ITPAJD 06 …) are not VAT and have no VAT category; IRPF and the
-other withheld taxes travel apart (``docs/mapping.md``)."""
-
-
-def non_vat_taxes(invoice: Invoice) -> list[Violation]:
-    """Facturae output taxes that are not VAT: EN 16931 cannot carry them (a VAT breakdown
-    row with a rate would break BR-Z-08/09, BR-S-08 …), so they are named, not mis-written.
-    """
-    out: list[Violation] = []
-    seen: set[TaxType] = set()
-    rows: list[tuple[TaxType, Decimal | None, Decimal | None]] = [
-        (r.tax_type, r.rate, r.tax_amount) for r in invoice.vat_breakdown
-    ]
-    rows += [(ln.tax_type, ln.vat_rate, None) for ln in invoice.lines]
-    for tax, rate, amount in rows:
-        if tax in VAT_TAXES or tax in seen or not (rate or amount):
-            continue
-        seen.add(tax)
-        cur = invoice.currency
-        figure = f" ({amount} {cur})" if amount is not None else ""
-        out.append(
-            Violation(
-                rule="BT-118",
-                message=f"Facturae tax {tax.value} ({tax.name}){figure} is not VAT, and EN 16931 "
-                "has no VAT category for it: the invoice cannot be written in UBL or CII "
-                "without misstating its taxes.  Keep it in Facturae.",
-                message_es=f"El impuesto Facturae {tax.value} ({tax.name}){figure} no es IVA y "
-                "la EN 16931 no tiene categoría de IVA para él: la factura no puede escribirse "
-                "en UBL ni CII sin falsear sus impuestos.  Consérvela en Facturae.",
-                layer=Layer.CONVERSION,
-                location="BG-23",
-            )
-        )
+    # Non-VAT Spanish taxes: in a VAT base they travel as charges, otherwise refused.
+    out.extend(_other_taxes.refusals(invoice, name))
     return out
 
 

@@ -4,8 +4,8 @@ libxml2 reports schema errors in technical English ("Element '{urn:…}TaxRate':
 'pattern'] The value '21,00' is not accepted by the pattern '…'").  :func:`explain` turns
 the common kinds into a sentence that names the element in plain words (with its XML name
 in brackets, so support staff can still find it), the value that was found and what the
-schema allows.  Unknown kinds keep the libxml2 text in English and say in Spanish what
-kind of problem it is.
+schema allows.  Unknown kinds keep the libxml2 text in the English sentence only; the
+Spanish one says what kind of problem it is and never quotes libxml2's English.
 """
 
 from __future__ import annotations
@@ -159,9 +159,17 @@ def explain(message: str, line: int | None = None) -> tuple[str, str]:
     at_es = f"Línea {line}: " if line else ""
     match = _ELEMENT.match(message.strip())
     if match is None:
+        if "no document element" in message or "validation root" in message:
+            return (
+                f"{at_en}the file has no invoice in it, or its root element is not one this "
+                f"format defines ({message}).",
+                f"{at_es}el fichero no contiene ninguna factura o su elemento raíz no es uno "
+                "de los que define este formato.",
+            )
         return (
             f"{at_en}the file does not follow its schema: {message}",
-            f"{at_es}el fichero no sigue su esquema (detalle técnico en inglés: {message})",
+            f"{at_es}el fichero no sigue el esquema de su formato (el detalle técnico, del "
+            "validador, figura en la versión inglesa de este mensaje).",
         )
     local = _local(match["el"])
     en_name, es_name = plain_name(local)
@@ -311,6 +319,39 @@ def explain(message: str, line: int | None = None) -> tuple[str, str]:
             f"{at_en}{what_en} contains text, but it may only contain other elements.",
             f"{at_es}{what_es} contiene texto, pero solo puede contener otros elementos.",
         )
+    if m := found(
+        r"\[facet 'length'\] The value (?:'(?P<v>[^']*)' )?has a length of '(?P<n>\d+)'; "
+        r"this differs from the allowed length of '(?P<len>\d+)'"
+    ):
+        return (
+            f"{at_en}{what_en} must have exactly {m['len']} characters; it has {m['n']}.",
+            f"{at_es}{what_es} debe tener exactamente {m['len']} caracteres; tiene {m['n']}.",
+        )
+    if found(r"Element content is not allowed"):
+        return (
+            f"{at_en}{what_en} contains other elements, but it may only contain a value.",
+            f"{at_es}{what_es} contiene otros elementos, pero solo puede contener un valor.",
+        )
+    if m := found(r"Duplicate key-sequence \[(?P<v>[^\]]*)\]"):
+        return (
+            f"{at_en}{what_en} repeats the value {m['v']}, which must be unique in the file.",
+            f"{at_es}{what_es} repite el valor {m['v']}, que debe ser único en el fichero.",
+        )
+    if found(r"No match found for key-sequence"):
+        return (
+            f"{at_en}{what_en} refers to something the file does not define.",
+            f"{at_es}{what_es} hace referencia a algo que el fichero no define.",
+        )
+    if found(r"does not resolve to a\(n\) type definition") or found(r"xsi:type"):
+        return (
+            f"{at_en}{what_en} declares a type (xsi:type) this format does not know.",
+            f"{at_es}{what_es} declara un tipo (xsi:type) que este formato no conoce.",
+        )
+    if found(r"is not nillable") or found(r"not nillable"):
+        return (
+            f"{at_en}{what_en} is marked empty (xsi:nil), which this field does not allow.",
+            f"{at_es}{what_es} está marcado como vacío (xsi:nil), y este campo no lo admite.",
+        )
     if found(r"is not a valid value") or found(r"\[facet"):
         return (
             f"{at_en}{what_en} has a value this format does not allow ({rest}).",
@@ -318,5 +359,6 @@ def explain(message: str, line: int | None = None) -> tuple[str, str]:
         )
     return (
         f"{at_en}{what_en} does not follow the schema: {rest}",
-        f"{at_es}{what_es} no sigue el esquema (detalle técnico en inglés: {rest})",
+        f"{at_es}{what_es} no sigue el esquema de su formato (el detalle técnico, del "
+        "validador, figura en la versión inglesa de este mensaje).",
     )

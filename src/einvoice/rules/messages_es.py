@@ -10,9 +10,11 @@ The rule ids and English texts were extracted from the vendored artefacts
 every ``BR-*`` rule of EN 16931 (core, ``BR-CO``, ``BR-DEC``, ``BR-CL`` and the per-category
 rules ``BR-S``, ``BR-Z``, ``BR-E``, ``BR-AE``, ``BR-IC``, ``BR-G``, ``BR-O``, ``BR-AF`` (IGIC),
 ``BR-AG`` (IPSI), ``BR-B``) and the Peppol ``PEPPOL-EN16931-*`` and ``PEPPOL-COMMON-*`` rules.
-Syntax-binding rules (``UBL-SR``, ``CII-SR``, ``UBL-DT`` …) and other countries' national
-Peppol rules fall back to the English text.  ``tests/einvoice/rules/test_messages_es.py``
-checks that every id here exists in an artefact and that no covered id is missing.
+Syntax-binding rules (``UBL-SR``, ``UBL-CR``, ``UBL-DT``, ``CII-SR``, ``CII-DT``) are
+translated from their English text by the table in :mod:`einvoice.rules.syntax_es`; other
+countries' national Peppol rules fall back to the English text.
+``tests/einvoice/rules/test_messages_es.py`` checks that every id here exists in an
+artefact and that no covered id is missing.
 """
 
 from __future__ import annotations

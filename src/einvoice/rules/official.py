@@ -4,7 +4,8 @@ The artefacts in ``rules/artefacts/`` are the XSLT 2.0 stylesheets the standards
 publish (see ``PROVENANCE.md``); they are used unchanged, so a document passes here exactly
 when it passes the official validators.  Each ``svrl:failed-assert`` of the report becomes a
 :class:`~einvoice.errors.Violation` with the official rule id, its flag as severity, the
-official English text and our Spanish translation (:mod:`einvoice.rules.messages_es`).
+official English text and our Spanish translation (:mod:`einvoice.rules.messages_es`;
+syntax-binding rules through :mod:`einvoice.rules.syntax_es`).
 
 Performance and safety (numbers in ``bench/cases_validation.py``):
 
@@ -35,6 +36,7 @@ from lxml import etree
 
 from einvoice.errors import Layer, RuleViolation, Severity, Violation
 from einvoice.rules.messages_es import MESSAGES_ES
+from einvoice.rules.syntax_es import syntax_message_es
 from einvoice.xml import DEFAULT_MAX_BYTES, parse_bytes
 
 
@@ -285,7 +287,7 @@ def check(
             Violation(
                 rule=rule,
                 message=message,
-                message_es=MESSAGES_ES.get(rule, ""),
+                message_es=MESSAGES_ES.get(rule) or syntax_message_es(rule, message),
                 severity=Severity.FATAL if flag == "fatal" else Severity.WARNING,
                 layer=spec.layer,
                 location=short_location(location),

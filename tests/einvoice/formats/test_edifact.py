@@ -18,7 +18,7 @@ from tests.corpus import CORPUS, samples
 from tests.einvoice.strategies import carried, differences
 
 from einvoice import formats
-from einvoice.errors import ConversionError, EInvoiceError
+from einvoice.errors import ConversionError, EInvoiceError, ParseError
 from einvoice.formats import edifact
 from einvoice.model import (
     Address,
@@ -449,6 +449,39 @@ def test_oversized_edifact_is_refused_before_tokenising() -> None:
     from einvoice.formats.edifact.reader import MAX_BYTES
 
     data = b"UNA:+.? 'UNB+UNOC:3+A+B+261120:0930+1'" + b"FTX+AAI+++x'" * (MAX_BYTES // 12 + 1)
+    # The same limit as any document: the pipeline refuses it before looking inside …
     report = validate(data, filename="huge.edi", official=False)
-    assert [v.rule for v in report.violations] == ["EDI-SIZE"]
+    assert [v.rule for v in report.violations] == ["XML-SIZE"]
     assert "huge.edi" in report.violations[0].message_es
+    # … and the EDIFACT reader on its own refuses it before tokenising.
+    with pytest.raises(ParseError) as caught:
+        edifact.parse_bytes(data, filename="huge.edi")
+    assert caught.value.violations[0].rule == "EDI-SIZE"
+    assert "huge.edi" in caught.value.violations[0].message_es
+
+
+def test_en16931_findings_of_an_edifact_invoice_are_errors_naming_segments() -> None:
+    """EDIFACT is an EN 16931 syntax: a business rule it fails is an error of the file, with
+    the figures and the EDIFACT segment of each term; the CEN examples stay valid."""
+    path = CORPUS / "edifact" / "en16931" / "examples" / "EDIFACT_EXAMPLE2.TXT"
+    data = path.read_bytes()
+    assert validate(data, filename=path.name).ok
+    broken = data.replace(b"MOA+79:1436.5'", b"MOA+79:1400'")
+    report = validate(broken, filename="broken.edi")
+    assert report.official and not report.ok
+    [finding] = [v for v in report.all_violations() if v.rule == "BR-CO-10"]
+    assert finding.is_fatal
+    assert "BT-106 = 1400.00" in finding.message and "BT-106 = MOA+79" in finding.message
+    assert "En el mensaje EDIFACT: BT-106 = MOA+79" in finding.message_es
+    assert "diferencia" in finding.message_es
+    # Syntax findings of efactura's own UBL rendering are never the file's fault.
+    for v in report.all_violations():
+        if v.rule.startswith("UBL-"):
+            assert not v.is_fatal and v.message.startswith("In the EN 16931 form")
+
+
+def test_edifact_segment_names_cover_the_terms_of_the_core_rules() -> None:
+    from einvoice.formats.edifact._codes import TERM_SEGMENTS
+
+    for term in ("BT-1", "BT-2", "BT-5", "BT-106", "BT-109", "BT-110", "BT-112", "BT-115"):
+        assert term in TERM_SEGMENTS

@@ -22,7 +22,7 @@ from lxml import etree
 from einvoice import lexical
 from einvoice import xml as _xml
 from einvoice.errors import ParseError, UnsupportedDocument
-from einvoice.formats import _tags
+from einvoice.formats import _other_taxes, _tags
 from einvoice.formats.cii._names import (
     DOC_ATTACHMENT,
     DOC_INVOICED_OBJECT,
@@ -727,7 +727,7 @@ def _invoice(root: _Element) -> Invoice:
         lines=lines,
         attachments=attachments,
     )
-    return _apply_spanish_notes(invoice)
+    return _other_taxes.from_en16931(_apply_spanish_notes(invoice))
 
 
 # ---------------------------------------------------------------------------------------------

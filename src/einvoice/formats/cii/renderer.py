@@ -18,7 +18,7 @@ from typing import Final
 from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, Severity, Violation
-from einvoice.formats import _required, _tags
+from einvoice.formats import _other_taxes, _required, _tags
 from einvoice.formats.cii._names import (
     DOC_ATTACHMENT,
     DOC_INVOICED_OBJECT,
@@ -85,6 +85,7 @@ def render(invoices: Sequence[Invoice], *, version: str | None = None) -> bytes:
     missing = missing_terms(invoice)
     if missing:
         raise ConversionError(missing)
+    invoice = _other_taxes.to_en16931(invoice)
     try:
         root = _Writer(invoice).build()
     except ValueError as exc:  # lxml refuses control characters in text

@@ -24,12 +24,12 @@ from functools import lru_cache
 
 from pydifact.constants import EDI_DEFAULT_DIRECTORY, EDI_DEFAULT_VERSION, Element
 from pydifact.exceptions import EDISyntaxError
-from pydifact.parser import Parser
 from pydifact.segments import Segment, SegmentFactory
 
 from einvoice import totals as totals_mod
 from einvoice.errors import EInvoiceError, ParseError, UnsupportedDocument
 from einvoice.formats.edifact import _codes as c
+from einvoice.formats.edifact import _tokens
 from einvoice.model import (
     ZERO,
     Address,
@@ -54,11 +54,14 @@ from einvoice.model import (
     VatCategory,
     Withholding,
 )
+from einvoice.xml import DEFAULT_MAX_BYTES
 
-MAX_BYTES = 2 * 1024 * 1024
-"""Largest EDIFACT file read.  pydifact tokenises character by character in Python (about
-4 µs a byte here), so the general 10 MB document limit would let one upload hold a worker
-for most of a minute; 2 MB is a 20,000-line invoice."""
+MAX_BYTES = DEFAULT_MAX_BYTES
+"""Largest EDIFACT file read: the same 10 MB as an XML document.  pydifact's own tokenizer
+reads character by character in Python (about 4 µs a byte), which once forced a 2 MB limit;
+segments are now cut by :mod:`einvoice.formats.edifact._tokens` with string splits, and a
+10 MB file (some 80,000 lines) reads in the time an XML file of that size takes
+(``bench/cases_edifact.py``)."""
 
 __all__ = ["Package", "decode", "message_directory", "read", "segments_of", "tokenise"]
 
@@ -155,13 +158,16 @@ class _PlainSegments(SegmentFactory):
         )
 
 
+_tokens.register_plain_factory(_PlainSegments)
+
+
 def tokenise(data: bytes, *, filename: str = "") -> tuple[list[Segment], dict[str, Package]]:
     """Segments and object packages of an interchange; :class:`ParseError` ``EDI-SYNTAX``
     (or ``EDI-PACKAGE``) when it cannot be read.
 
-    pydifact's tokenizer reads character by character in Python, the dominant cost of an
-    inbound EDIFACT file; the validation pipeline detects, checks and parses the same bytes,
-    so the last results are kept (callers never modify the segments).
+    Tokenising is the dominant cost of an inbound EDIFACT file (:mod:`._tokens` keeps it
+    linear and in C where it can); the validation pipeline detects, checks and parses the
+    same bytes, so the last results are kept (callers never modify the segments).
     """
     if len(data) > MAX_BYTES:
         where = f" ({filename})" if filename else ""
@@ -184,7 +190,7 @@ def _tokenise(data: bytes, filename: str) -> tuple[tuple[Segment, ...], dict[str
         with warnings.catch_warnings():
             # pydifact warns that it has no dictionary for service segments; harmless.
             warnings.simplefilter("ignore")
-            return tuple(Parser(factory=_PlainSegments()).parse(text)), packages
+            return tuple(_tokens.parse(text, _PlainSegments())), packages
     except (EDISyntaxError, ValueError, IndexError, AssertionError) as exc:
         raise ParseError.single(
             "EDI-SYNTAX",

@@ -19,7 +19,7 @@ from lxml import etree
 
 from einvoice import lexical
 from einvoice.errors import ParseError, UnsupportedDocument
-from einvoice.formats import _tags
+from einvoice.formats import _other_taxes, _tags
 from einvoice.formats.ubl import extras
 from einvoice.formats.ubl._common import (
     NS_CAC,
@@ -677,6 +677,7 @@ def read(tree: etree._ElementTree) -> Document:
         invoice = replace(invoice, **ex.facturae)  # type: ignore[arg-type]
     if ex.tax_ids:
         invoice = _tags.with_tax_ids(invoice, ex.tax_ids)
+    invoice = _other_taxes.from_en16931(invoice)
     return Document(invoices=(invoice,), format="ubl", version="2.1")
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from lxml import etree
 
 from einvoice.errors import ConversionError, Layer, Severity, Violation
-from einvoice.formats import _required, _tags
+from einvoice.formats import _other_taxes, _required, _tags
 from einvoice.formats.ubl import extras
 from einvoice.formats.ubl._common import (
     EN16931_CUSTOMIZATION,
@@ -478,6 +478,7 @@ def build(invoices: Sequence[Invoice]) -> etree._Element:
         )
     inv = invoices[0]
     _preflight(inv)
+    inv = _other_taxes.to_en16931(inv)
     credit = inv.kind is DocumentKind.CREDIT_NOTE
     cur = inv.currency
     charges = _tags.split_general_charges(inv)
