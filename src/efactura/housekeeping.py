@@ -11,10 +11,11 @@ cron, or by hand).  The management commands ``notify_expiring_certificates`` and
 
 Jobs: certificate-expiry emails (30 days before, once per certificate), the operator's
 certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
-retry time has come, AS4 messages whose send task was lost, the archive's hash-chain
-check and re-hash of the stored files (with an operator alert on a break), VERI*FACTU records
-waiting for the AEAT (or left by an interrupted worker) and the NO VERI*FACTU summary events,
-and purging API idempotency records after their retention period.
+retry time has come, AS4 messages whose send task was lost, archived documents a process
+left unsealed, the archive's hash-chain check and re-hash of the stored files (with an
+operator alert on a break), VERI*FACTU records waiting for the AEAT (or left by an
+interrupted worker) and the NO VERI*FACTU summary events, and purging API idempotency
+records after their retention period.
 """
 
 from __future__ import annotations
@@ -82,6 +83,13 @@ def _archive_verification() -> Any:
     return "intact" if result.ok else f"BROKEN: {result.first_break}"
 
 
+def _archive_sealing() -> Any:
+    """Chain archived documents a process left unsealed (it died between commit and seal)."""
+    from efactura.invoices.storage import seal_pending
+
+    return seal_pending()
+
+
 def _idempotency_records() -> Any:
     from efactura.api.services import do_purge_idempotency_records
 
@@ -101,6 +109,7 @@ JOBS: dict[str, Callable[[], Any]] = {
     "as4_requeue": _stalled_as4_messages,
     "idempotency_purge": _idempotency_records,
     "email_requeue": _stalled_emails,
+    "archive_seal": _archive_sealing,
     "archive_verify": _archive_verification,
     "verifactu_submissions": _verifactu_submissions,
 }
