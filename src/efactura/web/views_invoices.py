@@ -717,18 +717,16 @@ def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResp
             data, document.content_type, document.filename.split("/")[-1] or f"{base}.xml"
         )
     if kind == "pdf":
-        from efactura.verifactu.selectors import pdf_options
-        from einvoice.pdf import render_pdf
+        from efactura.invoices.pdfs import invoice_pdf
 
         language = _language(request)
         sig = _signature_view(invoice.signature, language)
-        pdf = render_pdf(
-            services.canonical(invoice),
+        pdf = invoice_pdf(
+            invoice=invoice,
             language=language,
-            status_lines=_status_lines(invoice, language),
+            status_lines=list(_status_lines(invoice, language)),
             signature_summary=_signature_summary(sig, language),
             test_seal=bool(sig and sig["test_seal"]),
-            **pdf_options(invoice),
         )
         return _attachment(pdf, "application/pdf", f"{base}.pdf")
     if kind not in _XML_NAMES:
