@@ -34,6 +34,9 @@ class Case:
     units: int = 1
     unit: str = "docs"
     setup_note: str = ""
+    scenario: Callable[[], list[Row]] | None = None
+    """A case that runs a whole scenario once and returns its own rows (e.g. a server under
+    load); its module decides whether ``--only`` wants it."""
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Row:
     p50_ms: float
     p99_ms: float
     first_ms: float
+    note: str = ""
 
     @property
     def rate(self) -> float:
@@ -74,13 +78,18 @@ def measure(case: Case, seconds: float) -> Row:
     )
 
 
-def load_cases() -> list[Case]:
+def load_cases(only: str = "") -> list[Case]:
+    """Every module's cases; with ``only``, a module that lists its ``GROUPS`` (labels its
+    rows start with) and matches none of them is not even set up."""
     out: list[Case] = []
     for path in sorted(HERE.glob("cases_*.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        groups = getattr(module, "GROUPS", None)
+        if only and groups is not None and not any(only in group for group in groups):
+            continue
         out.extend(module.cases())
     return out
 
@@ -91,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="run cases whose group/name contains this")
     args = parser.parse_args(argv)
     rows = []
-    for case in load_cases():
+    for case in load_cases(args.only):
         label = f"{case.group} / {case.name}"
+        if case.scenario is not None:
+            rows.extend(case.scenario())
+            continue
         if args.only and args.only not in label:
             continue
         rows.append(measure(case, args.seconds))
@@ -106,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         rate = f"{r.rate:,.1f} {r.case.unit}/s"
         print(
             f"{r.case.group:<14} {r.case.name:<46} {rate:>12} {r.p50_ms:>9.2f} "
-            f"{r.p99_ms:>9.2f} {r.first_ms:>9.1f}"
+            f"{r.p99_ms:>9.2f} {r.first_ms:>9.1f}" + (f"  {r.note}" if r.note else "")
         )
     return 0
 
