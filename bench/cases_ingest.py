@@ -53,6 +53,7 @@ CLIENTS = tuple(int(n) for n in os.environ.get("BENCH_INGEST_CLIENTS", "1,4,8").
 PROCESSES = tuple(int(n) for n in os.environ.get("BENCH_INGEST_PROCESSES", "1,2").split(","))
 SELLER = "B98765431"
 BUYER = "A39123450"
+TASKS_TABLE = "django_tasks_database_dbtaskresult"
 _numbers = itertools.count(1)
 _ZERO_TOTALS = dict.fromkeys(
     ("line_net_total", "tax_exclusive", "vat_total", "tax_inclusive", "payable"), "0"
@@ -270,8 +271,7 @@ class Server:
     def backlog(self) -> int:
         return int(
             _psql(
-                "SELECT count(*) FROM django_tasks_db_dbtaskresult "
-                "WHERE status IN ('READY', 'RUNNING')",
+                f"SELECT count(*) FROM {TASKS_TABLE} WHERE status IN ('READY', 'RUNNING')",
                 _db_name(),
             )
         )
@@ -375,7 +375,7 @@ def _scenario(processes: int) -> list[Row]:
         # The worker: drain what ingest left behind.
         done_before = int(
             _psql(
-                "SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE status = 'SUCCESSFUL'",
+                f"SELECT count(*) FROM {TASKS_TABLE} WHERE status = 'SUCCESSFUL'",
                 _db_name(),
             )
         )
@@ -386,7 +386,7 @@ def _scenario(processes: int) -> list[Row]:
         done = (
             int(
                 _psql(
-                    "SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE status = 'SUCCESSFUL'",
+                    f"SELECT count(*) FROM {TASKS_TABLE} WHERE status = 'SUCCESSFUL'",
                     _db_name(),
                 )
             )
