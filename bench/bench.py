@@ -40,6 +40,9 @@ class Case:
     units: int = 1
     unit: str = "docs"
     setup_note: str = ""
+    scenario: Callable[[], list[Row]] | None = None
+    """A case that runs a whole scenario once and returns its own rows (e.g. a server under
+    load); its module decides whether ``--only`` wants it."""
 
 
 @dataclass
@@ -95,6 +98,7 @@ class Row:
     p50_ms: float
     p99_ms: float
     first_ms: float
+    note: str = ""
 
     @property
     def rate(self) -> float:
@@ -125,16 +129,22 @@ def measure(case: Case, seconds: float) -> Row:
     )
 
 
-def load_cases(module: str = "") -> tuple[list[Case], list[Pair]]:
+def load_cases(module: str = "", only: str = "") -> tuple[list[Case], list[Pair]]:
+    """Every module's cases and ratio pairs (or only ``cases_MODULE.py``'s); with ``only``, a
+    module that lists its ``GROUPS`` (labels its rows start with) and matches none of them is
+    not even set up."""
     out: list[Case] = []
     pairs: list[Pair] = []
     for path in sorted(HERE.glob(f"cases_{module or '*'}.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        out.extend(module.cases())
-        pairs.extend(getattr(module, "pairs", list)())
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        groups = getattr(loaded, "GROUPS", None)
+        if only and groups is not None and not any(only in group for group in groups):
+            continue
+        out.extend(loaded.cases())
+        pairs.extend(getattr(loaded, "pairs", list)())
     return out, pairs
 
 
@@ -149,9 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rows = []
-    cases, pairs = load_cases(args.module)
+    cases, pairs = load_cases(args.module, args.only)
     for case in cases:
         label = f"{case.group} / {case.name}"
+        if case.scenario is not None:
+            rows.extend(case.scenario())
+            continue
         if args.only and args.only not in label:
             continue
         rows.append(measure(case, args.seconds))
@@ -165,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         rate = f"{r.rate:,.1f} {r.case.unit}/s"
         print(
             f"{r.case.group:<14} {r.case.name:<46} {rate:>12} {r.p50_ms:>9.2f} "
-            f"{r.p99_ms:>9.2f} {r.first_ms:>9.1f}"
+            f"{r.p99_ms:>9.2f} {r.first_ms:>9.1f}" + (f"  {r.note}" if r.note else "")
         )
     pair_rows = []
     for pair in pairs:

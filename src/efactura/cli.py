@@ -126,7 +126,15 @@ def _validation_text(exc: Exception) -> str:
 # -- Subcommands ----------------------------------------------------------------------------
 
 
-def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+def default_web_processes() -> int:
+    """One web process per core this process may run on (at least one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _gunicorn_command(host: str, port: int, workers: int, threads: int = 4) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -134,14 +142,14 @@ def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
         "efactura.wsgi:application",
         "--bind",
         f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        # Threads, not extra processes, by default: SQLite serialises writers per file, and
-        # threads keep memory small; PostgreSQL installations raise --workers.
+        # One process per core (the GIL keeps one process on one core), each with a few
+        # threads so requests waiting on the database or the disk do not hold a core idle.
         "--worker-class",
         "gthread",
         "--workers",
         str(workers),
         "--threads",
-        "8",
+        str(threads),
         "--graceful-timeout",
         "15",
         "--access-logfile",
@@ -265,15 +273,24 @@ def _serve(args: argparse.Namespace, demo_bank: Any) -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "efactura.settings"}
     # Children get their own process group: Ctrl-C reaches only this supervisor, which then
     # stops both children once, in order, instead of each getting the signal twice.
+    web_processes = args.workers or default_web_processes()
     web = subprocess.Popen(
-        _gunicorn_command(args.host, args.port, args.workers), env=env, process_group=0
+        _gunicorn_command(args.host, args.port, web_processes, args.threads),
+        env=env,
+        process_group=0,
     )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "efactura", "worker", "--skip-migrate"], env=env, process_group=0
-    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "efactura", "worker", "--skip-migrate"],
+            env=env,
+            process_group=0,
+        )
+        for _ in range(max(1, args.background_workers))
+    ]
     print(
-        f"efactura is running at http://{args.host}:{args.port}/ (web pid {web.pid}, "
-        f"worker pid {worker.pid}); press Ctrl-C to stop.",
+        f"efactura is running at http://{args.host}:{args.port}/ (web pid {web.pid}: "
+        f"{web_processes} processes x {args.threads} threads; background worker pid "
+        f"{', '.join(str(w.pid) for w in workers)}); press Ctrl-C to stop.",
         flush=True,
     )
     status = 0
@@ -288,9 +305,10 @@ def _serve(args: argparse.Namespace, demo_bank: Any) -> int:
                 )
                 status = EXIT_WEB_DIED
                 break
-            if worker.poll() is not None:
+            stopped = next((w for w in workers if w.poll() is not None), None)
+            if stopped is not None:
                 print(
-                    f"efactura: the background worker stopped (exit status {worker.returncode}); "
+                    f"efactura: the background worker stopped (exit status {stopped.returncode}); "
                     "stopping the web server.",
                     file=sys.stderr,
                     flush=True,
@@ -299,7 +317,7 @@ def _serve(args: argparse.Namespace, demo_bank: Any) -> int:
                 break
             time.sleep(0.2)
     finally:
-        _stop([web, worker])
+        _stop([web, *workers])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if stop_requested:
@@ -653,7 +671,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
     serve.add_argument(
-        "--workers", type=int, default=1, help="web server processes, 8 threads each (default 1)"
+        "--workers",
+        type=int,
+        default=0,
+        help=f"web server processes (default: one per core, here {default_web_processes()})",
+    )
+    serve.add_argument(
+        "--threads", type=int, default=4, help="threads per web process (default %(default)s)"
+    )
+    serve.add_argument(
+        "--background-workers",
+        type=int,
+        default=1,
+        help="background worker processes (default %(default)s)",
     )
     serve.add_argument(
         "--demo", action="store_true", help="load the demo data and print its logins"

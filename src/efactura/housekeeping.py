@@ -11,13 +11,13 @@ cron, or by hand).  The management commands ``notify_expiring_certificates`` and
 
 Jobs: certificate-expiry emails (30 days before, once per certificate), the operator's
 certificate and seal check (log), emails whose send task was lost, webhook deliveries whose
-retry time has come, AS4 messages whose send task was lost, the archive's hash-chain check and
-re-hash of the stored files (with an operator alert on a break), VERI*FACTU records waiting for
-the AEAT (or left by an interrupted worker), the NO VERI*FACTU summary events and daily anomaly
-detection (events 03–06), purging API idempotency records after their retention period, the RD
-238/2026 deadlines (acceptance presumed when the period ends without a rejection, the day-
-before reminder email, once per invoice) and the SPFE queue (items whose back-off ended or
-whose task was lost).
+retry time has come, AS4 messages whose send task was lost, archived documents a process left
+unsealed, the archive's hash-chain check and re-hash of the stored files (with an operator alert
+on a break), VERI*FACTU records waiting for the AEAT (or left by an interrupted worker), the NO
+VERI*FACTU summary events and daily anomaly detection (events 03–06), purging API idempotency
+records after their retention period, the RD 238/2026 deadlines (acceptance presumed when the
+period ends without a rejection, the reminder email the day before, once per invoice) and the
+SPFE queue (items whose back-off ended or whose task was lost).
 """
 
 from __future__ import annotations
@@ -85,6 +85,13 @@ def _archive_verification() -> Any:
     return "intact" if result.ok else f"BROKEN: {result.first_break}"
 
 
+def _archive_sealing() -> Any:
+    """Chain archived documents a process left unsealed (it died between commit and seal)."""
+    from efactura.invoices.storage import seal_pending
+
+    return seal_pending()
+
+
 def _idempotency_records() -> Any:
     from efactura.api.services import do_purge_idempotency_records
 
@@ -136,6 +143,7 @@ JOBS: dict[str, Callable[[], Any]] = {
     "as4_requeue": _stalled_as4_messages,
     "idempotency_purge": _idempotency_records,
     "email_requeue": _stalled_emails,
+    "archive_seal": _archive_sealing,
     "archive_verify": _archive_verification,
     "verifactu_submissions": _verifactu_submissions,
     "verifactu_integrity": _verifactu_integrity,

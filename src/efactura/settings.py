@@ -21,6 +21,8 @@ Variables (all optional in the embedded default):
 ``EFACTURA_BACKGROUND_IMPORT_BYTES`` / ``_FILES`` web imports larger than this (default 1 MB) or
                         with more files (default 20, a .zip counting its entries) run in the
                         background worker; the page shows progress, then the report.
+``EFACTURA_EMAIL_ATTACH_PDF`` 1 = customers' invoice emails attach the PDF unless the issuing
+                        company switched it off; 0 (default) = they link to the invoice.
 ``EFACTURA_HOUSEKEEPING_SECONDS`` how often each worker runs the periodic jobs (default 3600).
 ``EFACTURA_OPERATOR_NAME`` / ``_ADDRESS`` / ``_POSTAL_CODE`` / ``_TOWN`` / ``_PROVINCE`` the
                         platform operator, named as Facturae third party on seal-signed invoices.
@@ -405,6 +407,9 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 
 EFACTURA_EMAIL_LEASE_SECONDS = environment.positive_int(ENV, "EFACTURA_EMAIL_LEASE_SECONDS", 300)
 """How long a worker's claim on an email lasts before housekeeping may hand it to another."""
+
+EFACTURA_EMAIL_ATTACH_PDF = environment.flag(ENV, "EFACTURA_EMAIL_ATTACH_PDF", default=False)
+"""Platform default: invoice emails attach the PDF (1) or only link to the invoice (0)."""
 
 EFACTURA_WEBHOOK_ALLOWED_HOSTS = environment.host_list(ENV, "EFACTURA_WEBHOOK_ALLOWED_HOSTS")
 """Internal host names or IPs webhooks may call anyway (all others must be public addresses)."""

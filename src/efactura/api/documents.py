@@ -44,10 +44,9 @@ def document_for(*, invoice: Invoice, fmt: str, language: str = "es") -> tuple[b
         )
     model = canonical_of(invoice)
     if fmt == "pdf":
-        from efactura.verifactu.selectors import pdf_options
-        from einvoice.pdf import render_pdf
+        from efactura.invoices.pdfs import invoice_pdf
 
-        pdf = render_pdf(model, language=language, **pdf_options(invoice))
+        pdf = invoice_pdf(invoice=invoice, language=language)
         return pdf, "application/pdf", f"{base}.pdf"
     try:
         if fmt == "facturx":

@@ -292,7 +292,12 @@ class Document(models.Model):
     The bytes live in the ``documents`` storage under a name derived from their SHA-256 (the
     same bytes are stored once).  Each row is chained to the previous one by ``chain_hash``
     (SHA-256 over the previous chain hash and this row's identity and content hash), so deleting
-    or altering an archived document or its record is detectable (``services.check_archive``).
+    or altering an archived document or its record is detectable (``storage.check_archive``).
+
+    A row is written unsealed (``chain_seq`` and ``chain_hash`` empty) in the transaction that
+    stores its invoice; right after that transaction commits, :func:`storage.seal_pending`
+    appends it to the chain in a short transaction of its own, in commit order.  So the chain
+    is never a lock held while invoices are stored.
     """
 
     class Role(models.TextChoices):
@@ -314,7 +319,13 @@ class Document(models.Model):
     batch_index = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("Position of the invoice inside a batch file.")
     )
-    chain_hash = models.CharField(max_length=64, unique=True)
+    chain_seq = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Position in the archive's hash chain (empty until sealed)."),
+    )
+    chain_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -327,14 +338,14 @@ class Document(models.Model):
 
 
 class ArchiveHead(models.Model):
-    """The single row holding the newest chain hash of the document archive.
+    """The single row holding the newest position and chain hash of the document archive.
 
-    Archiving locks this row (``SELECT … FOR UPDATE``), so concurrent archives from any company
-    append to the chain one after the other; PostgreSQL hands the waiting transaction the row
-    as the first one committed it, so nobody links to a stale head.
+    Only the sealer (:func:`storage.seal_pending`) locks it, for the few milliseconds it takes
+    to chain the documents committed since its last run; storing an invoice never waits for it.
     """
 
     chain_hash = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("archive chain head")

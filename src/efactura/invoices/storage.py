@@ -5,6 +5,16 @@ storage (local folder on the embedded default; any Django storage, e.g. S3-compa
 scale).  Each :class:`~efactura.invoices.models.Document` row carries ``chain_hash`` =
 SHA-256(previous chain hash | invoice id | role | sha256 | size), so removing, reordering or
 altering an archived record — or the bytes behind it — is detected by :func:`check_archive`.
+
+The chain is appended *after* the invoice's transaction, not inside it: :func:`archive` writes
+the row unsealed and registers :func:`seal_pending` to run once the transaction commits.  The
+sealer locks the chain head for one short transaction, gives every committed unsealed row the
+next position (``chain_seq``, in the order the rows became visible, i.e. commit order) and its
+chain hash, and moves the head.  A sealer that finds the head locked leaves the work to the
+one holding it, which looks again for new rows after committing, so no committed row is left
+behind; the worker's housekeeping and :func:`check_archive` seal stragglers (a process that
+died between commit and seal) too.  Ingest therefore never queues on one row for the
+platform, while the archive stays one tamper-evident chain verified from the start.
 """
 
 from __future__ import annotations
@@ -57,15 +67,9 @@ def archive(
     batch_index: int | None = None,
     content_type: str = "application/xml",
 ) -> Document:
-    """Archive ``data`` for ``invoice`` and append it to the hash chain.
-
-    Must run inside the caller's transaction; the chain head is locked so concurrent archives
-    serialise on it (on SQLite the whole database is locked for writes anyway).
-    """
+    """Archive ``data`` for ``invoice``, in the caller's transaction; the row joins the hash
+    chain right after that transaction commits (:func:`seal_pending`)."""
     name, digest = store_bytes(data)
-    ArchiveHead.objects.get_or_create(pk=1, defaults={"chain_hash": GENESIS})
-    head = ArchiveHead.objects.select_for_update().get(pk=1)
-    previous = head.chain_hash
     document = Document.objects.create(
         invoice=invoice,
         role=role,
@@ -78,13 +82,60 @@ def archive(
         version=version,
         signed=signed,
         batch_index=batch_index,
-        chain_hash=_chain(
-            previous, invoice_id=str(invoice.pk), role=role, sha256=digest, size=len(data)
-        ),
     )
-    head.chain_hash = document.chain_hash
-    head.save(update_fields=["chain_hash"])
+    transaction.on_commit(seal_pending, robust=True)
     return document
+
+
+SEAL_BATCH = 1000
+"""Rows chained per sealing transaction."""
+
+
+def _head_for_sealing() -> ArchiveHead | None:
+    """The chain head, locked; ``None`` while another sealer holds it."""
+    head = ArchiveHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+    if head is None and not ArchiveHead.objects.filter(pk=1).exists():
+        ArchiveHead.objects.get_or_create(pk=1, defaults={"chain_hash": GENESIS})
+        head = ArchiveHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+    return head
+
+
+def seal_pending() -> int:
+    """Append every committed, unsealed document to the chain; returns how many were sealed.
+
+    Safe to call from any process at any time (after each ingest, from housekeeping, before a
+    check): sealers take the head with ``SKIP LOCKED``, so a second one returns at once and
+    the first, after committing, looks again for rows that committed meanwhile.
+    """
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head = _head_for_sealing()
+            if head is None:
+                return sealed  # another sealer holds the head and will look again
+            batch = list(
+                Document.objects.filter(chain_seq__isnull=True)
+                .order_by("id")
+                .only("id", "invoice_id", "role", "sha256", "size")[:SEAL_BATCH]
+            )
+            previous, seq = head.chain_hash, head.seq
+            for document in batch:
+                seq += 1
+                previous = _chain(
+                    previous,
+                    invoice_id=str(document.invoice_id),
+                    role=document.role,
+                    sha256=document.sha256,
+                    size=document.size,
+                )
+                document.chain_seq, document.chain_hash = seq, previous
+            if batch:
+                Document.objects.bulk_update(batch, ["chain_seq", "chain_hash"])
+                head.chain_hash, head.seq = previous, seq
+                head.save(update_fields=["chain_hash", "seq"])
+        sealed += len(batch)
+        if len(batch) < SEAL_BATCH and not Document.objects.filter(chain_seq__isnull=True).exists():
+            return sealed
 
 
 def _read_unchecked(document: Document) -> bytes:
@@ -169,13 +220,17 @@ class ArchiveCheck:
 
 
 def check_archive(*, verify_bytes: bool = True) -> ArchiveCheck:
-    """Walk the whole chain and (optionally) re-hash every stored file."""
+    """Seal what is still unsealed, then walk the whole chain in order and (optionally)
+    re-hash every stored file."""
+    seal_pending()
     problems: list[str] = []
     previous = GENESIS
-    count = 0
+    count = position = 0
     with transaction.atomic():
-        for doc in Document.objects.order_by("id").iterator():
+        chained = Document.objects.filter(chain_seq__isnull=False).order_by("chain_seq")
+        for doc in chained.iterator():
             count += 1
+            position += 1
             expected = _chain(
                 previous,
                 invoice_id=str(doc.invoice_id),
@@ -183,6 +238,12 @@ def check_archive(*, verify_bytes: bool = True) -> ArchiveCheck:
                 sha256=doc.sha256,
                 size=doc.size,
             )
+            if doc.chain_seq != position:
+                problems.append(
+                    f"document {doc.pk}: position {doc.chain_seq} in the chain, expected "
+                    f"{position} (a record was removed or moved)"
+                )
+                position = int(doc.chain_seq or position)
             if expected != doc.chain_hash:
                 problems.append(
                     f"document {doc.pk}: chain hash mismatch (record altered or removed)"
@@ -198,9 +259,9 @@ def check_archive(*, verify_bytes: bool = True) -> ArchiveCheck:
                             f"document {doc.pk}: file {doc.storage_name} no longer matches "
                             "its recorded hash"
                         )
-            previous = doc.chain_hash
-        head = ArchiveHead.objects.filter(pk=1).values_list("chain_hash", flat=True).first()
-        if head is not None and head != previous:
+            previous = doc.chain_hash or ""
+        head = ArchiveHead.objects.filter(pk=1).values_list("chain_hash", "seq").first()
+        if head is not None and (head[0] != previous or head[1] != position):
             problems.append("the newest archived record is missing (chain head mismatch)")
     return ArchiveCheck(checked=count, problems=tuple(problems))
 

@@ -108,13 +108,17 @@ DEFAULTS: dict[str, Any] = {
     "EFACTURA_EMAIL_RETRY_SECONDS": (60, 300, 1800, 7200),
     "EFACTURA_CERTIFICATE_WARNING_DAYS": 30,
     "EFACTURA_EMAIL_LEASE_SECONDS": 300,
+    "EFACTURA_EMAIL_ATTACH_PDF": False,
 }
 """``EFACTURA_EMAIL_MAX_ATTEMPTS``: attempts before an email is marked failed.
 ``EFACTURA_EMAIL_RETRY_SECONDS``: wait before the 2nd, 3rd … attempt (the last value repeats).
 ``EFACTURA_CERTIFICATE_WARNING_DAYS``: how long before expiry a certificate is announced.
 ``EFACTURA_EMAIL_LEASE_SECONDS``: how long a worker's claim on an email lasts; a worker that
 died while sending (``kill -9``, a lost machine) leaves a lease that expires, and housekeeping
-hands the email to another worker.  Longer than the mail server's timeout (30 s)."""
+hands the email to another worker.  Longer than the mail server's timeout (30 s).
+``EFACTURA_EMAIL_ATTACH_PDF``: whether customers' invoice emails attach the PDF for companies
+that never chose (each company can switch it on or off under Notifications); off = the email
+links to the invoice, and no PDF is rendered until someone asks for it."""
 
 MAX_ADDRESSES = 10
 """Addresses per notification list."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from efactura.companies.models import Company
 
-from efactura.notifications.choices import Audience, EmailStatus, Kind
+from efactura.notifications.choices import Audience, EmailStatus, Kind, setting
 
 
 class OutboxEmail(models.Model):
@@ -47,8 +47,9 @@ class OutboxEmail(models.Model):
 class NotificationSettings(models.Model):
     """What a company wants emailed (Tools › Set-up › Notifications).
 
-    A company without a row uses :meth:`defaults_for`: its customers are emailed with the PDF,
-    and its contact address hears about failed deliveries and expiring certificates.
+    A company without a row uses :meth:`defaults_for`: its customers are emailed a link to the
+    invoice (the PDF attached only where ``EFACTURA_EMAIL_ATTACH_PDF`` says so), and its contact
+    address hears about failed deliveries and expiring certificates.
     """
 
     company = models.OneToOneField(
@@ -60,7 +61,7 @@ class NotificationSettings(models.Model):
     email_customer_on_issue = models.BooleanField(
         _("email my customer when I issue an invoice"), default=True
     )
-    attach_pdf = models.BooleanField(_("attach the PDF"), default=True)
+    attach_pdf = models.BooleanField(_("attach the PDF"), default=False)
     invoice_received_emails = models.JSONField(_("when an invoice arrives"), default=list)
     status_changed_emails = models.JSONField(_("when a status changes"), default=list)
     delivery_failed_emails = models.JSONField(_("when a delivery fails"), default=list)
@@ -85,6 +86,7 @@ class NotificationSettings(models.Model):
         contact = [company.contact_email] if company.contact_email else []
         return cls(
             company=company,
+            attach_pdf=bool(setting("EFACTURA_EMAIL_ATTACH_PDF")),
             delivery_failed_emails=list(contact),
             certificate_expiring_emails=list(contact),
         )

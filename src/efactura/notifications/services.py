@@ -475,15 +475,10 @@ def _build_message(
     if html:
         message.attach_alternative(html, "text/html")
     if notification.attach_pdf and notification.invoice is not None:
-        from efactura.invoices.mapping import canonical_of
-        from einvoice.pdf import render_pdf
+        from efactura.invoices.pdfs import invoice_pdf
 
         invoice = notification.invoice
-        from efactura.verifactu.selectors import pdf_options
-
-        pdf = render_pdf(
-            canonical_of(invoice), language=notification.language, **pdf_options(invoice)
-        )
+        pdf = invoice_pdf(invoice=invoice, language=notification.language)
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in invoice.full_number)
         message.attach(f"{safe or 'invoice'}.pdf", pdf, "application/pdf")
     return message

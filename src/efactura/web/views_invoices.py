@@ -723,19 +723,18 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
 
 
 def pdf_bytes(request: HttpRequest, invoice: Invoice) -> bytes:
-    """The invoice's PDF in the request's language (invoice page and bulk zip)."""
-    from efactura.verifactu.selectors import pdf_options
-    from einvoice.pdf import render_pdf
+    """The invoice's PDF in the request's language (invoice page and bulk zip), rendered once
+    and then served from the document store (:mod:`efactura.invoices.pdfs`)."""
+    from efactura.invoices.pdfs import invoice_pdf
 
     language = _language(request)
     sig = _signature_view(invoice.signature, language)
-    pdf: bytes = render_pdf(
-        services.canonical(invoice),
+    pdf: bytes = invoice_pdf(
+        invoice=invoice,
         language=language,
-        status_lines=_status_lines(invoice, language),
+        status_lines=list(_status_lines(invoice, language)),
         signature_summary=_signature_summary(sig, language),
         test_seal=bool(sig and sig["test_seal"]),
-        **pdf_options(invoice),
     )
     return pdf
 

@@ -47,8 +47,13 @@ def issue(company: Any, user: Any, capture: Any, **kwargs: Any) -> Any:
 
 
 def test_invitation_reaches_unregistered_customer_with_code_a_and_pdf(
-    smtp: SmtpServer, issuer: Any, issuer_user: Any, django_capture_on_commit_callbacks: Any
+    smtp: SmtpServer,
+    issuer: Any,
+    issuer_user: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
 ) -> None:
+    settings.EFACTURA_EMAIL_ATTACH_PDF = True  # the platform attaches PDFs unless told not to
     invoice = issue(
         issuer,
         issuer_user,

@@ -604,8 +604,10 @@ def _store_imported(
         effect=effects.INVOICE_RECEIVED if direction == "received" else None,
     )
     if direction == "issued":
-        _upsert_customer(company=company, buyer=invoice.buyer)
         route_invoice(invoice=row, actor=actor, source=source, discovered=discovered)
+        # Last: every invoice to this customer updates its row, whose lock is held until
+        # commit; taken just before the commit, concurrent invoices barely wait for it.
+        _upsert_customer(company=company, buyer=invoice.buyer)
     return row
 
 

@@ -293,10 +293,12 @@ def _store_issued(
     )
     series.next_number += 1
     series.save(update_fields=["next_number"])
-    _upsert_customer(company=company, buyer=computed.buyer, email=customer_email)
     # VERI*FACTU: the billing record is made in the same transaction as the invoice.
     from efactura.verifactu.services import do_register_issued_invoice
 
     do_register_issued_invoice(invoice=invoice, canonical=computed, company=company)
     route_invoice(invoice=invoice, actor=actor, source=source, discovered=discovered)
+    # Last: the customer row is shared by every invoice to this customer and stays locked
+    # until commit; taken just before the commit, concurrent invoices barely wait for it.
+    _upsert_customer(company=company, buyer=computed.buyer, email=customer_email)
     return invoice
