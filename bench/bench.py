@@ -129,6 +129,32 @@ def measure(case: Case, seconds: float) -> Row:
     )
 
 
+def add_company_with_key(
+    run: Callable[..., str], tax_id: str, name: str, province: str = "Valencia"
+) -> str:
+    """Register a bench company through the ``efactura`` command ``run`` and return a new API
+    key of it (the scenarios that start a real server share this set-up)."""
+    run(
+        "company",
+        "add",
+        "--tax-id",
+        tax_id,
+        "--name",
+        name,
+        "--email",
+        "facturas@example.com",
+        "--address",
+        "Calle Mayor 1",
+        "--postal-code",
+        "46001",
+        "--city",
+        "Valencia",
+        "--province",
+        province,
+    )
+    return run("apikey", "create", "--company", tax_id).splitlines()[-1]
+
+
 def load_cases(module: str = "", only: str = "") -> tuple[list[Case], list[Pair]]:
     """Every module's cases and ratio pairs (or only ``cases_MODULE.py``'s); with ``only``, a
     module that lists its ``GROUPS`` (labels its rows start with) and matches none of them is

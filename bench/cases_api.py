@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import httpx
-from bench import Case
+from bench import Case, add_company_with_key
 
 THREADS = 4
 PER_THREAD = 10
@@ -111,25 +111,7 @@ class Server:
             ("B98765431", "Suministros Levante, S.L.", "Valencia"),
             ("A39123450", "Hostelería Cantábrica, S.A.", "Cantabria"),
         ):
-            self._run(
-                "company",
-                "add",
-                "--tax-id",
-                tax_id,
-                "--name",
-                name,
-                "--email",
-                "facturas@example.com",
-                "--address",
-                "Calle Mayor 1",
-                "--postal-code",
-                "46001",
-                "--city",
-                "Valencia",
-                "--province",
-                province,
-            )
-            self.keys[tax_id] = self._run("apikey", "create", "--company", tax_id).splitlines()[-1]
+            self.keys[tax_id] = add_company_with_key(self._run, tax_id, name, province)
         self.process = subprocess.Popen(
             [*EFACTURA, "serve", "--port", str(self.port)],
             env=self.env,

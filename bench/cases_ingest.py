@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import httpx
-from bench import Case, Row
+from bench import Case, Row, add_company_with_key
 
 from einvoice import formats, totals
 from einvoice.serialize import invoice_from_data
@@ -211,25 +211,7 @@ class Server:
             (SELLER, "Suministros Levante, S.L."),
             (BUYER, "Hostelería Cantábrica, S.A."),
         ):
-            self._run(
-                "company",
-                "add",
-                "--tax-id",
-                tax_id,
-                "--name",
-                name,
-                "--email",
-                "facturas@example.com",
-                "--address",
-                "Calle Mayor 1",
-                "--postal-code",
-                "46001",
-                "--city",
-                "Valencia",
-                "--province",
-                "Valencia",
-            )
-            self.keys[tax_id] = self._run("apikey", "create", "--company", tax_id).splitlines()[-1]
+            self.keys[tax_id] = add_company_with_key(self._run, tax_id, name, "Valencia")
         command = [*EFACTURA, "serve", "--port", str(self.port), "--workers", str(self.processes)]
         self.process = subprocess.Popen(
             command,

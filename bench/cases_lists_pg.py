@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench import Case
+from bench import Case, add_company_with_key
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -228,25 +228,7 @@ class ListServer:
         self._run("manage", "migrate", "--verbosity", "0")
         ids: dict[str, int] = {}
         for tax_id, name in (BUYER, SELLER):
-            self._run(
-                "company",
-                "add",
-                "--tax-id",
-                tax_id,
-                "--name",
-                name,
-                "--email",
-                "facturas@example.com",
-                "--address",
-                "Calle Mayor 1",
-                "--postal-code",
-                "46001",
-                "--city",
-                "Valencia",
-                "--province",
-                "Valencia",
-            )
-            self.keys[tax_id] = self._run("apikey", "create", "--company", tax_id).splitlines()[-1]
+            self.keys[tax_id] = add_company_with_key(self._run, tax_id, name, "Valencia")
             email = f"bench-{tax_id.lower()}@example.com"
             self._run("user", "add", "--email", email, "--company", tax_id, "--role", "admin")
             done = subprocess.run(

@@ -13,7 +13,7 @@ what to do with the findings is the caller's business.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -83,11 +83,53 @@ def _moment(text: str) -> dt.datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Layout:
+    """Where a kind of record keeps what the checks read (namespace prefix ``x``)."""
+
+    ns: str
+    fingerprint: str
+    first: str
+    link: str
+    generated: str
+    hash_pairs: Callable[[etree._Element], list[tuple[str, str]]]
+    always_signed: bool
+
+
+_RECORDS = _Layout(
+    ns=NS_SUM1,
+    fingerprint="x:Huella",
+    first="x:Encadenamiento/x:PrimerRegistro",
+    link="x:Encadenamiento/x:RegistroAnterior/x:Huella",
+    generated="x:FechaHoraHusoGenRegistro",
+    hash_pairs=hash_pairs_of,
+    always_signed=False,
+)
+_EVENTS = _Layout(
+    ns=events.NS_EVT,
+    fingerprint="x:Evento/x:HuellaEvento",
+    first="x:Evento/x:Encadenamiento/x:PrimerEvento",
+    link="x:Evento/x:Encadenamiento/x:EventoAnterior/x:HuellaEvento",
+    generated="x:Evento/x:FechaHoraHusoGenEvento",
+    hash_pairs=events.hash_pairs_of,
+    always_signed=True,
+)
+
+
 def check_records(records: Sequence[bytes], *, now: dt.datetime) -> Result:
     """Check one issuer's billing records (``RegistroAlta``/``RegistroAnulacion`` as stored,
     in chain order).  Signatures are checked on the records that carry one (records made in
     VERI*FACTU mode are sent unsigned)."""
-    ns = {"sum1": NS_SUM1}
+    return _check(records, _RECORDS, now=now)
+
+
+def check_events(records: Sequence[bytes], *, now: dt.datetime) -> Result:
+    """Check one taxpayer's event records (signed ``RegistroEvento`` as stored, in order)."""
+    return _check(records, _EVENTS, now=now)
+
+
+def _check(records: Sequence[bytes], layout: _Layout, *, now: dt.datetime) -> Result:
+    ns = {"x": layout.ns}
     findings: list[Finding] = []
     signed = 0
     previous_fingerprint: str | None = None
@@ -99,51 +141,18 @@ def check_records(records: Sequence[bytes], *, now: dt.datetime) -> Result:
             findings.append(Finding(index=index, code=INTEGRITY_OTHER, note="unreadable record"))
             previous_fingerprint, previous_time = None, None
             continue
-        own = _text(element, "sum1:Huella", ns)
-        if fingerprint(hash_pairs_of(element)) != own:
+        own = _text(element, layout.fingerprint, ns)
+        if fingerprint(layout.hash_pairs(element)) != own:
             findings.append(Finding(index=index, code=FINGERPRINT, note="fingerprint mismatch"))
-        if next(element.iter(f"{{{xades.DS_NS}}}Signature"), None) is not None:
+        has_signature = next(element.iter(f"{{{xades.DS_NS}}}Signature"), None) is not None
+        if has_signature or layout.always_signed:
             signed += 1
             if not verify_record(data):
                 findings.append(Finding(index=index, code=SIGNATURE, note="signature invalid"))
-        first = element.find("sum1:Encadenamiento/sum1:PrimerRegistro", ns) is not None
-        link = _text(element, "sum1:Encadenamiento/sum1:RegistroAnterior/sum1:Huella", ns)
+        first = element.find(layout.first, ns) is not None
+        link = _text(element, layout.link, ns)
         _chain_findings(findings, index, first=first, link=link, previous=previous_fingerprint)
-        moment = _moment(_text(element, "sum1:FechaHoraHusoGenRegistro", ns))
-        _date_findings(findings, index, moment=moment, previous=previous_time, now=now)
-        previous_fingerprint = own
-        previous_time = moment or previous_time
-    count = len(records)
-    return Result(
-        run=events.CheckRun(fingerprints=count, signatures=signed, chain=count, dates=count),
-        findings=findings,
-    )
-
-
-def check_events(records: Sequence[bytes], *, now: dt.datetime) -> Result:
-    """Check one taxpayer's event records (signed ``RegistroEvento`` as stored, in order)."""
-    ns = {"sf": events.NS_EVT}
-    findings: list[Finding] = []
-    signed = 0
-    previous_fingerprint: str | None = None
-    previous_time: dt.datetime | None = None
-    for index, data in enumerate(records):
-        try:
-            element = parse_bytes(data).getroot()
-        except EInvoiceError:  # an unreadable event is itself the anomaly
-            findings.append(Finding(index=index, code=INTEGRITY_OTHER, note="unreadable event"))
-            previous_fingerprint, previous_time = None, None
-            continue
-        own = _text(element, "sf:Evento/sf:HuellaEvento", ns)
-        if fingerprint(events.hash_pairs_of(element)) != own:
-            findings.append(Finding(index=index, code=FINGERPRINT, note="fingerprint mismatch"))
-        signed += 1
-        if not verify_record(data):
-            findings.append(Finding(index=index, code=SIGNATURE, note="signature invalid"))
-        first = element.find("sf:Evento/sf:Encadenamiento/sf:PrimerEvento", ns) is not None
-        link = _text(element, "sf:Evento/sf:Encadenamiento/sf:EventoAnterior/sf:HuellaEvento", ns)
-        _chain_findings(findings, index, first=first, link=link, previous=previous_fingerprint)
-        moment = _moment(_text(element, "sf:Evento/sf:FechaHoraHusoGenEvento", ns))
+        moment = _moment(_text(element, layout.generated, ns))
         _date_findings(findings, index, moment=moment, previous=previous_time, now=now)
         previous_fingerprint = own
         previous_time = moment or previous_time
