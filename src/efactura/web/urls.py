@@ -13,6 +13,7 @@ from efactura.web import (
     views_invoices,
     views_registration,
     views_setup,
+    views_statuses,
     views_webhooks,
 )
 
@@ -32,6 +33,11 @@ urlpatterns = [
         "invoices/<uuid:invoice_id>/download/<slug:kind>/",
         views_invoices.invoice_download,
         name="invoice_download",
+    ),
+    path(
+        "invoices/<uuid:invoice_id>/status/<slug:step>/",
+        views_statuses.invoice_status_step,
+        name="invoice_status_step",
     ),
     path(
         "invoices/<uuid:invoice_id>/<slug:action>/",
