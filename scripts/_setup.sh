@@ -78,6 +78,20 @@ ensure_oidc_provider() {
   fi
 }
 
+# axe-core (tools/axe, from the npm registry): the accessibility rules the browser tests run
+# over the main pages, and the screenshots script.
+ensure_axe() {
+  local dir="$EFACTURA_ROOT/tools/axe"
+  if ! command -v npm >/dev/null 2>&1; then
+    ensure_packages nodejs npm
+  fi
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] \
+     || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "Installing axe-core (npm ci in tools/axe)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 ensure_env() {
   PYTHON="$(find_python)" || die "efactura needs Python >= 3.12; install it (e.g. apt-get install python3.12) or set EFACTURA_PYTHON"
   ensure_uv

@@ -118,7 +118,7 @@ def _user(spec: DemoUser, *, staff: bool = False) -> User:
         email=spec.email,
         password=spec.password,
         full_name=spec.full_name,
-        language="es",
+        language="",  # the browser decides until the user picks ES or EN
         is_staff=staff,
         is_superuser=staff,
         source=Source.CLI,
@@ -135,6 +135,7 @@ def do_load_demo() -> list[DemoUser]:
         if not Membership.objects.filter(user=user, company=company).exists():
             do_add_membership(user=user, company=company, role=spec.role, source=Source.CLI)
     _user(OPERATOR, staff=True)
+    _bank_accounts(companies)
     from efactura.demo_invoices import load_demo_invoices
 
     load_demo_invoices(
@@ -145,6 +146,25 @@ def do_load_demo() -> list[DemoUser]:
         unregistered=UNREGISTERED_CUSTOMER,
     )
     return [*USERS, OPERATOR]
+
+
+DEMO_ACCOUNTS = {
+    SUPPLIER.tax_id: ("ES9121000418450200051332", "Cuenta de cobros"),
+    CUSTOMER.tax_id: ("ES7921000813610123456789", "Cuenta de pagos"),
+}
+"""Each demo company's bank account, so paying from the inbox works out of the box."""
+
+
+def _bank_accounts(companies: dict[str, Company]) -> None:
+    from efactura.payments.models import BankAccount
+    from efactura.payments.services import do_add_bank_account
+
+    for tax_id, (iban, label) in DEMO_ACCOUNTS.items():
+        company = companies[tax_id]
+        if BankAccount.objects.filter(company=company).exists():
+            continue
+        admin = next(u for u in USERS if u.company_tax_id == tax_id and u.role == Role.ADMIN)
+        do_add_bank_account(company=company, actor=_user(admin), iban=iban, label=label)
 
 
 def credentials_text(users: list[DemoUser]) -> str:

@@ -46,8 +46,18 @@ Variables (all optional in the embedded default):
 ``EFACTURA_AS4_TRUST_ANCHORS`` CA certificates partners' AS4 and SMP certificates must chain
                         to: ``peppol`` (OpenPeppol production PKI, default), ``peppol-test``, or
                         the path of a PEM file (a private PKI).
-``EFACTURA_SML_ZONE``   an SML-style DNS zone asked for recipients besides the partners' SMPs
-                        (unset = partners only).
+``EFACTURA_SML_ZONE``   an SML DNS zone asked for recipients besides the partners' SMPs
+                        (unset = partners only), e.g. ``edelivery.tech.ec.europa.eu``.
+``EFACTURA_SML_LOOKUP`` ``naptr`` (Peppol's U-NAPTR records, default) or ``cname`` (legacy).
+``EFACTURA_SML_NAMESERVERS`` comma-separated ``IP[:port]`` DNS servers for SML lookups
+                        (default: the system resolver).
+``EFACTURA_AS4_REVOCATION`` / ``EFACTURA_AS4_REVOCATION_TTL`` revocation checks (OCSP, CRL)
+                        of partners' AS4 and SMP certificates: ``soft`` (default: an
+                        unreachable responder is tolerated), ``hard`` or ``off``; seconds an
+                        answer is reused (3600).
+``EFACTURA_AS4_SEND_THREADS`` AS4 messages the worker sends at the same time (4).
+``EFACTURA_AS4_IMPORT_THREADS`` threads per web server process running the inbound
+                        pipeline of AS4 invoices (2); each compiles the official rules once.
 ``EFACTURA_ROUTE_RESOLVERS`` comma-separated dotted paths asked, in order, where an invoice
                         for a tax ID not registered here goes; default AS4 discovery
                         (``efactura.interconnection.discovery.find_partner``); empty = none.
@@ -80,6 +90,9 @@ Variables (all optional in the embedded default):
 ``EFACTURA_API_AUTH_FAILURE_LIMIT`` /
 ``EFACTURA_WEBHOOK_ALLOWED_HOSTS`` / ``EFACTURA_EMAIL_LEASE_SECONDS``  abuse protection, see
                         docs/security.md.
+``EFACTURA_PAYMENT_INITIATION_URL`` the bank's payment-initiation hook: "Send to the bank"
+                        POSTs the pain.001 file there (through the SSRF-safe egress);
+                        unset = download only.
 
 Production mode (``EFACTURA_PRODUCTION=1``) turns DEBUG off, makes session and CSRF cookies
 secure, redirects HTTP to HTTPS and sends HSTS for a year including sub-domains with preload, so
@@ -158,13 +171,15 @@ INSTALLED_APPS = [
     "efactura.verifactu",
     "efactura.spfe",
     "efactura.imports",
+    "efactura.payments",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    # django-tasks-db under a translatable name (efactura.web.apps).
+    "efactura.web.apps.TasksDatabaseConfig",
     "axes",
     "csp",
     # django-ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI files
@@ -239,6 +254,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# English pages use British date formats (efactura/formats/en).
+FORMAT_MODULE_PATH = ["efactura.formats"]
 TIME_ZONE = "Europe/Madrid"
 USE_I18N = True
 USE_TZ = True
@@ -326,6 +343,18 @@ EFACTURA_NODE_ID = as4_environment.node_id(ENV, DATA_DIR)
 EFACTURA_ROUTE_RESOLVERS = as4_environment.route_resolvers(ENV)
 EFACTURA_AS4_TRUST_ANCHORS = as4_environment.trust_anchors(ENV)
 EFACTURA_SML_ZONE = ENV.get("EFACTURA_SML_ZONE", "").strip()
+EFACTURA_SML_LOOKUP = as4_environment.sml_lookup(ENV)
+EFACTURA_SML_NAMESERVERS = as4_environment.sml_nameservers(ENV)
+EFACTURA_AS4_REVOCATION = as4_environment.revocation_mode(ENV)
+EFACTURA_AS4_REVOCATION_TTL_SECONDS = as4_environment.positive_number(
+    ENV, "EFACTURA_AS4_REVOCATION_TTL", 3600
+)
+EFACTURA_AS4_SEND_THREADS = int(
+    as4_environment.positive_number(ENV, "EFACTURA_AS4_SEND_THREADS", 4)
+)
+EFACTURA_AS4_IMPORT_THREADS = int(
+    as4_environment.positive_number(ENV, "EFACTURA_AS4_IMPORT_THREADS", 2)
+)
 EFACTURA_AS4_MAX_ATTEMPTS = int(
     as4_environment.positive_number(ENV, "EFACTURA_AS4_MAX_ATTEMPTS", 8)
 )
@@ -379,6 +408,9 @@ EFACTURA_EMAIL_LEASE_SECONDS = environment.positive_int(ENV, "EFACTURA_EMAIL_LEA
 
 EFACTURA_WEBHOOK_ALLOWED_HOSTS = environment.host_list(ENV, "EFACTURA_WEBHOOK_ALLOWED_HOSTS")
 """Internal host names or IPs webhooks may call anyway (all others must be public addresses)."""
+
+EFACTURA_PAYMENT_INITIATION_URL = ENV.get("EFACTURA_PAYMENT_INITIATION_URL", "").strip()
+"""The bank's payment-initiation hook: pain.001 files are POSTed there (empty: download only)."""
 
 EFACTURA_PASSWORD_RESET_LIMIT = environment.positive_int(ENV, "EFACTURA_PASSWORD_RESET_LIMIT", 5)
 """Password-reset requests one client (and one address) may make per hour."""

@@ -36,7 +36,7 @@ def _log_in(page: Any, base: str, password: str, *, english: bool) -> None:
     page.get_by_label("Email address" if english else "Correo electrónico").fill(EMAIL)
     page.get_by_label("Password" if english else "Contraseña").fill(password)
     page.get_by_role("button", name="Log in" if english else "Entrar").click()
-    page.wait_for_url(f"{base}/payable/")
+    page.wait_for_url(f"{base}/")
 
 
 def test_certificates_page(

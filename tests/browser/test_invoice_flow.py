@@ -27,6 +27,9 @@ def people(
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     seller = h.company(make_company, "Suministros Levante, S.L.", h.SELLER_TAX_ID)
     buyer = h.company(make_company, "Hostelería Cantábrica, S.A.", h.BUYER_TAX_ID)
+    from efactura.invoices.models import Series
+
+    Series.objects.create(company=seller, code="FV")
     return {
         "seller": make_user("proveedor@example.com", seller, language="en"),
         "buyer": make_user("cliente@example.com", buyer, role="accountant", language="en"),
@@ -53,7 +56,7 @@ def _log_in(page: Any, base: str, email: str) -> None:
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_url(f"{base}/payable/")
+    page.wait_for_url(f"{base}/")
 
 
 def test_issue_receive_read_accept_and_download_the_pdf(
@@ -77,7 +80,7 @@ def test_issue_receive_read_accept_and_download_the_pdf(
     supplier.fill("#id_customer_postal_code", "39004")
     supplier.fill("#id_customer_city", "Santander")
     supplier.fill("#id_customer_province", "Cantabria")
-    supplier.fill("#id_series", "FV")
+    supplier.select_option("#id_series", "FV")
     supplier.fill("#id_lines-0-name", "Café en grano, 1 kg")
     supplier.fill("#id_lines-0-quantity", "3")
     supplier.fill("#id_lines-0-price", "18.50")
@@ -102,6 +105,7 @@ def test_issue_receive_read_accept_and_download_the_pdf(
     # 2. The customer finds it in Invoices payable, opens it (read) and accepts it.
     customer = _page(browser, errors)
     _log_in(customer, base, "cliente@example.com")
+    customer.goto(f"{base}/payable/")
     row = customer.locator("tr", has=customer.get_by_role("link", name=number))
     assert row.count() == 1 and "Received" in row.inner_text()
     customer.get_by_role("link", name=number).click()

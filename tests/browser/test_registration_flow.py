@@ -53,6 +53,9 @@ def supplier_login(transactional_db: Any) -> tuple[str, str]:
         email="proveedor@levante.example", password="Levante-2026-pw", full_name="Marta Vidal"
     )
     do_add_membership(user=user, company=company, role="admin")
+    from efactura.invoices.models import Series
+
+    Series.objects.create(company=company, code="F")
     return user.email, "Levante-2026-pw"
 
 
@@ -76,7 +79,7 @@ def test_issue_invite_code_b_register_and_deliver(
     page.get_by_label("Correo electrónico").fill(supplier_login[0])
     page.get_by_label("Contraseña").fill(supplier_login[1])
     page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(f"{base}/payable/")
+    page.wait_for_url(f"{base}/")
 
     # 1. Issue an invoice from the web form to a tax ID nobody has registered.
     page.goto(f"{base}/issued/new/")

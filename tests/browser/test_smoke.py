@@ -26,7 +26,7 @@ def _log_in(page: Any, base: str, email: str, password: str) -> None:
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(f"{base}/payable/")
+    page.wait_for_url(f"{base}/")
 
 
 def test_spanish_then_english_navigation(
@@ -77,4 +77,4 @@ def _log_in_english(page: Any, base: str, logins: dict[str, str]) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(logins[email])
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/payable/")
+    page.wait_for_url(f"{base}/")

@@ -102,7 +102,20 @@ def _objects(company: Any, user: Any, email_to: str) -> dict[str, Any]:
     )
     email = OutboxEmail.objects.create(to=[email_to], subject="Correo", html="<p>Correo</p>")
     job = ImportJob.objects.create(company=company, actor=user, direction="issued", source="web")
+    from efactura.payments.models import BankAccount, PaymentOrder
+
+    account = BankAccount.objects.create(company=company, iban="ES9121000418450200051332")
+    order = PaymentOrder.objects.create(
+        company=company,
+        bank_account=account,
+        message_id="B-ORDER",
+        execution_date=timezone.localdate(),
+        total=0,
+        xml=b"<Document/>",
+    )
     return {
+        "account_id": account.pk,
+        "order_id": str(order.pk),
         "invoice_id": str(invoice.pk),
         "api_key_id": key.pk,
         "webhook_id": webhook.pk,
@@ -144,6 +157,8 @@ PARAMETERS = (
     "certificate_id",
     "email_id",
     "job_id",
+    "account_id",
+    "order_id",
 )
 """Object ids that may appear in a URL; each has an object of company B in :func:`world`."""
 

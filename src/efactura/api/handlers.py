@@ -3,13 +3,14 @@ answer.  No business rules here (STYLE.md habit 1)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -32,6 +33,7 @@ from efactura.api.schemas import (
     StatusChange,
     SubmitResult,
 )
+from efactura.audit.choices import Source
 from efactura.companies.acting import acting_company, request_notes
 from efactura.companies.choices import ApiScope
 from efactura.invoices.models import Invoice
@@ -542,4 +544,50 @@ def list_events(request: HttpRequest, params: Query[EventParams]) -> dict[str, A
         "items": [event_dict(e) for e in items],
         "next_cursor": str(next_cursor),
         "has_more": len(rows) > params.page_size,
+    }
+
+
+# -- Payment orders (the bank's confirmation callback) --------------------------------------
+
+
+class PaymentConfirmation(Schema):
+    date: dt.date | None = None
+    """Day the transfers were executed (default: today)."""
+
+
+class PaymentOrderState(Schema):
+    id: str
+    message_id: str
+    state: str
+    total: str
+    invoices: list[str]
+
+
+@api.post(
+    "/payment-orders/{order_id}/confirm",
+    response={200: PaymentOrderState, 404: Problem, 422: Problem},
+    tags=["payments"],
+    summary="The bank confirms a transfer order: its invoices are recorded as paid",
+)
+def confirm_payment_order(
+    request: HttpRequest, order_id: str, body: PaymentConfirmation
+) -> dict[str, Any]:
+    from efactura.payments import selectors as payment_selectors
+    from efactura.payments import services as payment_services
+    from efactura.payments.models import PaymentOrder
+
+    company = require_scope(request, STATUS)
+    try:
+        order = payment_selectors.access_payment_order_by_id(company=company, order_id=order_id)
+    except (PaymentOrder.DoesNotExist, ValidationError, ValueError):
+        raise Http404(_("No such payment order.")) from None
+    order = payment_services.do_confirm_payment_order(
+        order=order, company=company, actor=acting_key(request), date=body.date, source=Source.API
+    )
+    return {
+        "id": str(order.pk),
+        "message_id": order.message_id,
+        "state": order.state,
+        "total": str(order.total),
+        "invoices": [item.invoice.full_number for item in order.items.select_related("invoice")],
     }

@@ -69,6 +69,16 @@ RETRY_BASE_SECONDS = 30.0
 DISCOVERY_TTL_SECONDS = 3600.0
 """How long an SMP answer is reused (``EFACTURA_AS4_DISCOVERY_TTL``)."""
 HTTP_TIMEOUT_SECONDS = 30.0
+REVOCATION = "soft"
+"""Revocation checks of partners' certificates: ``soft``, ``hard`` or ``off``
+(``EFACTURA_AS4_REVOCATION``)."""
+REVOCATION_TTL_SECONDS = 3600.0
+"""How long an OCSP answer or a CRL is reused at most (``EFACTURA_AS4_REVOCATION_TTL``)."""
+SEND_THREADS = 4
+"""Messages a sending task sends at the same time (``EFACTURA_AS4_SEND_THREADS``)."""
+IMPORT_THREADS = 2
+"""Threads of a web server process that run the inbound pipeline for AS4 invoices
+(``EFACTURA_AS4_IMPORT_THREADS``)."""
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 """Largest AS4 request accepted (a MIME message with one compressed, encrypted payload)."""
 

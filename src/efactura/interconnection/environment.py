@@ -66,3 +66,38 @@ def positive_number(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ImproperlyConfigured(f"{name} must be greater than zero, not {raw!r}.")
     return value
+
+
+def sml_lookup(env: Mapping[str, str]) -> str:
+    """``EFACTURA_SML_LOOKUP``: ``naptr`` (Peppol's current SML, default) or ``cname`` (the
+    legacy BDMSL form)."""
+    raw = env.get("EFACTURA_SML_LOOKUP", "").strip().lower() or "naptr"
+    if raw not in ("naptr", "cname"):
+        raise ImproperlyConfigured(f"EFACTURA_SML_LOOKUP must be 'naptr' or 'cname', not {raw!r}.")
+    return raw
+
+
+def sml_nameservers(env: Mapping[str, str]) -> list[str]:
+    """``EFACTURA_SML_NAMESERVERS``: comma-separated ``IP`` or ``IP:port`` of the DNS servers
+    asked for SML records (empty: the system's resolver)."""
+    raw = env.get("EFACTURA_SML_NAMESERVERS", "")
+    servers = [item.strip() for item in raw.split(",") if item.strip()]
+    for server in servers:
+        _host, sep, port = server.rpartition(":") if server.count(":") == 1 else ("", "", "")
+        if sep and not port.isdigit():
+            raise ImproperlyConfigured(
+                f"EFACTURA_SML_NAMESERVERS: {server!r} is not an IP address or IP:port."
+            )
+    return servers
+
+
+def revocation_mode(env: Mapping[str, str]) -> str:
+    """``EFACTURA_AS4_REVOCATION``: ``soft`` (default: a revoked certificate is refused; an
+    unreachable CRL/OCSP responder is logged and tolerated), ``hard`` (unreachable = refused)
+    or ``off``."""
+    raw = env.get("EFACTURA_AS4_REVOCATION", "").strip().lower() or "soft"
+    if raw not in ("soft", "hard", "off"):
+        raise ImproperlyConfigured(
+            f"EFACTURA_AS4_REVOCATION must be 'soft', 'hard' or 'off', not {raw!r}."
+        )
+    return raw

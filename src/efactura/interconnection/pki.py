@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +31,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from efactura.interconnection import revocation
 from efactura.interconnection.models import NodeCredential
 from efactura.signing import crypto
 
@@ -116,6 +119,7 @@ def do_install_credential(*, certificate_pem: bytes, key_pem: bytes) -> Credenti
         certificate=certificate.public_bytes(serialization.Encoding.PEM).decode(),
         key_encrypted=crypto.encrypt(clear),
     )
+    forget_cached_credential()
     return _from_row(row)
 
 
@@ -148,12 +152,33 @@ def _self_signed() -> tuple[bytes, bytes]:
     )
 
 
+_NEWEST_FOR_SECONDS = 30.0
+_newest: tuple[int, float] | None = None
+"""(pk of the newest credential, when it was looked up): saves a query per AS4 message; a
+credential installed by another process is picked up within ``_NEWEST_FOR_SECONDS``."""
+_parties: dict[int, object] = {}
+
+
+def forget_cached_credential() -> None:
+    """Drop the in-process copies of credentials (after installing one; between tests)."""
+    global _newest
+    _newest = None
+    _parties.clear()
+    _cache.clear()
+
+
 def credential() -> Credential:
     """The newest installed credential; a self-signed one is made on first use.
 
     A self-signed certificate chains to no trust list: partners refuse it until the operator
     installs the certificate its PKI issued (``efactura node --certificate-file``).
     """
+    global _newest
+    newest = _newest
+    if newest is not None and time.monotonic() - newest[1] < _NEWEST_FOR_SECONDS:
+        cached = _cache.get(newest[0])
+        if cached is not None:
+            return cached
     row = NodeCredential.objects.order_by("-id").first()
     if row is None:
         with _lock, transaction.atomic():
@@ -161,13 +186,21 @@ def credential() -> Credential:
             if row is None:
                 certificate_pem, key_pem = _self_signed()
                 return do_install_credential(certificate_pem=certificate_pem, key_pem=key_pem)
-    return _from_row(row)
+    own = _from_row(row)
+    _newest = (row.pk, time.monotonic())
+    return own
 
 
 def local_party() -> object:
-    """This platform as the ``as4`` package's internal party."""
+    """This platform as the ``as4`` package's internal party (built once per credential)."""
     own = credential()
-    return create_peppol_internal_party(own.party_id, own.certificate, AS4LocalPrivateKey(own.key))
+    party = _parties.get(own.pk)
+    if party is None:
+        party = create_peppol_internal_party(
+            own.party_id, own.certificate, AS4LocalPrivateKey(own.key)
+        )
+        _parties[own.pk] = party
+    return party
 
 
 def external_party(certificate: x509.Certificate) -> object:
@@ -216,6 +249,22 @@ def check_trusted(certificate: x509.Certificate) -> None:
             raise UntrustedSignerError(
                 f"{link.subject.rfc4514_string()} is outside its validity period"
             )
+    _check_path_not_revoked(path)
+
+
+def check_not_revoked(certificate: x509.Certificate) -> None:
+    """Raise :class:`UntrustedSignerError` when ``certificate`` (or a CA between it and the
+    trust list) is revoked: :mod:`.revocation` (OCSP, CRL; cached; soft- or hard-fail)."""
+    anchors, intermediates = trust_anchors()
+    _check_path_not_revoked(path_to_anchor(certificate, anchors, intermediates))
+
+
+def _check_path_not_revoked(path: list[x509.Certificate]) -> None:
+    for link, issuer in itertools.pairwise(path):
+        try:
+            revocation.check(link, issuer)
+        except revocation.CertificateRevoked as exc:
+            raise UntrustedSignerError(str(exc)) from None
 
 
 def short_fingerprint(pem: str) -> str:

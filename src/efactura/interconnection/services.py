@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +31,7 @@ from as4 import ParticipantNotServicedError, ReceiptVerificationError
 from as4.peppol import PeppolNotServicedException
 from as4.profiles.peppol.receipt import PeppolAS4Receipt
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -200,12 +203,60 @@ def do_receive_as4(*, headers: dict[str, str], body: bytes) -> Answer:
     return Answer(body=signal, content_type=content_type, outcome=outcome)
 
 
+_import_pool: ThreadPoolExecutor | None = None
+_import_pool_lock = threading.Lock()
+
+
+def _warm_import_thread() -> None:
+    # The official EN 16931 / Peppol rules compile once per thread (several seconds of CPU):
+    # the pool's threads compile them when they start, not while a sender waits.
+    from einvoice.rules.official import warm_up
+
+    warm_up("peppol-cen-ubl", "peppol-ubl")  # what a Peppol BIS invoice is checked with
+
+
+def _import_in_pool(**kwargs: Any) -> Any:
+    close_old_connections()
+    try:
+        return do_import_files(**kwargs)
+    finally:
+        close_old_connections()
+
+
+def import_pool() -> ThreadPoolExecutor:
+    """The few threads that run the inbound pipeline for AS4 invoices.
+
+    Without it every web server thread would compile the official rules on its first AS4
+    invoice (seconds each, under load the p99 of a burst); ``EFACTURA_AS4_IMPORT_THREADS``
+    bounds how many do (and how many imports run at once)."""
+    global _import_pool
+    with _import_pool_lock:
+        if _import_pool is None:
+            threads = int(config.setting("IMPORT_THREADS"))
+            _import_pool = ThreadPoolExecutor(
+                max_workers=threads,
+                thread_name_prefix="as4-import",
+                initializer=_warm_import_thread,
+            )
+            for _thread in range(threads):
+                _import_pool.submit(time.sleep, 0)  # start (and warm) every thread now
+        return _import_pool
+
+
+def _import(**kwargs: Any) -> Any:
+    if connection.in_atomic_block:
+        # The caller holds a transaction (tests do): another thread's connection could not
+        # see its rows, so the pipeline runs here.
+        return do_import_files(**kwargs)
+    return import_pool().submit(_import_in_pool, **kwargs).result()
+
+
 def _receive_invoice(
     *, payload: bytes, sender: str, recipient: str, partner: str, message_id: str, instance_id: str
 ) -> tuple[str, Invoice | None, str]:
     company = _company_of(recipient)
     assert company is not None  # the as4 parser asked _accept_participant already
-    report = do_import_files(
+    report = _import(
         company=company,
         actor=None,
         files=[(f"as4-{instance_id or message_id}.xml", payload)],
@@ -429,6 +480,20 @@ class _Fatal(Exception):
 
 LEASE = dt.timedelta(minutes=5)
 
+_client: httpx.Client | None = None
+
+
+def http_client() -> httpx.Client:
+    """One HTTP client per process for partners' access points: its connections stay open
+    between messages (keep-alive), so a burst does not pay a TCP (and TLS) handshake each."""
+    global _client
+    if _client is None:
+        _client = httpx.Client(
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            timeout=float(config.setting("HTTP_TIMEOUT_SECONDS")),
+        )
+    return _client
+
 
 def _claim(message_pk: int) -> OutboundMessage | None:
     """Take the message for one attempt (a short lease instead of a lock held while sending)."""
@@ -446,10 +511,48 @@ def _claim(message_pk: int) -> OutboundMessage | None:
 def do_send_message(*, message_pk: int) -> str:
     """One sending attempt of an outbound message; returns its status afterwards.
 
-    Runs outside any transaction: discovery and the HTTP call hold no lock."""
+    Runs outside any transaction: discovery and the HTTP call hold no lock.  The task also
+    takes up to ``EFACTURA_AS4_SEND_THREADS - 1`` other messages that are due and sends them
+    at the same time from a bounded thread pool (a burst of invoices is not sent one round
+    trip after another); their own tasks then find them taken and skip."""
     message = _claim(message_pk)
     if message is None:
         return "skipped"
+    others = [] if connection.in_atomic_block else _claim_due(exclude=message_pk)
+    if not others:
+        return _send_claimed(message)
+    with ThreadPoolExecutor(max_workers=len(others), thread_name_prefix="as4-send") as pool:
+        futures = [pool.submit(_send_in_thread, other) for other in others]
+        status = _send_claimed(message)
+        for future in futures:
+            future.result()
+    return status
+
+
+def _claim_due(*, exclude: int) -> list[OutboundMessage]:
+    extra = int(config.setting("SEND_THREADS")) - 1
+    if extra <= 0:
+        return []
+    due = OutboundMessage.objects.filter(
+        Q(next_attempt__lte=timezone.now()) | Q(next_attempt__isnull=True),
+        status__in=[OutboundStatus.PENDING, OutboundStatus.RETRYING],
+    ).exclude(pk=exclude)
+    candidates = list(due.order_by("next_attempt", "pk").values_list("pk", flat=True)[:extra])
+    return [m for m in (_claim(pk) for pk in candidates) if m is not None]
+
+
+def _send_in_thread(message: OutboundMessage) -> str:
+    try:
+        return _send_claimed(message)
+    except Exception:
+        # The lease expires and the housekeeping requeue sends it again.
+        logger.exception("AS4 message %s: sending failed unexpectedly", message.message_id)
+        return "error"
+    finally:
+        close_old_connections()
+
+
+def _send_claimed(message: OutboundMessage) -> str:
     try:
         return _attempt(message)
     except _Retry as exc:
@@ -524,7 +627,7 @@ def _attempt(message: OutboundMessage) -> str:
     message.attempts += 1
     message.partner = endpoint.get("partner", "")[:200]
     try:
-        answer = httpx.post(
+        answer = http_client().post(
             endpoint["url"],
             content=outgoing.body,
             headers=outgoing.headers,

@@ -18,6 +18,7 @@ import base64
 import datetime as dt
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -274,18 +275,98 @@ def _ask_smp(client: httpx.Client, smp: str, participant: str, partner: str) -> 
 
 
 def sml_smp_url(participant: str, zone: str) -> str:
-    """The SMP host an SML-style DNS zone names for ``participant`` (the BDMSL CNAME scheme:
+    """The SMP host the legacy CNAME form of an SML zone names for ``participant`` (BDMSL:
     ``B-`` + MD5 hex of the lower-cased value, then scheme and zone)."""
     digest = hashlib.md5(participant.lower().encode(), usedforsecurity=False).hexdigest()
     return f"http://B-{digest}.{PARTICIPANT_SCHEME}.{zone.strip('.')}"
 
 
-def _sources(participant: str) -> list[tuple[str, str]]:
-    sources = [(p.smp_url, p.name) for p in Partner.objects.filter(is_active=True)]
+def sml_naptr_name(participant: str, zone: str) -> str:
+    """The DNS name Peppol's SML publishes the U-NAPTR record of ``participant`` under.
+
+    Peppol Policy for use of Identifiers (POLICY 7) and the Peppol SML specification (1.2+):
+    Base32 (RFC 4648, ``=`` padding stripped) of the SHA-256 of the lower-cased participant
+    identifier value (``9920:esb12345678``, without the ``iso6523-actorid-upis`` scheme),
+    then the scheme and the SML zone."""
+    digest = hashlib.sha256(participant.lower().encode()).digest()
+    label = base64.b32encode(digest).decode().rstrip("=")
+    return f"{label}.{PARTICIPANT_SCHEME}.{zone.strip('.')}"
+
+
+def _resolver() -> Any:
+    import dns.resolver
+
+    servers = [s for s in getattr(settings, "EFACTURA_SML_NAMESERVERS", []) if s]
+    if not servers:
+        resolver = dns.resolver.Resolver()
+    else:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = []
+        for server in servers:
+            # "IP:port" (one colon); an IPv6 address alone has several.
+            host, sep, port = server.rpartition(":")
+            if server.count(":") != 1 or not sep:
+                host, port = server, ""
+            resolver.nameservers.append(host)
+            if port:
+                resolver.port = int(port)
+    timeout = float(config.setting("HTTP_TIMEOUT_SECONDS"))
+    resolver.lifetime = min(timeout, 10.0)
+    return resolver
+
+
+def sml_naptr_lookup(participant: str, zone: str) -> str | None:
+    """The SMP base URL the SML zone's U-NAPTR record (service ``Meta:SMP``) names, or
+    ``None`` when the zone does not know the participant.  Raises :class:`SMLUnavailable`
+    when the DNS could not be asked."""
+    import dns.exception
+    import dns.resolver
+
+    name = sml_naptr_name(participant, zone)
+    try:
+        answers = _resolver().resolve(name, "NAPTR", raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN:
+        return None
+    except dns.exception.DNSException as exc:
+        raise SMLUnavailable(f"the SML zone {zone} did not answer for {name} ({exc})") from None
+    if answers.rrset is None:
+        return None
+    for record in sorted(answers.rrset, key=lambda r: (r.order, r.preference)):
+        # U-NAPTR (RFC 4848): flag "U", the replacement is in the regexp's substitution.
+        if record.flags.decode().upper() != "U" or record.service.decode() != "Meta:SMP":
+            continue
+        regexp = record.regexp.decode()
+        if len(regexp) < 3:
+            continue
+        parts = regexp[1:].split(regexp[0])
+        if len(parts) < 2:
+            continue
+        try:
+            url = re.sub(parts[0], parts[1], name, count=1)
+        except re.error:
+            continue
+        if url.startswith(("https://", "http://")):
+            return url.rstrip("/")
+    return None
+
+
+class SMLUnavailable(Exception):
+    """The SML's DNS could not be asked (timeout, SERVFAIL): try again later."""
+
+
+def _sml_sources(participant: str) -> list[tuple[str, str]]:
+    """(SMP URL, label) the configured SML zone names for ``participant`` (network call)."""
     zone = str(getattr(settings, "EFACTURA_SML_ZONE", "") or "")
-    if zone:
-        sources.append((sml_smp_url(participant, zone), f"SML {zone}"))
-    return sources
+    if not zone:
+        return []
+    if getattr(settings, "EFACTURA_SML_LOOKUP", "naptr") == "cname":
+        return [(sml_smp_url(participant, zone), f"SML {zone}")]
+    url = sml_naptr_lookup(participant, zone)
+    return [] if url is None else [(url, f"SML {zone}")]
+
+
+def _sources(participant: str) -> list[tuple[str, str]]:
+    return [(p.smp_url, p.name) for p in Partner.objects.filter(is_active=True)]
 
 
 def has_sources() -> bool:
@@ -318,8 +399,14 @@ def discover(participant: str, *, refresh: bool = False) -> dict[str, dict[str, 
     endpoints: dict[str, Endpoint] = {}
     problems: list[str] = []
     timeout = float(config.setting("HTTP_TIMEOUT_SECONDS"))
+    sources = _sources(participant)
+    try:
+        sources += _sml_sources(participant)
+    except SMLUnavailable as exc:
+        logger.warning("SML lookup for %s failed: %s", participant, exc)
+        problems.append(str(exc))
     with httpx.Client(timeout=timeout) as client:
-        for smp, partner in _sources(participant):
+        for smp, partner in sources:
             try:
                 endpoints = _ask_smp(client, smp, participant, partner)
             except (httpx.HTTPError, SMPError) as exc:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -46,9 +49,32 @@ class IssuerCodeAdmin(admin.ModelAdmin):
     )
 
 
+class LockedNowFilter(admin.SimpleListFilter):
+    """Show the keys (tax ID or client address) that are locked at this moment."""
+
+    title = _("Locked now")
+    parameter_name = "locked"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", str(_("Yes"))), ("no", str(_("No")))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[RegistrationThrottle]
+    ) -> QuerySet[RegistrationThrottle]:
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=now)
+        return queryset
+
+
 @admin.register(RegistrationThrottle)
 class RegistrationThrottleAdmin(admin.ModelAdmin):
+    """Registration lockouts (two-code registration): who is locked, until when; lift them."""
+
     list_display = ("key", "failures", "locks", "window_start", "locked_until")
+    list_filter = (LockedNowFilter,)
     search_fields = ("key",)
     actions = ("unlock",)
 

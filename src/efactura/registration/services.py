@@ -27,6 +27,7 @@ from efactura.companies.models import Company
 from efactura.companies.services import do_add_membership, do_create_company
 from efactura.companies.validators import canonical_tax_id
 from efactura.invoices.choices import Route
+from efactura.invoices.mapping import canonical_of
 from efactura.invoices.models import Invoice
 from efactura.registration.choices import CodeKind, setting
 from efactura.registration.codes import generate_code, hash_code, matches, normalise_code
@@ -56,6 +57,27 @@ def waiting_invoices(*, tax_id: str, issuer: Company | None = None) -> object:
         buyer_tax_id=tax_id, route=Route.AWAITING_REGISTRATION, recipient__isnull=True
     )
     return qs.filter(issuer=issuer) if issuer is not None else qs
+
+
+def _address_known_to_supplier(*, tax_id: str, issuer: Company) -> dict[str, str]:
+    """The postal address the supplier already invoiced ``tax_id`` at (its newest waiting
+    invoice), so a company that registers without typing one keeps it."""
+    invoice = (
+        waiting_invoices(tax_id=tax_id, issuer=issuer)  # type: ignore[attr-defined]
+        .order_by("-issue_date", "-created")
+        .first()
+    )
+    if invoice is None:
+        return {}
+    address = canonical_of(invoice).buyer.address
+    if address is None:
+        return {}
+    return {
+        "address": address.line1 or "",
+        "postal_code": address.postal_code or "",
+        "city": address.city or "",
+        "province": address.subdivision or "",
+    }
 
 
 def require_writer(*, actor: User | None, company: Company) -> None:
@@ -342,22 +364,25 @@ def check_register_company(*, data: RegistrationData, ip: str = "") -> tuple[Com
                     },
                     code="email_taken",
                 )
+            known = _address_known_to_supplier(tax_id=tax_id, issuer=b_row.issuer)
             company = do_create_company(
                 tax_id=tax_id,
                 legal_name=data.legal_name,
                 contact_email=data.contact_email,
-                address=data.address,
-                postal_code=data.postal_code,
-                city=data.city,
-                province=data.province,
+                address=data.address or known.get("address", ""),
+                postal_code=data.postal_code or known.get("postal_code", ""),
+                city=data.city or known.get("city", ""),
+                province=data.province or known.get("province", ""),
                 language=data.language,
                 source=Source.WEB,
             )
+            # No stored interface language: the browser's language wins until the user
+            # chooses one with the ES/EN switch (the company's language is for its emails).
             user = do_create_user(
                 email=data.admin_email,
                 password=data.password,
                 full_name=data.admin_name,
-                language=data.language,
+                language="",
                 source=Source.WEB,
             )
             do_add_membership(

@@ -16,9 +16,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from stdnum import iban as stdnum_iban
-from stdnum.exceptions import ValidationError as StdnumError
 
 from efactura.invoices.services import month_of
 from einvoice import model as em
@@ -133,6 +132,12 @@ CORRECTION_METHOD_CHOICES = [
 # ---------------------------------------------------------------------------------------------
 
 
+def tax_id_message(checked: Any) -> str:
+    """The reason a tax ID is not valid, in the language of the request."""
+    spanish = (get_language() or "es").startswith("es")
+    return str(checked.reason_es if spanish else checked.reason)
+
+
 def _decimal_field(label: Any, **kwargs: Any) -> forms.DecimalField:
     kwargs.setdefault("max_digits", 18)
     kwargs.setdefault("decimal_places", 6)
@@ -145,11 +150,13 @@ def _decimal_field(label: Any, **kwargs: Any) -> forms.DecimalField:
 class InvoiceForm(forms.Form):
     """Header of an invoice: customer, dates, payment, taxes that apply to every line, notes."""
 
-    series = forms.CharField(
+    series = forms.ChoiceField(
         label=_("Series"),
-        max_length=20,
-        required=False,
-        help_text=_("Numbers run on per series without gaps; corrective invoices use their own."),
+        choices=[],
+        help_text=_(
+            "Numbers run on per series without gaps; corrective invoices use their own. "
+            "Create series in Tools › Set-up › Series."
+        ),
     )
     issue_date = forms.DateField(
         label=_("Issue date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -194,7 +201,10 @@ class InvoiceForm(forms.Form):
         label=_("IBAN"),
         max_length=42,
         required=False,
-        help_text=_("Account the customer pays into (transfer) or is charged from (direct debit)."),
+        help_text=_(
+            "Required for a bank transfer (your account the customer pays into) or a direct "
+            "debit (the customer's account). Your default account is filled in."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     buyer_reference = forms.CharField(
@@ -239,24 +249,38 @@ class InvoiceForm(forms.Form):
             raise ValidationError(_("Write the country as two letters, e.g. ES."))
         return value
 
+    def __init__(
+        self, *args: Any, series_choices: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        series = self.fields["series"]
+        assert isinstance(series, forms.ChoiceField)
+        series.choices = series_choices or []
+        for name in ("customer_tax_id", "iban"):
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-check"
+
     def clean_iban(self) -> str:
+        from efactura.payments.services import check_iban
+
         value = self.cleaned_data["iban"]
-        if not value:
+        if not value.strip():
             return ""
-        try:
-            return str(stdnum_iban.validate(value))
-        except StdnumError:
-            raise ValidationError(
-                _(
-                    "This IBAN is not valid: check the country letters, the check digits "
-                    "and the length."
-                )
-            ) from None
+        return check_iban(value)
 
     def clean(self) -> dict[str, Any]:
+        from einvoice.identifiers import check_tax_id
+
         data = super().clean() or {}
-        if data.get("payment_means") in NEEDS_IBAN and not data.get("iban"):
+        if (
+            data.get("payment_means") in NEEDS_IBAN
+            and not data.get("iban")
+            and "iban" not in self.errors
+        ):
             self.add_error("iban", _("Give the IBAN for a bank transfer or a direct debit."))
+        if data.get("customer_tax_id") and "customer_country" not in self.errors:
+            checked = check_tax_id(data["customer_tax_id"], data.get("customer_country") or "ES")
+            if not checked.valid:
+                self.add_error("customer_tax_id", tax_id_message(checked))
         due, issued = data.get("due_date"), data.get("issue_date")
         if due and issued and due < issued:
             self.add_error("due_date", _("The due date cannot be before the issue date."))

@@ -8,11 +8,15 @@ from django.urls import path, reverse_lazy
 from efactura.verifactu import views as verifactu_views
 from efactura.web import (
     views,
+    views_bulk,
     views_certificates,
+    views_dashboard,
     views_imports,
     views_invoices,
+    views_payments,
     views_registration,
     views_setup,
+    views_setup_bank,
     views_statuses,
     views_webhooks,
 )
@@ -20,7 +24,7 @@ from efactura.web import (
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views_dashboard.home, name="home"),
     path("payable/", views_invoices.payable, name="payable"),
     path("payable/export.csv", views_invoices.payable_csv, name="payable_csv"),
     path("issued/", views_invoices.issued, name="issued"),
@@ -28,6 +32,30 @@ urlpatterns = [
     path("issued/new/", views_invoices.invoice_new, name="invoice_new"),
     path("issued/new/preview/", views_invoices.invoice_preview, name="invoice_preview"),
     path("customers/search/", views_invoices.customer_search, name="customer_search"),
+    path("issued/new/check-tax-id/", views_invoices.check_tax_id, name="check_tax_id"),
+    path("payable/bulk/", views_bulk.payable_bulk, name="payable_bulk"),
+    path("issued/bulk/", views_bulk.issued_bulk, name="issued_bulk"),
+    path("payable/export.xlsx", views_bulk.payable_xlsx, name="payable_xlsx"),
+    path("issued/export.xlsx", views_bulk.issued_xlsx, name="issued_xlsx"),
+    path("payable/pay/", views_payments.pay, name="pay"),
+    path("payable/payment-orders/<uuid:order_id>/", views_payments.order, name="payment_order"),
+    path(
+        "payable/payment-orders/<uuid:order_id>/pain001.xml",
+        views_payments.order_file,
+        name="payment_order_file",
+    ),
+    path(
+        "payable/payment-orders/<uuid:order_id>/<slug:action>/",
+        views_payments.order_action,
+        name="payment_order_action",
+    ),
+    path("setup/series/", views_setup_bank.series, name="series"),
+    path("setup/bank-accounts/", views_setup_bank.bank_accounts, name="bank_accounts"),
+    path(
+        "setup/bank-accounts/<int:account_id>/<slug:action>/",
+        views_setup_bank.bank_account_action,
+        name="bank_account_action",
+    ),
     path("invoices/<uuid:invoice_id>/", views_invoices.invoice_detail, name="invoice"),
     path(
         "invoices/<uuid:invoice_id>/download/<slug:kind>/",

@@ -9,9 +9,7 @@ refuse them anyway.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -38,7 +36,13 @@ from efactura.invoices import selectors, services, storage
 from efactura.invoices.choices import Route, Status, Transport
 from efactura.invoices.codes import FACE_CODES, PEPPOL_CODES
 from efactura.invoices.models import Invoice
+from efactura.payments.selectors import (
+    default_bank_account,
+    open_payment_order,
+    ordered_invoice_ids,
+)
 from efactura.signing.services import SigningRefused
+from efactura.web import exports
 from efactura.web.forms_invoices import (
     PAYMENT_MEANS_CHOICES,
     TAX_OPTIONS,
@@ -149,6 +153,13 @@ def _list_context(request: HttpRequest, section: str) -> dict[str, Any]:
         "next_url": "?" + next_params.urlencode() if page.next_cursor else "",
         "first_url": "?" + base_query if page.has_previous else "",
         "csv_url": reverse(f"web:{section}_csv") + ("?" + base_query if base_query else ""),
+        "xlsx_url": reverse(f"web:{section}_xlsx") + ("?" + base_query if base_query else ""),
+        "bulk_url": reverse(f"web:{section}_bulk"),
+        "ordered_ids": ordered_invoice_ids(
+            company=acting_company(request), invoice_ids=[i.pk for i in page.items]
+        )
+        if side == "received"
+        else set(),
         "filtered": filtered,
         "can_write": _can_write(request),
         "today": timezone.localdate(),
@@ -167,105 +178,14 @@ def issued(request: HttpRequest) -> HttpResponse:
     return render(request, "web/invoices/list.html", _list_context(request, "issued"))
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-_CSV_FIELDS = (
-    "full_number",
-    "issue_date",
-    "due_date",
-    "buyer_name",
-    "buyer_tax_id",
-    "seller_name",
-    "seller_tax_id",
-    "net_total",
-    "tax_total",
-    "withheld_total",
-    "total",
-    "payable",
-    "paid_amount",
-    "currency",
-    "status",
-    "transport",
-    "response_due",
-)
-
-
-def _csv_rows(qs: Any, side: str) -> Iterator[str]:
-    """The filtered list as CSV lines, read in chunks (plain values, no model instances)."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # byte-order mark: spreadsheet programs then read UTF-8 correctly
-    other = _("Customer") if side == "issued" else _("Supplier")
-    yield writer.writerow(
-        [
-            _("Invoice number"),
-            _("Issue date"),
-            _("Due date"),
-            other,
-            _("Tax ID"),
-            _("Net"),
-            _("Taxes"),
-            _("Withheld"),
-            _("Total"),
-            _("Amount due"),
-            _("Paid"),
-            _("Currency"),
-            _("Status"),
-            _("Delivery"),
-            _("Respond by"),
-        ]
-    )
-    statuses = {value: str(label) for value, label in Status.choices}
-    transports = {value: str(label) for value, label in Transport.choices}
-    for row in qs.values_list(*_CSV_FIELDS).iterator(chunk_size=2000):
-        (
-            number,
-            issued_on,
-            due,
-            buyer,
-            buyer_tax,
-            seller,
-            seller_tax,
-            net,
-            tax,
-            withheld,
-            total,
-            payable,
-            paid,
-            currency,
-            status,
-            transport,
-            respond_by,
-        ) = row
-        name, tax_id = (buyer, buyer_tax) if side == "issued" else (seller, seller_tax)
-        yield writer.writerow(
-            [
-                number,
-                issued_on.isoformat(),
-                due.isoformat() if due else "",
-                name,
-                tax_id,
-                net,
-                tax,
-                withheld,
-                total,
-                payable,
-                paid,
-                currency,
-                statuses.get(status, status),
-                transports.get(transport, transport),
-                respond_by.isoformat() if respond_by else "",
-            ]
-        )
-
-
 def _csv(request: HttpRequest, section: str) -> StreamingHttpResponse:
     side = SIDES[section]
     filters = selectors.InvoiceFilters.from_query(request.GET)
     qs = selectors.list_invoices(company=acting_company(request), side=side, filters=filters)
-    response = StreamingHttpResponse(_csv_rows(qs, side), content_type="text/csv; charset=utf-8")
+    lines = exports.csv_lines(
+        exports.headers(side), exports.rows(qs, side), spanish=_language(request) == "es"
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="invoices-{section}-{stamp}.csv"'
     return response
@@ -297,17 +217,19 @@ def _form_context(
     corrected: Invoice | None,
     violations: list[dict[str, Any]] | None = None,
     show_errors: bool = True,
+    negative_total: bool = False,
 ) -> dict[str, Any]:
     company = acting_company(request)
     return {
         "section": "issued",
         "form": form,
+        "series_choices": form.fields["series"].choices,  # type: ignore[attr-defined]
+        "negative_total": negative_total,
         "lines": lines,
         "adjustments": adjustments,
         "corrected": corrected,
         "violations": violations or [],
         "show_errors": show_errors,
-        "series_codes": list(company.series.values_list("code", flat=True)),
         "tax_rates": {
             o.key: {
                 "rate": str(o.rate or 0),
@@ -344,12 +266,17 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
             "customer_country": "ES",
         }
         line_initial: list[dict[str, Any]] = [{"quantity": 1, "tax": "IVA-21"}]
+        account = default_bank_account(company=acting_company(request))
+        if account is not None:
+            header["iban"] = account.iban
         if corrected is not None:
             original_header, line_initial = initial_from_invoice(services.canonical(corrected))
             header |= original_header
             header["corrects"] = corrected.pk
-            header["series"] = "R"
-        form = InvoiceForm(initial=header)
+        choices = _series_choices(request, corrective=corrected is not None)
+        if choices:
+            header["series"] = choices[0][0]
+        form = InvoiceForm(initial=header, series_choices=choices)
         lines = LineFormSet(prefix="lines", initial=line_initial)
         adjustments = AdjustmentFormSet(prefix="adj")
         return render(
@@ -364,10 +291,12 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
             # Without JavaScript, "Add a line" posts the form back with one more row.
             total = int(data.get(f"{prefix}-TOTAL_FORMS") or 0)
             data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
-    form = InvoiceForm(data)
+    corrected = _corrected_from(request, data.get("corrects")) if data.get("corrects") else None
+    form = InvoiceForm(
+        data, series_choices=_series_choices(request, corrective=corrected is not None)
+    )
     lines = LineFormSet(data, prefix="lines")
     adjustments = AdjustmentFormSet(data, prefix="adj")
-    corrected = _corrected_from(request, data.get("corrects")) if data.get("corrects") else None
     if "add_line" in data or "add_adjustment" in data:
         return render(
             request,
@@ -383,6 +312,15 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
             [f.cleaned_data for f in filled_forms(adjustments)],
             corrected=services.canonical(corrected) if corrected else None,
         )
+        if corrected is None and _mark_negative_lines(draft, lines):
+            return render(
+                request,
+                "web/invoices/form.html",
+                _form_context(
+                    request, form, lines, adjustments, corrected=None, negative_total=True
+                ),
+                status=422,
+            )
         try:
             invoice = services.do_issue_invoice(
                 company=acting_company(request),
@@ -394,7 +332,7 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
                 corrects=corrected,
             )
         except services.InvoiceRejected as exc:
-            violations = violation_rows(exc.violations, _language(request))
+            violations = _form_violations(form, exc.violations, _language(request))
         except SigningRefused as exc:
             violations = [
                 {"rule": "SIGNING", "location": "", "text": " ".join(exc.messages), "fatal": True}
@@ -420,6 +358,48 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
         _form_context(request, form, lines, adjustments, corrected=corrected),
         status=422,
     )
+
+
+def _series_choices(request: HttpRequest, *, corrective: bool) -> list[tuple[str, str]]:
+    return services.list_series_choices(company=acting_company(request), corrective=corrective)
+
+
+def _mark_negative_lines(draft: Any, lines: Any) -> bool:
+    """Mark the lines that make an ordinary invoice's total negative; True if it is negative."""
+    try:
+        total = totals.compute(draft).totals.invoice_total
+    except EInvoiceError:
+        return False  # the issuing service reports those problems with their rule ids
+    if total >= 0:
+        return False
+    message = _(
+        "An ordinary invoice cannot have a negative total: negative quantities and prices "
+        "belong on a corrective invoice."
+    )
+    marked = False
+    for line_form in filled_forms(lines):
+        for name in ("quantity", "price"):
+            value = line_form.cleaned_data.get(name)
+            if value is not None and value < 0:
+                line_form.add_error(name, message)
+                marked = True
+    if not marked:
+        lines.forms[0].add_error(None, message)
+    return True
+
+
+def _form_violations(
+    form: InvoiceForm, violations: list[Violation], language: str
+) -> list[dict[str, Any]]:
+    """The service's violations for the form: the customer's tax ID is marked on its field,
+    and no row names the trial number of an invoice that was never issued."""
+    rows = []
+    for row in violation_rows(violations, language):
+        if row["rule"] == "ES-TAXID-02":
+            form.add_error("customer_tax_id", row["text"])
+            continue
+        rows.append({**row, "invoice": ""})
+    return rows
 
 
 def _route_sentence(invoice: Invoice) -> str:
@@ -524,6 +504,28 @@ def customer_search(request: HttpRequest) -> JsonResponse:
     )
 
 
+@require_GET
+@company_required
+def check_tax_id(request: HttpRequest) -> JsonResponse:
+    """Is the customer's tax ID valid? The form asks as the person types (same rules as
+    issuing: :func:`einvoice.identifiers.check_tax_id`)."""
+    from efactura.web.forms_invoices import tax_id_message
+    from einvoice.identifiers import check_tax_id as check
+
+    value = (request.GET.get("tax_id") or "").strip()[:30]
+    country = (request.GET.get("country") or "ES").strip().upper()[:2] or "ES"
+    if not value:
+        return JsonResponse({"valid": None, "message": ""})
+    checked = check(value, country if country.isalpha() else "ES")
+    return JsonResponse(
+        {
+            "valid": checked.valid,
+            "value": checked.value,
+            "message": "" if checked.valid else tax_id_message(checked),
+        }
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The invoice page
 # ---------------------------------------------------------------------------------------------
@@ -554,6 +556,15 @@ def _signature_view(signature: dict[str, Any], language: str) -> dict[str, Any] 
     }
 
 
+def _amount(value: Decimal, language: str) -> str:
+    """An amount written the way ``language`` writes numbers (1.234,50 or 1,234.50)."""
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    with translation.override(language):
+        return number_format(value, 2, use_l10n=True, force_grouping=True)
+
+
 def _status_lines(invoice: Invoice, language: str) -> list[str]:
     """Short status sentences for the PDF's closing box, in the PDF's language."""
     es = language == "es"
@@ -568,14 +579,15 @@ def _status_lines(invoice: Invoice, language: str) -> list[str]:
         Status.CANCELLED: ("Anulada", "Cancelled"),
     }
     label = labels.get(Status(invoice.status), (invoice.status, invoice.status))[0 if es else 1]
-    when = invoice.updated.date().strftime("%d/%m/%Y") if es else invoice.updated.date().isoformat()
+    when = invoice.updated.date().strftime("%d/%m/%Y")  # Spanish and British English alike
     lines = [f"{'Estado' if es else 'Status'}: {label} ({when})"]
     face, peppol = FACE_CODES.get(invoice.status), PEPPOL_CODES.get(invoice.status)
     if face and peppol:
         lines.append(f"FACe {face[0]} · Peppol {peppol[0]}")
     if invoice.paid_amount:
         lines.append(
-            f"{'Pagado' if es else 'Paid'}: {invoice.paid_amount} {invoice.currency}"
+            f"{'Pagado' if es else 'Paid'}: {_amount(invoice.paid_amount, language)} "
+            f"{invoice.currency}"
             + (f" ({invoice.paid_date:%d/%m/%Y})" if invoice.paid_date else "")
         )
     if invoice.status == Status.REJECTED and invoice.rejection_reason:
@@ -665,6 +677,9 @@ def invoice_detail(request: HttpRequest, invoice_id: Any) -> HttpResponse:
             "cancel_form": CancellationRequestForm(),
             "answer_form": CancellationAnswerForm(),
             "outstanding": invoice.payable - invoice.paid_amount,
+            "payment_order": open_payment_order(company=company, invoice=invoice)
+            if is_recipient
+            else None,
             "today": timezone.localdate(),
             "withholdings": canonical.withholdings,
             "payment": canonical.payment,
@@ -707,6 +722,24 @@ def invoice_download(request: HttpRequest, invoice_id: Any, kind: str) -> HttpRe
         )
 
 
+def pdf_bytes(request: HttpRequest, invoice: Invoice) -> bytes:
+    """The invoice's PDF in the request's language (invoice page and bulk zip)."""
+    from efactura.verifactu.selectors import pdf_options
+    from einvoice.pdf import render_pdf
+
+    language = _language(request)
+    sig = _signature_view(invoice.signature, language)
+    pdf: bytes = render_pdf(
+        services.canonical(invoice),
+        language=language,
+        status_lines=_status_lines(invoice, language),
+        signature_summary=_signature_summary(sig, language),
+        test_seal=bool(sig and sig["test_seal"]),
+        **pdf_options(invoice),
+    )
+    return pdf
+
+
 def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResponse:
     base = invoice.full_number.replace("/", "-") or str(invoice.pk)
     if kind == "original":
@@ -718,20 +751,15 @@ def _invoice_download(request: HttpRequest, invoice: Any, kind: str) -> HttpResp
             data, document.content_type, document.filename.split("/")[-1] or f"{base}.xml"
         )
     if kind == "pdf":
-        from efactura.verifactu.selectors import pdf_options
-        from einvoice.pdf import render_pdf
-
-        language = _language(request)
-        sig = _signature_view(invoice.signature, language)
-        pdf = render_pdf(
-            services.canonical(invoice),
-            language=language,
-            status_lines=_status_lines(invoice, language),
-            signature_summary=_signature_summary(sig, language),
-            test_seal=bool(sig and sig["test_seal"]),
-            **pdf_options(invoice),
-        )
-        return _attachment(pdf, "application/pdf", f"{base}.pdf")
+        response = _attachment(pdf_bytes(request, invoice), "application/pdf", f"{base}.pdf")
+        if request.GET.get("inline"):
+            # The preview frame on the invoice page: shown in place, framed by this site only.
+            response["Content-Disposition"] = response["Content-Disposition"].replace(
+                "attachment;", "inline;", 1
+            )
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            response._csp_replace = {"frame-ancestors": ["'self'"]}  # type: ignore[attr-defined]
+        return response
     if kind not in _XML_NAMES:
         raise Http404
     if kind == "facturae":
@@ -921,6 +949,7 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
 
 
 __all__ = [
+    "check_tax_id",
     "customer_search",
     "import_invoices",
     "invoice_action",

@@ -47,7 +47,7 @@ def test_create_webhook_and_read_delivery_log(
         page.get_by_label("Correo electrónico").fill("proveedor@example.com")
         page.get_by_label("Contraseña").fill("pw-Secret-123")
         page.get_by_role("button", name="Entrar").click()
-        page.wait_for_url(f"{base}/payable/")
+        page.wait_for_url(f"{base}/")
         page.goto(f"{base}/setup/webhooks/")
         assert page.get_by_role("heading", name="Webhooks", exact=True).is_visible()
         assert page.get_by_text("HTTP 503: Service Unavailable").is_visible()

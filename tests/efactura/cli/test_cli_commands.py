@@ -306,6 +306,12 @@ def test_demo_is_idempotent(tmp_path: Path) -> None:
         "print(Company.objects.count(), User.objects.count(), Membership.objects.count())",
     )
     assert counts == "2 3 2"
+    accounts = shell(
+        tmp_path,
+        "from efactura.payments.models import BankAccount; "
+        "print(sorted(BankAccount.objects.filter(is_default=True).values_list('iban', flat=True)))",
+    )
+    assert accounts == "['ES7921000813610123456789', 'ES9121000418450200051332']"
     password = re.search(r"proveedor@demo\.efactura\.test\s+(\S+)", first.stdout)
     assert password is not None
     ok = shell(

@@ -51,3 +51,12 @@ def partner(as4_node: Any, partner_issued: Issued) -> Any:
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Each test has its own database: no credential or revocation answer of another test."""
+    from efactura.interconnection import pki, revocation
+
+    pki.forget_cached_credential()
+    revocation.clear_cache()

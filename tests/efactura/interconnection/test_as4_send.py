@@ -11,9 +11,14 @@ from typing import Any
 import pytest
 
 from efactura.interconnection import documents, statuses
-from efactura.interconnection.choices import INVOICE_UBL, MessageKind, OutboundStatus
+from efactura.interconnection.choices import INVOICE_UBL, MLS, MessageKind, OutboundStatus
 from efactura.interconnection.models import DiscoveryEntry, OutboundMessage
-from efactura.interconnection.services import do_queue_invoice, do_send_message, retry_delay
+from efactura.interconnection.services import (
+    do_queue_invoice,
+    do_queue_mls,
+    do_send_message,
+    retry_delay,
+)
 from efactura.invoices.choices import EventKind, Status, Transport
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +156,42 @@ def test_unreachable_partner_is_retried_then_fails_visibly(
     assert invoice.transport == Transport.FAILED
     failed = [e for e in invoice.events.all() if e.kind == EventKind.DELIVERY_FAILED]
     assert len(failed) == 1 and failed[0].data["attempts"] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_task_sends_the_other_due_messages_at_the_same_time(
+    settings: Any, as4_node: Any, ca: Any
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.EFACTURA_AS4_SEND_THREADS = 3
+    peer = ca.issue("POP-BUSY")
+    DiscoveryEntry.objects.create(
+        participant="9920:ESA39123450",
+        endpoints={
+            documents_type: {
+                "url": f"http://127.0.0.1:{_closed_port()}/as4",
+                "certificate": peer.certificate.decode(),
+                "process": "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0",
+                "smp": "http://127.0.0.1:9/smp",
+                "partner": "banco-busy",
+            }
+            for documents_type in (INVOICE_UBL, MLS)
+        },
+        expires=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+    )
+    queued = [
+        do_queue_mls(
+            sender="9920:ESB98765431", recipient="9920:ESA39123450", reference=f"R{n}", code="AB"
+        )
+        for n in range(4)
+    ]
+    assert do_send_message(message_pk=queued[0].pk) == OutboundStatus.RETRYING
+    attempted = OutboundMessage.objects.filter(attempts=1, status=OutboundStatus.RETRYING)
+    # The task's own message and two others (three threads); the fourth waits for its task.
+    assert attempted.count() == 3
+    waiting = OutboundMessage.objects.get(attempts=0)
+    taken = [m.pk for m in attempted if m.pk != queued[0].pk]
+    assert do_send_message(message_pk=taken[0]) == "skipped"
+    OutboundMessage.objects.filter(pk=waiting.pk).update(next_attempt=None)
+    settings.EFACTURA_AS4_SEND_THREADS = 1
+    assert do_send_message(message_pk=waiting.pk) == OutboundStatus.RETRYING

@@ -155,5 +155,17 @@ def test_public_registration_page_registers_and_logs_in(
     assert "no coinciden" in wrong and "Gx7-lantern-Rive" not in wrong
     response = client.post(reverse("web:register"), {**fields, "code_b": b.lower()}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("web:payable")
-    assert Company.objects.filter(tax_id="ESB12345674").exists()
+    company = Company.objects.get(tax_id="ESB12345674")
     assert invoice.full_number in response.content.decode()
+    # No address typed: the company keeps the one its supplier invoiced it at.
+    assert (company.address, company.postal_code, company.city, company.province) == (
+        "Calle Mayor 1",
+        "39001",
+        "Santander",
+        "Cantabria",
+    )
+    # The new administrator has not chosen a language: the browser's language applies.
+    user = company.memberships.get().user
+    assert user.language == ""
+    english = client.get(reverse("web:payable"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Invoices payable" in english

@@ -61,6 +61,8 @@ from efactura.invoices.services.lifecycle import (
 )
 from efactura.invoices.services.numbering import (
     allocate_number,
+    do_create_series,
+    list_series_choices,
     peek_number,
 )
 from efactura.invoices.services.peer import (
@@ -109,6 +111,7 @@ __all__ = [
     "do_accept_invoice",
     "do_answer_cancellation",
     "do_apply_peer_status",
+    "do_create_series",
     "do_deliver_waiting_invoices",
     "do_import_files",
     "do_issue_invoice",
@@ -121,6 +124,7 @@ __all__ = [
     "expand_upload",
     "find_route",
     "list_allowed_actions",
+    "list_series_choices",
     "month_of",
     "peek_number",
     "response_days",

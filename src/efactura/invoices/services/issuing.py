@@ -86,6 +86,9 @@ def _with_sealing_party(company: Company, invoice: em.Invoice) -> em.Invoice:
     )
 
 
+NEGATIVE_TOTAL = "EF-NEGATIVE-TOTAL"
+"""Rule id of the refusal of an ordinary invoice with a negative total."""
+
 SIGN_ATTEMPTS = 3
 """How often issuing signs outside the lock before it gives up racing a busy series."""
 
@@ -217,6 +220,22 @@ def _numbered(prepared: em.Invoice, number: str) -> tuple[em.Invoice, bytes]:
         computed = totals.compute(dataclasses.replace(prepared, number=number))
     except EInvoiceError as exc:
         raise InvoiceRejected(exc.violations) from exc
+    if computed.correction is None and computed.totals.invoice_total < 0:
+        # RD 1619/2012 art. 15: an amount is reduced by a corrective invoice, never by an
+        # ordinary one with a negative total.
+        raise InvoiceRejected(
+            [
+                _violation(
+                    NEGATIVE_TOTAL,
+                    "An ordinary invoice cannot have a negative total "
+                    f"({computed.totals.invoice_total}): to reduce or cancel an amount, issue "
+                    "a corrective invoice of the invoice you issued.",
+                    "Una factura ordinaria no puede tener un total negativo "
+                    f"({computed.totals.invoice_total}): para reducir o anular un importe, emita "
+                    "una factura rectificativa de la factura que emitió.",
+                )
+            ]
+        )
     problems = _spanish_violations(computed)
     if problems:
         raise InvoiceRejected(problems)

@@ -27,6 +27,11 @@
     });
   });
 
+  // After a refused submit, put the cursor in the first field that needs fixing (the server
+  // marks such fields aria-invalid="true"); the error text is right under it.
+  var invalid = document.querySelector("main [aria-invalid='true']:not([type='hidden'])");
+  if (invalid && typeof invalid.focus === "function") { invalid.focus(); }
+
   // Close the Tools menu when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll(".has-menu details[open]").forEach(function (details) {
