@@ -17,6 +17,7 @@ from efactura.web import (
     views_registration,
     views_setup,
     views_setup_bank,
+    views_statuses,
     views_webhooks,
 )
 
@@ -60,6 +61,11 @@ urlpatterns = [
         "invoices/<uuid:invoice_id>/download/<slug:kind>/",
         views_invoices.invoice_download,
         name="invoice_download",
+    ),
+    path(
+        "invoices/<uuid:invoice_id>/status/<slug:step>/",
+        views_statuses.invoice_status_step,
+        name="invoice_status_step",
     ),
     path(
         "invoices/<uuid:invoice_id>/<slug:action>/",
