@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from efactura.invoices.choices import RejectionReason
 from efactura.invoices.services import month_of
 from einvoice import model as em
 from einvoice.formats.facturae.codes import CORRECTION_METHOD_DESCRIPTIONS, REASON_DESCRIPTIONS
@@ -595,6 +596,12 @@ class ImportForm(forms.Form):
 
 
 class RejectForm(forms.Form):
+    code = forms.ChoiceField(
+        label=_("Kind of problem"),
+        choices=RejectionReason.choices,
+        initial=RejectionReason.OTH,
+        required=False,
+    )
     reason = forms.CharField(
         label=_("Reason for rejecting"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -33,7 +33,7 @@ from efactura.audit.choices import Source
 from efactura.companies.acting import acting_company, acting_user, request_notes
 from efactura.imports import services as import_services
 from efactura.invoices import selectors, services, storage
-from efactura.invoices.choices import Route, Status, Transport
+from efactura.invoices.choices import RejectionReason, Route, Status, Transport
 from efactura.invoices.codes import FACE_CODES, PEPPOL_CODES
 from efactura.invoices.models import Invoice
 from efactura.payments.selectors import (
@@ -834,7 +834,11 @@ def invoice_action(request: HttpRequest, invoice_id: Any, action: str) -> HttpRe
             form = RejectForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("Say why the invoice is rejected."))
-            services.do_reject_invoice(**common, reason=form.cleaned_data["reason"])
+            services.do_reject_invoice(
+                **common,
+                reason=form.cleaned_data["reason"],
+                code=form.cleaned_data["code"] or RejectionReason.OTH,
+            )
             done = _("Invoice %(number)s is rejected; the supplier sees your reason.")
         elif action == "pay":
             pay_form = PaymentForm(request.POST)

@@ -487,9 +487,12 @@ def test_accept_reject_pay_and_cancel_from_the_page(client: Any, world: dict[str
 
     refused = act(second, "reject", reason="")
     assert "Say why the invoice is rejected." in refused.content.decode()
-    act(second, "reject", reason="No pedimos esto")
+    page = buyer.get(reverse("web:invoice", args=[second.pk])).content.decode()
+    assert 'name="code"' in page  # the kind of problem travels as the Peppol reason code
+    act(second, "reject", reason="No pedimos esto", code="PRI")
     second.refresh_from_db()
     assert second.status == Status.REJECTED
+    assert second.rejection_code == "PRI"
 
     seller = client.__class__()
     seller.force_login(world["seller_user"])
