@@ -30,6 +30,7 @@ AXE = (
 )
 WIDTHS = (1280, 390)
 SUPPLIER_EMAIL = "proveedor@demo.efactura.test"
+CUSTOMER_EMAIL = "cliente@demo.efactura.test"
 
 
 @pytest.fixture
@@ -49,7 +50,8 @@ def _log_in(page: Any, base: str, email: str, password: str) -> None:
 
 
 def main_pages() -> list[tuple[str, str]]:
-    """(name, path) of the ten main pages, as the demo supplier sees them."""
+    """(name, path) of the ten main pages, as the demo supplier sees them (the payables list
+    as the demo customer, who has invoices waiting: see :data:`AS_CUSTOMER`)."""
     from efactura.demo import SUPPLIER
     from efactura.invoices.models import Invoice
 
@@ -71,6 +73,10 @@ def main_pages() -> list[tuple[str, str]]:
         ("09-help", "/help/"),
         ("10-login", "/accounts/login/"),
     ]
+
+
+AS_CUSTOMER = {"/payable/"}
+"""Pages shown as the demo customer: the supplier's own inbox is empty in the demo data."""
 
 
 AXE_RUN = """async () => {
@@ -105,15 +111,22 @@ def test_ten_main_pages_pass_axe_and_fit_a_phone(
         )
         page = context.new_page()
         _log_in(page, base, SUPPLIER_EMAIL, demo[SUPPLIER_EMAIL])
+        customer_context = browser.new_context(
+            locale="es-ES", viewport={"width": width, "height": 900}, bypass_csp=True
+        )
+        customer_page = customer_context.new_page()
+        _log_in(customer_page, base, CUSTOMER_EMAIL, demo[CUSTOMER_EMAIL])
         for name, path in pages:
             if path == "/accounts/login/":
                 context.clear_cookies()
+            page = customer_page if path in AS_CUSTOMER else context.pages[0]
             page.goto(base + path)
             page.add_script_tag(path=str(AXE))
             problems += [f"{path} at {width} px: {v}" for v in page.evaluate(AXE_RUN)]
             if (overflow := _horizontal_overflow(page)) > 0:
                 problems.append(f"{path} at {width} px overflows sideways by {overflow} px")
             page.screenshot(path=str(out / f"{name}-{width}.png"), full_page=True)
+        customer_context.close()
         context.close()
     assert problems == []
 

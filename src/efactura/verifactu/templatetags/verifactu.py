@@ -14,6 +14,14 @@ from einvoice.verifactu.qr import LABEL, LEGEND_LONG, LEGEND_VERIFACTU, qr_svg
 register = template.Library()
 
 
+@register.filter
+def record_state(value: str) -> str:
+    """A billing record's state in the page's language (``correct`` → "Accepted by the AEAT")."""
+    from efactura.verifactu.choices import State
+
+    return str(State(value).label) if value in State.values else value
+
+
 @register.inclusion_tag("verifactu/_card.html")
 def verifactu_card(invoice: Invoice, is_issuer: bool = False) -> dict[str, Any]:
     info = verifactu_of(invoice)
