@@ -89,6 +89,7 @@ def test_retries_are_deferred_with_back_off_in_the_database_queue(
     settings.MAILERS = mailers_for_closed_port()
     settings.EFACTURA_EMAIL_MAX_ATTEMPTS = 3
     settings.EFACTURA_EMAIL_RETRY_SECONDS = (60, 600)
+    settings.EFACTURA_SPFE_ENDPOINT = "off"  # only the email's tasks in this queue
     with django_capture_on_commit_callbacks(execute=True):
         do_issue_invoice(
             company=issuer,

@@ -425,44 +425,68 @@ def test_downloads(client: Any, world: dict[str, Any]) -> None:
     assert (invoice.full_number in text and "67.16" in text) or "67,16" in text
 
 
-def test_a_format_that_cannot_carry_the_invoice_names_the_missing_terms(
-    client: Any, world: dict[str, Any]
-) -> None:
-    # 100.00 of electricity with the electricity tax (Facturae 07), part of the IVA base
-    # (art. 78 LIVA): lawful in Facturae, but not VAT, so EN 16931 cannot carry it.
-    plain = h.external_invoice("IE-77", amount="100.00")
-    iva = dataclasses.replace(
-        plain.vat_breakdown[0], taxable_amount=Decimal("105.11"), tax_amount=Decimal("22.07")
+def _with_other_tax(
+    number: str, tax_type: Any, *, rate: str, amount: str, iva_base: str, iva: str
+) -> Any:
+    """100.00 of goods with IVA and one other Spanish tax (Facturae), as a foreign issuer's
+    file."""
+    plain = h.external_invoice(number, amount="100.00")
+    vat = dataclasses.replace(
+        plain.vat_breakdown[0], taxable_amount=Decimal(iva_base), tax_amount=Decimal(iva)
     )
-    electricity = h.em.VatBreakdown(
+    other = h.em.VatBreakdown(
         category=h.em.VatCategory.ZERO_RATED,
-        rate=Decimal("5.11269632"),
+        rate=Decimal(rate),
         taxable_amount=Decimal("100.00"),
-        tax_amount=Decimal("5.11"),
-        tax_type=h.em.TaxType.IE,
+        tax_amount=Decimal(amount),
+        tax_type=tax_type,
     )
-    foreign = dataclasses.replace(
+    # Goods, the IVA base's extra (the other tax when it is in the base), IVA, and the other
+    # tax when it is outside the base.
+    in_base = Decimal(iva_base) != Decimal("100.00")
+    total = Decimal(iva_base) + Decimal(iva) + (Decimal("0") if in_base else Decimal(amount))
+    return dataclasses.replace(
         plain,
-        vat_breakdown=(iva, electricity),
+        vat_breakdown=(vat, other),
         totals=dataclasses.replace(
             plain.totals,
-            vat_total=Decimal("27.18"),
-            tax_inclusive=Decimal("127.18"),
-            payable=Decimal("127.18"),
+            vat_total=Decimal(iva) + Decimal(amount),
+            tax_inclusive=total,
+            payable=total,
         ),
     )
+
+
+def _import(world: dict[str, Any], name: str, invoice: Any) -> Any:
     report = services.do_import_files(
         company=world["buyer"],
         actor=world["buyer_user"],
-        files=[("us.xml", formats.render("facturae", [foreign]))],
+        files=[(name, formats.render("facturae", [invoice]))],
         direction="received",
     )
-    if not report.imported:
-        pytest.skip(f"the foreign test invoice is not importable here: {report.as_dict()}")
-    invoice = report.imported[0]
-    response = _client(client, world["buyer_user"]).get(
-        reverse("web:invoice_download", args=[invoice.pk, "ubl"])
+    assert report.imported, report.as_dict()
+    return report.imported[0]
+
+
+def test_a_tax_in_the_iva_base_travels_and_one_outside_it_names_what_cannot(
+    client: Any, world: dict[str, Any]
+) -> None:
+    buyer = _client(client, world["buyer_user"])
+    # Electricity tax (Facturae 07) is part of the IVA base (art. 78 LIVA): it travels to UBL
+    # as a document-level charge that names it, so the VAT arithmetic still holds.
+    electricity = _with_other_tax(
+        "IE-77", h.em.TaxType.IE, rate="5.11269632", amount="5.11", iva_base="105.11", iva="22.07"
     )
+    invoice = _import(world, "ie.xml", electricity)
+    response = buyer.get(reverse("web:invoice_download", args=[invoice.pk, "ubl"]))
+    assert response.status_code == 200
+    assert "(Facturae 07)" in response.content.decode()
+    # A tax outside any VAT base cannot be carried by EN 16931: the page names it.
+    premiums = _with_other_tax(
+        "IPS-78", h.em.TaxType.IPS, rate="10", amount="10.00", iva_base="100.00", iva="21.00"
+    )
+    invoice = _import(world, "ips.xml", premiums)
+    response = buyer.get(reverse("web:invoice_download", args=[invoice.pk, "ubl"]))
     assert response.status_code == 422
     html = response.content.decode()
     assert "cannot be written as UBL" in html and "BT-118" in html
