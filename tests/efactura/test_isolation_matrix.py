@@ -31,7 +31,12 @@ document), the inter-platform endpoints (AS4: signed messages, no tenant; the SM
 design, it publishes which companies this platform serves), the bank's sign-in and the login
 pages."""
 
-NON_OBJECT_PARAMETERS = {"kind": "original", "action": "accept", "slug": "x"}
+NON_OBJECT_PARAMETERS = {
+    "kind": "original",
+    "action": "accept",
+    "step": "cancel_rejection",
+    "slug": "x",
+}
 """Route parameters that are not object ids, with a valid value."""
 
 
