@@ -65,7 +65,7 @@ def _log_in(page: Any, base: str, email: str) -> None:
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_url(f"{base}/payable/")
+    page.wait_for_url(f"{base}/")  # the dashboard is the landing page
 
 
 def _fill_customer(page: Any) -> None:
@@ -136,6 +136,7 @@ def test_pay_from_the_inbox_produces_a_valid_pain001(
     errors: list[str] = []
     page = _page(browser, errors)
     _log_in(page, base, "cliente@example.com")
+    page.goto(f"{base}/payable/")
     page.get_by_role("link", name="Pay by transfer").first.click()
     page.wait_for_url(f"{base}/payable/pay/")
     # Due dates drive the default selection: due within 7 days or overdue.
@@ -179,6 +180,7 @@ def test_bulk_accept(browser: Any, live_server: Any, world: dict[str, Any]) -> N
     errors: list[str] = []
     page = _page(browser, errors)
     _log_in(page, base, "cliente@example.com")
+    page.goto(f"{base}/payable/")
     page.get_by_role("checkbox", name=f"Select invoice {first.full_number}").check()
     page.get_by_role("checkbox", name=f"Select invoice {second.full_number}").check()
     page.locator(".bulk-bar").get_by_role("button", name="Accept", exact=True).click()

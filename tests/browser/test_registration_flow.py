@@ -112,7 +112,9 @@ def test_issue_invite_code_b_register_and_deliver(
     assert code_a is not None
     link = re.search(r"(http://\S+/register/\?tax_id=\S+)", body["text"])
     assert link is not None
-    assert any(name.endswith(".pdf") for name in body["attachments"])
+    # Invoice emails link to the invoice instead of attaching a PDF (EFACTURA_EMAIL_ATTACH_PDF).
+    assert not any(name.endswith(".pdf") for name in body["attachments"])
+    assert number.group(1) in body["text"]
     invitation = browser.new_context(viewport={"width": 700, "height": 900}).new_page()
     invitation.set_content(body["html"])
     shot(invitation, tmp_path, "2-invitation-email")
