@@ -58,6 +58,7 @@ from efactura.web.forms_invoices import (
     filled_forms,
     initial_from_invoice,
 )
+from efactura.web.list_rows import list_rows
 from efactura.web.views import company_required
 from einvoice import formats, totals
 from einvoice.errors import ConversionError, EInvoiceError, Violation
@@ -142,12 +143,17 @@ def _list_context(request: HttpRequest, section: str) -> dict[str, Any]:
             filters.amount_max is not None,
         ]
     )
+    ordered_ids = (
+        ordered_invoice_ids(company=acting_company(request), invoice_ids=[i.pk for i in page.items])
+        if side == "received" and page.items
+        else set()
+    )
     return {
         "section": section,
         "side": side,
         "filters": filters,
         "page": page,
-        "rows": page.items,
+        "rows": list_rows(page.items, side=side, ordered_ids=ordered_ids),
         "statuses": Status.choices,
         "sort_links": sort_links,
         "next_url": "?" + next_params.urlencode() if page.next_cursor else "",
@@ -155,11 +161,7 @@ def _list_context(request: HttpRequest, section: str) -> dict[str, Any]:
         "csv_url": reverse(f"web:{section}_csv") + ("?" + base_query if base_query else ""),
         "xlsx_url": reverse(f"web:{section}_xlsx") + ("?" + base_query if base_query else ""),
         "bulk_url": reverse(f"web:{section}_bulk"),
-        "ordered_ids": ordered_invoice_ids(
-            company=acting_company(request), invoice_ids=[i.pk for i in page.items]
-        )
-        if side == "received"
-        else set(),
+        "ordered_ids": ordered_ids,
         "filtered": filtered,
         "can_write": _can_write(request),
         "today": timezone.localdate(),

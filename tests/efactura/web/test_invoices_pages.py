@@ -336,7 +336,7 @@ def test_lists_filter_search_sort_and_page(
         url, params = reverse("web:issued"), {"sort": "total"}
         response = c.get(url, params)
         while True:
-            context_rows = [r.full_number for r in response.context["rows"]]
+            context_rows = [r.number for r in response.context["rows"]]
             seen += context_rows
             next_url = response.context["next_url"]
             if not next_url:

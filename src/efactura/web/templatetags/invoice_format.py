@@ -32,3 +32,19 @@ def quantity(value: object) -> str:
     exponent = number.normalize().as_tuple().exponent
     places = max(0, -exponent) if isinstance(exponent, int) else 0
     return number_format(number, decimal_pos=min(places, 6), use_l10n=True)
+
+
+@register.simple_tag(name="status_badges")
+def status_badges_tag(invoice: object) -> str:
+    """The status badges of an invoice (``web.list_rows.status_badges``)."""
+    from efactura.web.list_rows import status_badges
+
+    return status_badges(invoice)
+
+
+@register.simple_tag(name="countdown")
+def countdown_tag(invoice: object) -> str:
+    """Days left to answer an invoice (``web.list_rows.countdown``)."""
+    from efactura.web.list_rows import countdown
+
+    return countdown(invoice)
