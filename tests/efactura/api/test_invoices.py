@@ -69,6 +69,17 @@ def test_lists_detail_and_filters(supplier_api, customer_api, customer, settle) 
         "acknowledged",
     ):
         assert name in item
+    # The lists are encoded without the schema's validation step: they must still be exactly
+    # what ``InvoiceList`` describes and what it would have written.
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from efactura.api.schemas import InvoiceList
+
+    for body in (issued, received):
+        through_schema = InvoiceList.model_validate(body).model_dump()
+        assert json.loads(json.dumps(through_schema, cls=NinjaJSONEncoder)) == body
     big = customer_api.get("/invoices/received", amount_min="1000").json()
     assert [i["id"] for i in big["items"]] == [second["id"]]
     # the supplier sees nothing in its own payable list
