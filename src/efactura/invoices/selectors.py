@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -175,7 +176,31 @@ def _narrowed_by_trigrams(qs: QuerySet[Invoice], side: Side, text: str) -> Query
     """
     if connection.vendor != "postgresql" or len(text) < TRIGRAM_MIN_LENGTH:
         return qs
-    return qs.alias(search_text=_search_text(side)).filter(search_text__icontains=text)
+    needle = selective_part(text)
+    return qs.alias(search_text=_search_text(side)).filter(search_text__icontains=needle)
+
+
+_DIGIT_RUNS = re.compile(r"[0-9]+")
+
+
+def selective_part(text: str) -> str:
+    """The part of a search text that the trigram index should look for.
+
+    Any part of the text will do (a row that contains the text contains each of its parts);
+    the index is fastest with the part whose trigrams are rarest.  Invoice numbers and tax IDs
+    share their prefixes and padding across thousands of invoices ("F2024-", "B0000"), so
+    their last run of digits without its leading zeros ("F2024-0512345" → "512345") finds the
+    few candidates, where the whole text makes the index intersect the long lists of the
+    shared trigrams.  Text without such a run (names) is looked for whole.
+    """
+    runs = _DIGIT_RUNS.findall(text)
+    if not runs:
+        return text
+    last = runs[-1]
+    for candidate in (last.lstrip("0"), last):
+        if len(candidate) >= TRIGRAM_MIN_LENGTH:
+            return candidate
+    return text
 
 
 def _filtered(qs: QuerySet[Invoice], side: Side, f: InvoiceFilters) -> QuerySet[Invoice]:

@@ -156,7 +156,31 @@ QUERIES = [
     {"party": "panadería"},
     {"party": "Suministros Levante"},
     {"q": "Levante", "sort": "-total"},
+    # The trigram index looks for the last run of digits (selectors.selective_part).
+    {"q": "F25-00031"},
+    {"q": "F25-00012"},
+    {"q": "F25-0003"},
+    {"q": "B12345674"},
+    {"q": "Distribuciones 50% Norte"},
+    {"party": "A58818501"},
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("F2024-0512345", "512345"),
+        ("B00001234", "1234"),
+        ("F25-00012", "00012"),
+        ("F25-1", "F25-1"),
+        ("Proveedor 1234 de", "1234"),
+        ("Panadería Núñez", "Panadería Núñez"),
+        ("2024/100", "100"),
+    ],
+)
+def test_the_index_looks_for_the_most_selective_part(text: str, part: str) -> None:
+    assert selectors.selective_part(text) == part
+    assert part in text
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[str(q) for q in QUERIES])
