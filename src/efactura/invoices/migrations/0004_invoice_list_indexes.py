@@ -14,22 +14,22 @@ from django.db import migrations, models
 
 _POSTGRESQL = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS inv_issuer_total ON invoices_invoice "
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS inv_issuer_total ON invoices_invoice "
     "(issuer_id, total DESC, created DESC, id DESC)",
-    "CREATE INDEX IF NOT EXISTS inv_recipient_total ON invoices_invoice "
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS inv_recipient_total ON invoices_invoice "
     "(recipient_id, total DESC, created DESC, id DESC)",
-    "CREATE INDEX IF NOT EXISTS inv_issued_search ON invoices_invoice USING gin "
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS inv_issued_search ON invoices_invoice USING gin "
     "((UPPER((full_number || ' ' || buyer_tax_id || ' ' || buyer_name)::text)) gin_trgm_ops) "
     "WHERE issuer_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS inv_received_search ON invoices_invoice USING gin "
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS inv_received_search ON invoices_invoice USING gin "
     "((UPPER((full_number || ' ' || seller_tax_id || ' ' || seller_name)::text)) gin_trgm_ops) "
     "WHERE recipient_id IS NOT NULL",
 )
 _POSTGRESQL_REVERSE = (
-    "DROP INDEX IF EXISTS inv_received_search",
-    "DROP INDEX IF EXISTS inv_issued_search",
-    "DROP INDEX IF EXISTS inv_recipient_total",
-    "DROP INDEX IF EXISTS inv_issuer_total",
+    "DROP INDEX CONCURRENTLY IF EXISTS inv_received_search",
+    "DROP INDEX CONCURRENTLY IF EXISTS inv_issued_search",
+    "DROP INDEX CONCURRENTLY IF EXISTS inv_recipient_total",
+    "DROP INDEX CONCURRENTLY IF EXISTS inv_issuer_total",
 )
 
 
@@ -44,6 +44,10 @@ def _run(statements: tuple[str, ...]):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
+    # PostgreSQL builds these indexes CONCURRENTLY (outside a transaction), so upgrading a
+    # platform that already holds a million invoices does not block writes while they build.
+    atomic = False
+
     dependencies = [
         ("companies", "0001_initial"),
         ("invoices", "0003_archive_head"),
