@@ -135,3 +135,73 @@ def list_rows(
             )
         )
     return rows
+
+
+_ROW = (
+    '<tr{}><td class="col-select"><input type="checkbox" name="invoice" value="{}"'
+    ' aria-label="{}"></td>'
+    '<th scope="row" data-label="{}"><a href="{}">{}</a>{}</th>'
+    '<td class="nowrap" data-label="{}">{}</td>'
+    '<td data-label="{}">{}<br><span class="muted small">{}</span></td>'
+    '<td class="num nowrap" data-label="{}">{} {}{}</td>'
+    '<td class="nowrap" data-label="{}">{}</td>'
+    '<td data-label="{}">{}{}</td>'
+    '<td class="nowrap" data-label="{}">{}</td></tr>\n'
+)
+_DASH = SafeString('<span class="muted">—</span>')
+
+
+def rows_html(rows: list[ListRow], *, side: str) -> SafeString:
+    """The ``<tr>`` elements of a list's table (the data labels turn them into cards on
+    phones).  Written here rather than in the template: fifty rows of template variables
+    cost more than the rest of the page."""
+    received = side == "received"
+    number, issued = gettext("Number"), gettext("Issue date")
+    total, due, status = gettext("Total"), gettext("Due"), gettext("Status")
+    party = gettext("Supplier") if received else gettext("Customer")
+    last = gettext("Respond by") if received else gettext("Delivery")
+    corrective = format_html(' <span class="badge badge-muted">{}</span>', gettext("corrective"))
+    ordered = format_html(
+        ' <span class="badge badge-ordered">{}</span>', gettext("payment ordered")
+    )
+    paid_label = gettext("paid")
+    select = gettext("Select invoice %(number)s")
+    out = []
+    for row in rows:
+        if received:
+            last_cell = (
+                format_html("{}<br>{}", row.respond_by, row.countdown) if row.respond_by else _DASH
+            )
+        else:
+            last_cell = row.route
+        out.append(
+            format_html(
+                _ROW,
+                SafeString(' class="row-overdue"') if row.overdue else "",
+                row.pk,
+                select % {"number": row.number},
+                number,
+                row.url,
+                row.number,
+                corrective if row.corrective else "",
+                issued,
+                row.issue_date,
+                party,
+                row.party_name,
+                row.party_tax_id,
+                total,
+                row.total,
+                row.currency,
+                format_html('<br><span class="muted small">{} {}</span>', paid_label, row.paid)
+                if row.paid
+                else "",
+                due,
+                row.due_date or _DASH,
+                status,
+                row.status,
+                ordered if row.payment_ordered else "",
+                last,
+                last_cell,
+            )
+        )
+    return SafeString("".join(out))

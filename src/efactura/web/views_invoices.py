@@ -58,7 +58,7 @@ from efactura.web.forms_invoices import (
     filled_forms,
     initial_from_invoice,
 )
-from efactura.web.list_rows import list_rows
+from efactura.web.list_rows import list_rows, rows_html
 from efactura.web.views import company_required
 from einvoice import formats, totals
 from einvoice.errors import ConversionError, EInvoiceError, Violation
@@ -148,12 +148,14 @@ def _list_context(request: HttpRequest, section: str) -> dict[str, Any]:
         if side == "received" and page.items
         else set()
     )
+    rows = list_rows(page.items, side=side, ordered_ids=ordered_ids)
     return {
         "section": section,
         "side": side,
         "filters": filters,
         "page": page,
-        "rows": list_rows(page.items, side=side, ordered_ids=ordered_ids),
+        "rows": rows,
+        "rows_html": rows_html(rows, side=side),
         "statuses": Status.choices,
         "sort_links": sort_links,
         "next_url": "?" + next_params.urlencode() if page.next_cursor else "",
