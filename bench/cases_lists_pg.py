@@ -17,8 +17,10 @@ Rows, each one HTTP GET over a kept-alive connection (median of many):
 - ``lists-pg api x8`` — the first page with 8 concurrent clients: rate in requests per second,
   per-request p50/p99 in the operation name.
 
-The database and the data folder are removed at exit.  Runs only when the bench runs
-everything or ``--only`` names ``lists-pg`` (or a part of a row's label).
+The database and the data folder are removed at exit, unless ``BENCH_PG_KEEP=1``: then they
+are kept, and a later run with the same ``BENCH_PG_DATABASE`` and ``BENCH_PG_KEEP=1`` measures
+again without loading the rows again (drop the database by hand when done).  Runs only when
+the bench runs everything or ``--only`` names ``lists-pg`` (or a part of a row's label).
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ ROWS = int(os.environ.get("BENCH_PG_LIST_ROWS", "1000000"))
 WORKERS = int(os.environ.get("BENCH_PG_WORKERS", "2"))
 SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@localhost").rstrip("/")
 DATABASE = os.environ.get("BENCH_PG_DATABASE", f"efactura_bench_lists_{os.getpid()}")
+# BENCH_PG_KEEP=1 keeps the database and its data folder at exit and writes what a later run
+# needs (keys, sessions) beside them; a later run with the same BENCH_PG_DATABASE and
+# BENCH_PG_KEEP=1 then measures again without loading the rows again.
+KEEP = os.environ.get("BENCH_PG_KEEP", "") == "1"
+STATE = Path(tempfile.gettempdir()) / f"efactura-bench-lists-pg-{DATABASE}.json"
 CLIENTS = 8
 PER_CLIENT = 10
 BUYER = ("A39123450", "Hostelería Cantábrica, S.A.")
@@ -224,6 +231,14 @@ class ListServer:
         atexit.register(self.stop)
         # A bench stopped with SIGTERM (e.g. by `timeout`) still drops its database.
         signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+        if KEEP and STATE.exists():
+            state = json.loads(STATE.read_text())
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = Path(state["folder"])
+            self.env["EFACTURA_DATA_DIR"] = state["folder"]
+            self.keys, self.cookies = state["keys"], state["cookies"]
+            self.load_seconds = float(state["load_seconds"])
+            return self._serve()
         self._admin(f'CREATE DATABASE "{DATABASE}"')
         self.created_database = True
         self._run("manage", "migrate", "--verbosity", "0")
@@ -243,6 +258,12 @@ class ListServer:
             cookie, value = done.stdout.split()[-2:]
             self.cookies[tax_id] = {cookie: value}
         self._populate(ids)
+        if KEEP:
+            state = {"folder": str(self.folder), "keys": self.keys, "cookies": self.cookies}
+            STATE.write_text(json.dumps({**state, "load_seconds": self.load_seconds}))
+        return self._serve()
+
+    def _serve(self) -> ListServer:
         log = (self.folder / "serve.log").open("wb")
         self.process = subprocess.Popen(
             [*EFACTURA, "serve", "--port", str(self.port), "--workers", str(WORKERS)],
@@ -311,6 +332,8 @@ class ListServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process = None
+        if KEEP:
+            return
         if self.created_database:
             self._admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
             self.created_database = False

@@ -168,6 +168,7 @@ def rows_html(rows: list[ListRow], *, side: str) -> SafeString:
     select = gettext("Select invoice %(number)s")
     out = []
     for row in rows:
+        last_cell: str
         if received:
             last_cell = (
                 format_html("{}<br>{}", row.respond_by, row.countdown) if row.respond_by else _DASH
