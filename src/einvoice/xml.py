@@ -9,6 +9,7 @@ DOCTYPE, so any document that declares one is refused outright (this also defeat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Final
@@ -75,11 +76,20 @@ def _counted_parse(data: bytes, max_elements: int, where: str) -> etree._Element
     return root
 
 
+_MARKUP_FIRST: Final = re.compile(rb"[ \t\r\n\xef\xbb\xbf\xfe\xff\x00]*<")
+
+
 def _looks_ascii_compatible(data: bytes) -> bool:
     """Whether counting ``<`` bytes bounds the number of elements (UTF-8, ASCII, Latin-n,
     and UTF-16/32, where every ``<`` still holds a 0x3C byte)."""
-    head = data.lstrip(b" \t\r\n\xef\xbb\xbf\xfe\xff\x00")
-    return head[:1] == b"<"
+    return _MARKUP_FIRST.match(data) is not None
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """Whether ``data`` holds ``<!DOCTYPE`` or ``<!ENTITY`` in any encoding :data:`_DECLARATIONS`
+    lists.  Each of them holds a ``!`` byte (0x21 in all those encodings); most invoices have
+    none at all (no comment, no CDATA), which one scan shows."""
+    return b"!" in data and any(marker in data for marker in _DECLARATIONS)
 
 
 def _new_parser(*, refuse_external: bool = True) -> etree.XMLParser:
@@ -103,7 +113,7 @@ def parse_bytes(
     declarations) or ``XML-MALFORMED`` (with the line).
     """
     where = f" ({filename})" if filename else ""
-    if not data or not data.strip():
+    if not data or data.isspace():
         raise ParseError.single(
             "XML-EMPTY",
             f"The file{where} is empty.",
@@ -115,7 +125,7 @@ def parse_bytes(
             f"The file{where} is {len(data):,} bytes; the limit is {max_bytes:,} bytes.",
             f"El fichero{where} ocupa {len(data):,} bytes; el límite es {max_bytes:,} bytes.",
         )
-    if any(marker in data for marker in _DECLARATIONS):
+    if _declares_dtd(data):
         raise _dtd_refused(where)
     try:
         if data.count(b"<") <= max_elements and _looks_ascii_compatible(data):
@@ -217,7 +227,7 @@ def _clark_steps(path: str) -> tuple[str, ...]:
 
 def iterpath(element: etree._Element, path: str) -> Iterator[etree._Element]:
     """Elements at ``path`` below ``element`` in document order, as ``iterfind`` gives them."""
-    steps = _child_steps(path)
+    steps = _steps(path)
     if steps is None:
         yield from element.iterfind(path)
         return
@@ -233,19 +243,43 @@ def _walk(element: etree._Element, steps: tuple[str, ...], index: int) -> Iterat
         yield from _walk(child, steps, index + 1)
 
 
+def _steps(path: str) -> tuple[str, ...] | None:
+    """:func:`_child_steps` through a plain dictionary (cheaper than the LRU wrapper on the
+    hot path; the keys are the code's literal paths, a bounded set)."""
+    try:
+        return _STEPS[path]
+    except KeyError:
+        steps = _child_steps(path)
+        if len(_STEPS) < 4096:
+            _STEPS[path] = steps
+        return steps
+
+
+_STEPS: dict[str, tuple[str, ...] | None] = {}
+
+
 def find(element: etree._Element, path: str) -> etree._Element | None:
     """The first element at ``path`` below ``element`` (``Element.find`` without recompiling)."""
-    steps = _child_steps(path)
+    steps = _steps(path)
     if steps is None:
         return element.find(path)
+    # Follow the first child of each step; when that chain reaches the end it is the first
+    # match in document order.  Only when it breaks off must the other branches be searched.
+    node: etree._Element | None = element
+    for tag in steps:
+        node = next(node.iterchildren(tag), None)
+        if node is None:
+            break
+    else:
+        return node
     if len(steps) == 1:
-        return next(element.iterchildren(steps[0]), None)
+        return None
     return next(_walk(element, steps, 0), None)
 
 
 def findall(element: etree._Element, path: str) -> list[etree._Element]:
     """Every element at ``path`` below ``element`` (``Element.findall``)."""
-    steps = _child_steps(path)
+    steps = _steps(path)
     if steps is None:
         return element.findall(path)
     if len(steps) == 1:

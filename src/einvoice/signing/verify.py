@@ -504,16 +504,7 @@ class _Verifier:
         for node in nodes:
             try:
                 der = base64.b64decode("".join((node.text or "").split()), validate=True)
-                with warnings.catch_warnings():
-                    # Old CA certificates break RFC 5280 details (negative serials …);
-                    # cryptography warns but still reads them, and so do we.
-                    warnings.simplefilter("ignore")
-                    cert = x509.load_der_x509_certificate(der)
-                    # cryptography parses lazily: touch what we use so a damaged
-                    # certificate fails here with a clear finding, not later.
-                    cert.public_key()
-                    certificate_info(cert, at=self.at)
-                self.certificates.append(cert)
+                self.certificates.append(_certificate_from_der(der))
             except (
                 binascii.Error,
                 ValueError,
@@ -670,6 +661,23 @@ class _Verifier:
         except (binascii.Error, ValueError, InvalidSignature, KeyError, etree.C14NError):
             return False
         return True
+
+
+@lru_cache(maxsize=256)
+def _certificate_from_der(der: bytes) -> x509.Certificate:
+    """A certificate of a signature's KeyInfo, read once per DER text (a platform sees the
+    same few signers again and again).  Raises what ``cryptography`` raises for a damaged
+    certificate; failures are not kept."""
+    with warnings.catch_warnings():
+        # Old CA certificates break RFC 5280 details (negative serials …); cryptography
+        # warns but still reads them, and so do we.
+        warnings.simplefilter("ignore")
+        cert = x509.load_der_x509_certificate(der)
+        # cryptography parses lazily: touch what we use so a damaged certificate fails
+        # here with a clear finding, not later.
+        cert.public_key()
+        certificate_info(cert)
+    return cert
 
 
 @lru_cache(maxsize=256)
