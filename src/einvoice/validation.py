@@ -209,10 +209,7 @@ def _internal(step_en: str, step_es: str, exc: Exception) -> Violation:
 def _run_official(tree: etree._ElementTree, artefacts: tuple[str, ...]) -> list[Violation]:
     from einvoice.rules import official
 
-    out: list[Violation] = []
-    for key in artefacts:
-        out.extend(official.check(tree, key))
-    return out
+    return official.check_all(tree, artefacts)
 
 
 def _through_conversion(violation: Violation) -> Violation:
