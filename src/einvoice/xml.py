@@ -10,7 +10,9 @@ DOCTYPE, so any document that declares one is refused outright (this also defeat
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Final
 
@@ -258,18 +260,117 @@ def _steps(path: str) -> tuple[str, ...] | None:
 _STEPS: dict[str, tuple[str, ...] | None] = {}
 
 
+class _Index(threading.local):
+    """The children of each element by tag, while a reader maps one tree (per thread)."""
+
+    children: dict[int, tuple[etree._Element, dict[object, list[etree._Element]]]] | None = None
+
+
+_index = _Index()
+
+
+@contextmanager
+def indexed_lookups() -> Iterator[None]:
+    """While a reader maps one tree: answer :func:`find`, :func:`findall` and
+    :func:`children` from an index of each element's children, made on its first lookup.
+
+    ``iterchildren(tag)`` costs about as much as listing a small element's children, and a
+    reader looks up dozens of optional elements under the root, a party or a line; with the
+    index each further lookup is two dictionary reads.  The index keeps the elements it saw
+    alive (so ``id`` stays theirs) and is dropped when the block ends; the tree must not
+    change inside it (readers only read).
+    """
+    previous = _index.children
+    _index.children = {}
+    try:
+        yield
+    finally:
+        _index.children = previous
+
+
+def _kids(
+    index: dict[int, tuple[etree._Element, dict[object, list[etree._Element]]]],
+    node: etree._Element,
+) -> dict[object, list[etree._Element]]:
+    entry = index.get(id(node))
+    if entry is None:
+        kids: dict[object, list[etree._Element]] = {}
+        for child in node.iterchildren():
+            found = kids.get(child.tag)
+            if found is None:
+                kids[child.tag] = [child]
+            else:
+                found.append(child)
+        entry = index[id(node)] = (node, kids)
+    return entry[1]
+
+
+def children(element: etree._Element, steps: tuple[str, ...]) -> list[etree._Element]:
+    """Every element at the plain child ``steps`` (Clark tags, no wildcard) below
+    ``element``, in document order."""
+    index = _index.children
+    if index is None:
+        if len(steps) == 1:
+            return list(element.iterchildren(steps[0]))
+        return list(_walk(element, steps, 0))
+    nodes = [element]
+    for tag in steps:
+        nodes = [child for node in nodes for child in _kids(index, node).get(tag, ())]
+        if not nodes:
+            break
+    return nodes
+
+
+def first_children(element: etree._Element, steps: tuple[str, ...]) -> etree._Element | None:
+    """The first child of each of ``steps`` in turn (Clark tags, no wildcard); ``None`` as
+    soon as one is missing (no search of the other branches)."""
+    index = _index.children
+    node: etree._Element | None = element
+    if index is None:
+        for tag in steps:
+            node = next(node.iterchildren(tag), None)
+            if node is None:
+                return None
+        return node
+    for tag in steps:
+        found = _kids(index, node).get(tag)
+        if not found:
+            return None
+        node = found[0]
+    return node
+
+
+def _indexable(steps: tuple[str, ...]) -> bool:
+    """Whether ``steps`` name tags only (a wildcard step is left to ``iterchildren``)."""
+    known = _PLAIN.get(steps)
+    if known is None:
+        known = _PLAIN[steps] = not any("*" in step for step in steps)
+    return known
+
+
+_PLAIN: dict[tuple[str, ...], bool] = {}
+
+
 def find(element: etree._Element, path: str) -> etree._Element | None:
     """The first element at ``path`` below ``element`` (``Element.find`` without recompiling)."""
     steps = _steps(path)
     if steps is None:
         return element.find(path)
-    # Follow the first child of each step; when that chain reaches the end it is the first
-    # match in document order.  Only when it breaks off must the other branches be searched.
-    node: etree._Element | None = element
+    index = _index.children
+    if index is not None and _indexable(steps):
+        # The greedy chain (first child of each step) is the first match in document order
+        # when it reaches the end; only when it breaks off are the other branches searched.
+        node = first_children(element, steps)
+        if node is not None or len(steps) == 1:
+            return node
+        found = children(element, steps)
+        return found[0] if found else None
+    node = element
     for tag in steps:
-        node = next(node.iterchildren(tag), None)
-        if node is None:
+        child = next(node.iterchildren(tag), None)
+        if child is None:
             break
+        node = child
     else:
         return node
     if len(steps) == 1:
@@ -282,6 +383,8 @@ def findall(element: etree._Element, path: str) -> list[etree._Element]:
     steps = _steps(path)
     if steps is None:
         return element.findall(path)
+    if _index.children is not None and _indexable(steps):
+        return children(element, steps)
     if len(steps) == 1:
         return list(element.iterchildren(steps[0]))
     return list(_walk(element, steps, 0))

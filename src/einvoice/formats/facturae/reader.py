@@ -908,4 +908,5 @@ def read(tree: etree._ElementTree, version: str) -> Document:
             f"La versión Facturae '{version}' no está soportada (sí lo están 3.1, 3.2, 3.2.1 "
             "y 3.2.2).",
         )
-    return _Reader(tree, version).document()
+    with _xml.indexed_lookups():
+        return _Reader(tree, version).document()
