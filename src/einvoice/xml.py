@@ -333,7 +333,8 @@ def first_children(element: etree._Element, steps: tuple[str, ...]) -> etree._El
                 return None
         return node
     for tag in steps:
-        found = _kids(index, node).get(tag)
+        entry = index.get(id(node))
+        found = (entry[1] if entry is not None else _kids(index, node)).get(tag)
         if not found:
             return None
         node = found[0]
@@ -357,24 +358,31 @@ def find(element: etree._Element, path: str) -> etree._Element | None:
     if steps is None:
         return element.find(path)
     index = _index.children
-    if index is not None and _indexable(steps):
-        # The greedy chain (first child of each step) is the first match in document order
-        # when it reaches the end; only when it breaks off are the other branches searched.
-        node = first_children(element, steps)
-        if node is not None or len(steps) == 1:
-            return node
-        found = children(element, steps)
-        return found[0] if found else None
     node = element
-    for tag in steps:
-        child = next(node.iterchildren(tag), None)
-        if child is None:
-            break
-        node = child
+    if index is not None and _indexable(steps):
+        for tag in steps:
+            entry = index.get(id(node))
+            found = (entry[1] if entry is not None else _kids(index, node)).get(tag)
+            if not found:
+                break
+            node = found[0]
+        else:
+            return node
     else:
-        return node
+        for tag in steps:
+            child = next(node.iterchildren(tag), None)
+            if child is None:
+                break
+            node = child
+        else:
+            return node
+    # The greedy chain (first child of each step) is the first match in document order when
+    # it reaches the end; only when it breaks off are the other branches searched.
     if len(steps) == 1:
         return None
+    if index is not None and _indexable(steps):
+        rest = children(element, steps)
+        return rest[0] if rest else None
     return next(_walk(element, steps, 0), None)
 
 
