@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 from stdnum import exceptions as stdnum_errors
@@ -160,13 +161,16 @@ def _spanish_kind(number: str) -> TaxIdKind:
     return TaxIdKind.CIF
 
 
+@lru_cache(maxsize=4096)
 def check_tax_id(value: str, country: str = "ES") -> TaxIdCheck:
     """Check a tax ID's format and check digits; never raises.
 
     ``value`` may carry its country prefix or not (``country`` is assumed then).  Spanish
     numbers are classified as DNI, NIE, CIF or special NIF; other EU VAT numbers are checked
     with the member state's own algorithm; anything else is reported as kind ``other``,
-    valid but not checked.
+    valid but not checked.  The answer depends on the text only and a platform sees the
+    same parties again and again, so the last few thousand answers are kept (the result is
+    immutable).
     """
     canonical = normalise_tax_id(value, country)
     label = value.strip() or "(empty)"

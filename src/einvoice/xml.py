@@ -9,7 +9,10 @@ DOCTYPE, so any document that declares one is refused outright (this also defeat
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Final
 
@@ -75,11 +78,20 @@ def _counted_parse(data: bytes, max_elements: int, where: str) -> etree._Element
     return root
 
 
+_MARKUP_FIRST: Final = re.compile(rb"[ \t\r\n\xef\xbb\xbf\xfe\xff\x00]*<")
+
+
 def _looks_ascii_compatible(data: bytes) -> bool:
     """Whether counting ``<`` bytes bounds the number of elements (UTF-8, ASCII, Latin-n,
     and UTF-16/32, where every ``<`` still holds a 0x3C byte)."""
-    head = data.lstrip(b" \t\r\n\xef\xbb\xbf\xfe\xff\x00")
-    return head[:1] == b"<"
+    return _MARKUP_FIRST.match(data) is not None
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """Whether ``data`` holds ``<!DOCTYPE`` or ``<!ENTITY`` in any encoding :data:`_DECLARATIONS`
+    lists.  Each of them holds a ``!`` byte (0x21 in all those encodings); most invoices have
+    none at all (no comment, no CDATA), which one scan shows."""
+    return b"!" in data and any(marker in data for marker in _DECLARATIONS)
 
 
 def _new_parser(*, refuse_external: bool = True) -> etree.XMLParser:
@@ -103,7 +115,7 @@ def parse_bytes(
     declarations) or ``XML-MALFORMED`` (with the line).
     """
     where = f" ({filename})" if filename else ""
-    if not data or not data.strip():
+    if not data or data.isspace():
         raise ParseError.single(
             "XML-EMPTY",
             f"The file{where} is empty.",
@@ -115,7 +127,7 @@ def parse_bytes(
             f"The file{where} is {len(data):,} bytes; the limit is {max_bytes:,} bytes.",
             f"El fichero{where} ocupa {len(data):,} bytes; el límite es {max_bytes:,} bytes.",
         )
-    if any(marker in data for marker in _DECLARATIONS):
+    if _declares_dtd(data):
         raise _dtd_refused(where)
     try:
         if data.count(b"<") <= max_elements and _looks_ascii_compatible(data):
@@ -217,7 +229,7 @@ def _clark_steps(path: str) -> tuple[str, ...]:
 
 def iterpath(element: etree._Element, path: str) -> Iterator[etree._Element]:
     """Elements at ``path`` below ``element`` in document order, as ``iterfind`` gives them."""
-    steps = _child_steps(path)
+    steps = _steps(path)
     if steps is None:
         yield from element.iterfind(path)
         return
@@ -233,21 +245,154 @@ def _walk(element: etree._Element, steps: tuple[str, ...], index: int) -> Iterat
         yield from _walk(child, steps, index + 1)
 
 
+def _steps(path: str) -> tuple[str, ...] | None:
+    """:func:`_child_steps` through a plain dictionary (cheaper than the LRU wrapper on the
+    hot path; the keys are the code's literal paths, a bounded set)."""
+    try:
+        return _STEPS[path]
+    except KeyError:
+        steps = _child_steps(path)
+        if len(_STEPS) < 4096:
+            _STEPS[path] = steps
+        return steps
+
+
+_STEPS: dict[str, tuple[str, ...] | None] = {}
+
+
+class _Index(threading.local):
+    """The children of each element by tag, while a reader maps one tree (per thread)."""
+
+    children: dict[int, tuple[etree._Element, dict[object, list[etree._Element]]]] | None = None
+
+
+_index = _Index()
+
+
+@contextmanager
+def indexed_lookups() -> Iterator[None]:
+    """While a reader maps one tree: answer :func:`find`, :func:`findall` and
+    :func:`children` from an index of each element's children, made on its first lookup.
+
+    ``iterchildren(tag)`` costs about as much as listing a small element's children, and a
+    reader looks up dozens of optional elements under the root, a party or a line; with the
+    index each further lookup is two dictionary reads.  The index keeps the elements it saw
+    alive (so ``id`` stays theirs) and is dropped when the block ends; the tree must not
+    change inside it (readers only read).
+    """
+    previous = _index.children
+    _index.children = {}
+    try:
+        yield
+    finally:
+        _index.children = previous
+
+
+def _kids(
+    index: dict[int, tuple[etree._Element, dict[object, list[etree._Element]]]],
+    node: etree._Element,
+) -> dict[object, list[etree._Element]]:
+    entry = index.get(id(node))
+    if entry is None:
+        kids: dict[object, list[etree._Element]] = {}
+        for child in node.iterchildren():
+            found = kids.get(child.tag)
+            if found is None:
+                kids[child.tag] = [child]
+            else:
+                found.append(child)
+        entry = index[id(node)] = (node, kids)
+    return entry[1]
+
+
+def children(element: etree._Element, steps: tuple[str, ...]) -> list[etree._Element]:
+    """Every element at the plain child ``steps`` (Clark tags, no wildcard) below
+    ``element``, in document order."""
+    index = _index.children
+    if index is None:
+        if len(steps) == 1:
+            return list(element.iterchildren(steps[0]))
+        return list(_walk(element, steps, 0))
+    nodes = [element]
+    for tag in steps:
+        nodes = [child for node in nodes for child in _kids(index, node).get(tag, ())]
+        if not nodes:
+            break
+    return nodes
+
+
+def first_children(element: etree._Element, steps: tuple[str, ...]) -> etree._Element | None:
+    """The first child of each of ``steps`` in turn (Clark tags, no wildcard); ``None`` as
+    soon as one is missing (no search of the other branches)."""
+    index = _index.children
+    node: etree._Element | None = element
+    if index is None:
+        for tag in steps:
+            node = next(node.iterchildren(tag), None)
+            if node is None:
+                return None
+        return node
+    for tag in steps:
+        entry = index.get(id(node))
+        found = (entry[1] if entry is not None else _kids(index, node)).get(tag)
+        if not found:
+            return None
+        node = found[0]
+    return node
+
+
+def _indexable(steps: tuple[str, ...]) -> bool:
+    """Whether ``steps`` name tags only (a wildcard step is left to ``iterchildren``)."""
+    known = _PLAIN.get(steps)
+    if known is None:
+        known = _PLAIN[steps] = not any("*" in step for step in steps)
+    return known
+
+
+_PLAIN: dict[tuple[str, ...], bool] = {}
+
+
 def find(element: etree._Element, path: str) -> etree._Element | None:
     """The first element at ``path`` below ``element`` (``Element.find`` without recompiling)."""
-    steps = _child_steps(path)
+    steps = _steps(path)
     if steps is None:
         return element.find(path)
+    index = _index.children
+    node = element
+    if index is not None and _indexable(steps):
+        for tag in steps:
+            entry = index.get(id(node))
+            found = (entry[1] if entry is not None else _kids(index, node)).get(tag)
+            if not found:
+                break
+            node = found[0]
+        else:
+            return node
+    else:
+        for tag in steps:
+            child = next(node.iterchildren(tag), None)
+            if child is None:
+                break
+            node = child
+        else:
+            return node
+    # The greedy chain (first child of each step) is the first match in document order when
+    # it reaches the end; only when it breaks off are the other branches searched.
     if len(steps) == 1:
-        return next(element.iterchildren(steps[0]), None)
+        return None
+    if index is not None and _indexable(steps):
+        rest = children(element, steps)
+        return rest[0] if rest else None
     return next(_walk(element, steps, 0), None)
 
 
 def findall(element: etree._Element, path: str) -> list[etree._Element]:
     """Every element at ``path`` below ``element`` (``Element.findall``)."""
-    steps = _child_steps(path)
+    steps = _steps(path)
     if steps is None:
         return element.findall(path)
+    if _index.children is not None and _indexable(steps):
+        return children(element, steps)
     if len(steps) == 1:
         return list(element.iterchildren(steps[0]))
     return list(_walk(element, steps, 0))

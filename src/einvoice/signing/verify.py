@@ -504,16 +504,7 @@ class _Verifier:
         for node in nodes:
             try:
                 der = base64.b64decode("".join((node.text or "").split()), validate=True)
-                with warnings.catch_warnings():
-                    # Old CA certificates break RFC 5280 details (negative serials …);
-                    # cryptography warns but still reads them, and so do we.
-                    warnings.simplefilter("ignore")
-                    cert = x509.load_der_x509_certificate(der)
-                    # cryptography parses lazily: touch what we use so a damaged
-                    # certificate fails here with a clear finding, not later.
-                    cert.public_key()
-                    certificate_info(cert, at=self.at)
-                self.certificates.append(cert)
+                self.certificates.append(_certificate_from_der(der))
             except (
                 binascii.Error,
                 ValueError,
@@ -562,8 +553,7 @@ class _Verifier:
         match = None
         if name:
             for cert in self.certificates:
-                der = cert.public_bytes(serialization.Encoding.DER)
-                if base64.b64encode(hashlib.new(name, der).digest()).decode() == expected:
+                if _certificate_digest(cert, name) == expected:
                     match = cert
                     break
         if match is None:
@@ -673,12 +663,43 @@ class _Verifier:
 
 
 @lru_cache(maxsize=256)
+def _certificate_digest(cert: x509.Certificate, name: str) -> str:
+    """Base64 digest of a certificate's DER, as XAdES ``CertDigest`` states it."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(hashlib.new(name, der).digest()).decode()
+
+
+@lru_cache(maxsize=256)
+def _certificate_from_der(der: bytes) -> x509.Certificate:
+    """A certificate of a signature's KeyInfo, read once per DER text (a platform sees the
+    same few signers again and again).  Raises what ``cryptography`` raises for a damaged
+    certificate; failures are not kept."""
+    with warnings.catch_warnings():
+        # Old CA certificates break RFC 5280 details (negative serials …); cryptography
+        # warns but still reads them, and so do we.
+        warnings.simplefilter("ignore")
+        cert = x509.load_der_x509_certificate(der)
+        # cryptography parses lazily: touch what we use so a damaged certificate fails
+        # here with a clear finding, not later.
+        cert.public_key()
+        certificate_info(cert)
+    return cert
+
+
+@lru_cache(maxsize=256)
 def _xmlsec_certificate_key(certificate: x509.Certificate) -> xmlsec.Key:
-    """libxmlsec's key for a certificate, loaded once per certificate (loading costs about
-    as much as checking a signature; ``SignatureContext.key`` takes a copy of it)."""
+    """libxmlsec's key for a certificate's public key, loaded once per certificate.
+
+    Only the public key is handed over: it is all that checking a signature value needs (the
+    certificate itself is read and checked here, not by libxmlsec, which never looks at
+    KeyInfo when the context has a key).  ``SignatureContext.key`` takes a copy of the key,
+    and copying a key that carries its certificate cost as much as loading it again.
+    """
     return xmlsec.Key.from_memory(
-        certificate.public_bytes(serialization.Encoding.DER),
-        xmlsec.constants.KeyDataFormatCertDer,
+        certificate.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+        xmlsec.constants.KeyDataFormatPem,
     )
 
 

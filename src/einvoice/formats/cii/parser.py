@@ -594,7 +594,8 @@ def parse(tree: etree._ElementTree, *, version: str) -> Document:
             "The document is not a UN/CEFACT Cross Industry Invoice.",
             "El documento no es una factura UN/CEFACT Cross Industry Invoice.",
         )
-    invoice = _invoice(root)
+    with _xml.indexed_lookups():
+        invoice = _invoice(root)
     return Document(invoices=(invoice,), format="cii", version=version)
 
 

@@ -21,6 +21,7 @@ import re
 import zlib
 from dataclasses import replace
 from decimal import Decimal
+from typing import Final
 
 from lxml import etree
 
@@ -70,6 +71,13 @@ NOTE_SUBJECT_LEGAL = "REG"
 
 VATEX_NOT_SUBJECT = "VATEX-EU-O"
 """BT-121 code EN 16931 requires for category O (not subject to VAT)."""
+
+
+# Allowed codes, made once (building a set of enum values per element was a tenth of a read).
+_TAX_TYPE_CODES: Final = frozenset(t.value for t in TaxType)
+_ISSUER_TYPES: Final = frozenset(t.value for t in IssuerType)
+_PERSON_TYPES: Final = frozenset(p.value for p in PersonType)
+_RESIDENCES: Final = frozenset(r.value for r in Residence)
 
 
 class _Reader:
@@ -197,7 +205,7 @@ class _Reader:
         root = self.tree.getroot()
         header = self.required(root, "FileHeader")
         batch = self.required(header, "Batch")
-        issuer_code = self.code(header, "InvoiceIssuerType", {t.value for t in IssuerType})
+        issuer_code = self.code(header, "InvoiceIssuerType", _ISSUER_TYPES)
         issuer_type = IssuerType(issuer_code) if issuer_code else IssuerType.SELLER
         third = _xml.find(header, "ThirdParty")
         third_party = self.party(third) if third is not None else None
@@ -250,8 +258,8 @@ class _Reader:
     def party(self, el: etree._Element) -> Party:
         """``SellerParty`` / ``BuyerParty`` / ``ThirdParty`` (BusinessType or ThirdPartyType)."""
         tax = self.required(el, "TaxIdentification")
-        person = self.code(tax, "PersonTypeCode", {p.value for p in PersonType})
-        residence = self.code(tax, "ResidenceTypeCode", {r.value for r in Residence})
+        person = self.code(tax, "PersonTypeCode", _PERSON_TYPES)
+        residence = self.code(tax, "ResidenceTypeCode", _RESIDENCES)
         residence_type = Residence(residence) if residence else Residence.RESIDENT
         legal = _xml.find(el, "LegalEntity")
         individual = _xml.find(el, "Individual")
@@ -470,7 +478,7 @@ class _Reader:
     # -- taxes ----------------------------------------------------------------------------------
 
     def tax_type(self, tax: etree._Element) -> TaxType:
-        value = self.code(tax, "TaxTypeCode", {t.value for t in TaxType})
+        value = self.code(tax, "TaxTypeCode", _TAX_TYPE_CODES)
         if not value:
             raise self.fail(
                 tax,
@@ -908,4 +916,5 @@ def read(tree: etree._ElementTree, version: str) -> Document:
             f"La versión Facturae '{version}' no está soportada (sí lo están 3.1, 3.2, 3.2.1 "
             "y 3.2.2).",
         )
-    return _Reader(tree, version).document()
+    with _xml.indexed_lookups():
+        return _Reader(tree, version).document()

@@ -18,6 +18,7 @@ from functools import cache
 from lxml import etree
 
 from einvoice import lexical
+from einvoice import xml as _xml
 from einvoice.errors import ParseError, UnsupportedDocument
 from einvoice.formats import _other_taxes, _tags
 from einvoice.formats.ubl import extras
@@ -96,20 +97,16 @@ def _find(el: Element | None, path: str) -> Element | None:
     Walking children directly is several times faster than ``Element.find``, and UBL paths
     read here only repeat on their last step.
     """
-    node = el
-    for tag in _steps(path):
-        if node is None:
-            return None
-        node = next(node.iterchildren(tag), None)
-    return node
+    if el is None:
+        return None
+    return _xml.first_children(el, _steps(path))
 
 
 def _all(el: Element | None, path: str) -> list[Element]:
     """Every element at ``path`` below ``el``."""
-    nodes = [] if el is None else [el]
-    for tag in _steps(path):
-        nodes = [child for node in nodes for child in node.iterchildren(tag)]
-    return nodes
+    if el is None:
+        return []
+    return _xml.children(el, _steps(path))
 
 
 def _text(el: Element | None, path: str = "") -> str:
@@ -501,6 +498,11 @@ def _line(el: Element, *, credit: bool) -> Line:
 
 def read(tree: etree._ElementTree) -> Document:
     """Map a UBL Invoice or CreditNote tree to a one-invoice :class:`Document`."""
+    with _xml.indexed_lookups():
+        return _read(tree)
+
+
+def _read(tree: etree._ElementTree) -> Document:
     root = tree.getroot()
     credit = etree.QName(root).namespace == NS_CREDIT_NOTE
     ubl_version = _text(root, "cbc:UBLVersionID")
