@@ -20,6 +20,7 @@ A new consumer adds its dotted path to the table below — nothing else calls it
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 
@@ -117,18 +118,19 @@ def run_effect(
             raise ValueError(f"{name!r} is not a side effect listed in EFFECTS")
     from django.db import transaction
 
-    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    # Issuer and recipient come with the row: every handler asks for them.
+    invoice = Invoice.objects.select_related("issuer", "recipient").filter(pk=invoice_id).first()
     if invoice is None:
         return "missing"
     event = Event.objects.filter(pk=event_id).first() if event_id is not None else None
     failed: list[str] = []
     first_error: Exception | None = None
-    for position, name in enumerate(names):
-        if position:  # each handler sees the row as stored, not as the previous one left it
-            invoice = Invoice.objects.get(pk=invoice_id)
+    for name in names:
+        # Each handler gets its own copy of the row as loaded, not as the previous one left it.
+        row = copy.copy(invoice)
         try:
             with transaction.atomic():
-                import_string(name)(invoice=invoice, event=event, route=invoice.route, source=source)
+                import_string(name)(invoice=row, event=event, route=row.route, source=source)
         except Exception as exc:
             logger.exception(
                 "Side effect %s failed for invoice %s (attempt %s of %s)",

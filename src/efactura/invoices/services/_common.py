@@ -152,17 +152,22 @@ def create_invoice(
     of :mod:`efactura.invoices.effects`.  Issued invoices pass no effect: routing enqueues it.
     """
     invoice = Invoice.objects.create(**fields)
-    for document in documents:
-        storage.archive(
+    if documents:
+        storage.archive_many(
             invoice=invoice,
-            data=document.data,
-            role=document.role,
-            filename=document.filename,
-            fmt=document.fmt,
-            version=document.version,
-            signed=document.signed,
-            batch_index=document.batch_index,
-            content_type=document.content_type,
+            documents=[
+                {
+                    "data": d.data,
+                    "role": d.role,
+                    "filename": d.filename,
+                    "fmt": d.fmt,
+                    "version": d.version,
+                    "signed": d.signed,
+                    "batch_index": d.batch_index,
+                    "content_type": d.content_type,
+                }
+                for d in documents
+            ],
         )
     kind, event_data = event
     _add_event(
