@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 import time
 from collections.abc import Iterable
@@ -46,6 +47,8 @@ from efactura.invoices.selectors import access_invoice_by_id
 from efactura.invoices.services import statuses as status_services
 from einvoice.errors import EInvoiceError, Layer, Violation
 from einvoice.serialize import invoice_from_data
+
+logger = logging.getLogger(__name__)
 
 # -- Submitting invoices ----------------------------------------------------------------------
 
@@ -273,9 +276,7 @@ def do_submit_invoice(
     return result
 
 
-def _claim_key(
-    *, company: Company, key: str, fingerprint: str
-) -> IdempotencyRecord | ApiResult:
+def _claim_key(*, company: Company, key: str, fingerprint: str) -> IdempotencyRecord | ApiResult:
     """Claim ``key`` (the record, ``status_code`` 0) or answer from the stored record."""
     wait = float(
         getattr(settings, "EFACTURA_IDEMPOTENCY_WAIT_SECONDS", DEFAULT_IDEMPOTENCY_WAIT_SECONDS)
@@ -325,7 +326,7 @@ def _release_claim(claimed: IdempotencyRecord) -> None:
         if row is not None and not _invoices_of(claimed.company, list(row.invoice_ids)):
             row.delete()
     except Exception:  # the original error matters more; the lease covers this case
-        pass
+        logger.exception("Could not release the Idempotency-Key claim %s", claimed.pk)
 
 
 def _invoices_of(company: Company, ids: list[str]) -> list[Invoice]:

@@ -6,9 +6,10 @@ the database backend):
 the task rows commit — or roll back — with the change, so a rolled-back action emails and
 delivers nothing, and a committed one cannot lose its email, peer delivery or webhook.
 
-The worker runs each task after the commit, each handler in its own transaction.  A handler that
-fails is not swallowed: the failure is logged with its traceback, the task result records it (visible
-in the admin's task list), and the failed handlers alone are retried with growing delays, up to
+The worker runs each task after the commit, each handler in its own transaction.  A handler
+that fails is not swallowed: the failure is logged with its traceback, the task result records
+it (visible in the admin's task list), and the failed handlers alone are retried with growing
+delays, up to
 :data:`MAX_ATTEMPTS`.  Handlers must therefore be idempotent enough to run again after a
 failure; they only record rows (emails, outbound messages, webhook deliveries) whose own tasks
 do the network calls.

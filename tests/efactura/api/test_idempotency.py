@@ -190,9 +190,7 @@ def test_a_dead_request_that_stored_its_invoice_is_answered_not_redone(
 
     body = invoice_json(customer.tax_id)
     first = supplier_api.post_json("/invoices", body).json()
-    _claim(
-        supplier, "dead-2", body, age=IDEMPOTENCY_LEASE_SECONDS + 5, invoice_ids=[first["id"]]
-    )
+    _claim(supplier, "dead-2", body, age=IDEMPOTENCY_LEASE_SECONDS + 5, invoice_ids=[first["id"]])
     answer = supplier_api.post_json("/invoices", body, {"Idempotency-Key": "dead-2"})
     assert answer.status_code == 201
     assert answer["Idempotent-Replayed"] == "true"
