@@ -15,7 +15,8 @@ Each cycle:
    5xx, 408 and 429 leave the file where it is for the next cycle, but a file the platform
    failed on :data:`MAX_SERVER_ERRORS` times in a row is moved to ``outbox/failed/`` too
    (with the last answer as the reason), so one file never blocks the queue by being retried
-   forever; move it back into the outbox to try again.  The ``Idempotency-Key`` is
+   forever; move it back into the outbox to try again.  409 (the same file still being
+   processed by an earlier upload) leaves it for the next cycle too.  The ``Idempotency-Key`` is
    derived from the file's SHA-256, so an upload interrupted before its answer arrived is
    retried without ever creating a second invoice.
 2. **Download** every received invoice not yet acknowledged, as its original file, into the
@@ -53,8 +54,9 @@ SETTLE_SECONDS = 1.0
 """A file modified more recently than this is left for the next cycle (still being written)."""
 MAX_SERVER_ERRORS = 5
 """Consecutive 5xx answers for the same file after which it is moved to ``failed/``."""
-RETRY_STATUSES = frozenset({408, 425, 429})
-"""4xx answers that mean "later", not "never": the file stays in the outbox."""
+RETRY_STATUSES = frozenset({408, 409, 425, 429})
+"""4xx answers that mean "later", not "never": the file stays in the outbox (409: an earlier
+upload of the same file, same ``Idempotency-Key``, is still being processed)."""
 EXIT_FAILED_FILES = 1
 EXIT_UNREACHABLE = 4
 

@@ -25,6 +25,15 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 200
 IDEMPOTENCY_RETENTION_DAYS = 30
 """Stored responses are kept this long; ERPs retry within minutes, not months."""
 
+IDEMPOTENCY_LEASE_SECONDS = 300
+"""A request claims its key for this long.  A claim still unanswered after it belongs to a
+request whose process died: the next retry takes it over (answering with the invoices the
+dead request had stored, if any, or doing the work)."""
+
+DEFAULT_IDEMPOTENCY_WAIT_SECONDS = 5.0
+"""How long a retry waits for a concurrent request with the same key to finish
+(``EFACTURA_IDEMPOTENCY_WAIT_SECONDS``) before it is answered 409 with ``Retry-After``."""
+
 SYNC_SETTLE_SECONDS = 2
 """The change feed (``changes=true``) leaves out rows changed in the last seconds, so a
 transaction that committed a little late is not skipped by a client that already moved on."""

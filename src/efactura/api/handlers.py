@@ -332,7 +332,7 @@ def _read_submission(request: HttpRequest) -> services.Submission:
 
 @api.post(
     "/invoices",
-    response={201: SubmitResult, 415: Problem, 422: Problem},
+    response={201: SubmitResult, 409: Problem, 415: Problem, 422: Problem},
     openapi_extra=_SUBMIT_BODY,
     tags=["invoices"],
     summary="Send an invoice (XML of any supported format, or canonical JSON)",
@@ -349,7 +349,9 @@ def submit_invoice(request: HttpRequest) -> HttpResponse:
         submission=submission,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
-    headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
+    headers = {**result.headers}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
     if result.status == 201 and result.body.get("id"):
         headers["Location"] = f"/api/v1/invoices/{result.body['id']}"
     return json_response(result.status, result.body, headers)

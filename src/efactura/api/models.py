@@ -15,10 +15,14 @@ from efactura.api.choices import IDEMPOTENCY_KEY_MAX_LENGTH, DeliveryStatus, Web
 class IdempotencyRecord(models.Model):
     """The stored answer to a request sent with an ``Idempotency-Key`` header.
 
-    Unique per company and key: the first request inserts the row in the same transaction as
-    the invoice it creates, so a concurrent retry waits on the unique index and then gets the
-    stored answer instead of a second invoice.  ``fingerprint`` (SHA-256 of the submitted
-    content) detects a key reused for a different request.
+    Unique per company and key: the first request claims the key by inserting the row (a
+    short transaction of its own, ``status_code`` 0 while it works), does the work outside it —
+    routing lookups and deliveries may call other platforms — and then stores the answer.  A
+    concurrent retry finds the claim and waits for the answer (or gets 409).  Each invoice the
+    request stores is added to ``invoice_ids`` in the invoice's own transaction, so a retry
+    after a crash answers with those invoices instead of creating them again.
+    ``fingerprint`` (SHA-256 of the submitted content) detects a key reused for a different
+    request; ``created`` is when the key was (last) claimed.
     """
 
     company = models.ForeignKey(
@@ -28,6 +32,7 @@ class IdempotencyRecord(models.Model):
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(default=0)
     body = models.JSONField(default=dict)
+    invoice_ids = models.JSONField(default=list, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +28,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efactura.accounts.models import User
-from efactura.api.choices import IDEMPOTENCY_KEY_MAX_LENGTH, DeliveryStatus, WebhookEvent
+from efactura.api.choices import (
+    DEFAULT_IDEMPOTENCY_WAIT_SECONDS,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    IDEMPOTENCY_LEASE_SECONDS,
+    DeliveryStatus,
+    WebhookEvent,
+)
 from efactura.api.models import Acknowledgement, IdempotencyRecord, Webhook, WebhookDelivery
 from efactura.api.problems import problem_body
 from efactura.api.representations import event_dict, invoice_summary
@@ -39,6 +47,8 @@ from efactura.invoices.selectors import access_invoice_by_id
 from efactura.invoices.services import statuses as status_services
 from einvoice.errors import EInvoiceError, Layer, Violation
 from einvoice.serialize import invoice_from_data
+
+logger = logging.getLogger(__name__)
 
 # -- Submitting invoices ----------------------------------------------------------------------
 
@@ -216,11 +226,17 @@ def do_submit_invoice(
 ) -> ApiResult:
     """Issue (JSON) or import as issuer (XML) what an ERP posted, at most once per key.
 
-    With ``idempotency_key``, the record is inserted in the same transaction as the invoice:
-    a concurrent retry with the same key blocks on the unique index until the first commits,
-    then gets the stored status and body (``replayed``); if the first fails unexpectedly,
-    everything rolls back and the retry does the work.  Validation failures (422) are stored
-    too, so a retry always sees the same answer.  The same key with different content is 422.
+    With ``idempotency_key`` the work is in three steps, none holding a transaction or a lock
+    across the others (route discovery and deliveries may call other platforms): the key is
+    claimed (a short transaction inserting the record), the submission runs (its invoices are
+    stored in their own transactions, each adding itself to the record), and the answer is
+    stored.  A concurrent request with the same key waits for that answer
+    (``EFACTURA_IDEMPOTENCY_WAIT_SECONDS``), then gets it (``replayed``) or 409 with
+    ``Retry-After``.  If the submission fails unexpectedly before storing any invoice, the claim
+    is released and a retry does the work; if the process dies, a retry after
+    :data:`IDEMPOTENCY_LEASE_SECONDS` takes the claim over and answers with the invoices already
+    stored (or does the work when there are none).  Validation failures (422) are stored too,
+    so a retry always sees the same answer.  The same key with different content is 422.
     """
     key = idempotency_key.strip()
     if not key:
@@ -236,36 +252,133 @@ def do_submit_invoice(
                 % {"n": IDEMPOTENCY_KEY_MAX_LENGTH},
             ),
         )
-    fingerprint = submission.fingerprint
-    try:
-        with transaction.atomic():
-            row = IdempotencyRecord.objects.create(
-                company=company, key=key, fingerprint=fingerprint
-            )
-            result = _submit(company=company, actor=actor, submission=submission)
-            row.status_code = result.status
-            row.body = result.body
-            row.save(update_fields=["status_code", "body"])
-    except IntegrityError:
-        stored = IdempotencyRecord.objects.filter(company=company, key=key).first()
-        if stored is None:
+    claimed = _claim_key(company=company, key=key, fingerprint=submission.fingerprint)
+    if isinstance(claimed, ApiResult):
+        return claimed
+    stored_ids = list(claimed.invoice_ids)
+    earlier = _invoices_of(company, stored_ids)
+    if earlier:  # taken over from a request that died after storing its invoices
+        result = _answer_for(company, submission, earlier)
+        result.replayed = True
+    else:
+        try:
+            with invoice_services.on_invoice_created(
+                partial(_remember_invoice, record_pk=claimed.pk, ids=stored_ids)
+            ):
+                result = _submit(company=company, actor=actor, submission=submission)
+        except BaseException:
+            _release_claim(claimed)
             raise
-        if stored.fingerprint != fingerprint:
-            return ApiResult(
-                status=422,
-                body=problem_body(
-                    status=422,
-                    slug="idempotency-key-reused",
-                    title=_("This Idempotency-Key was already used for another request."),
-                    detail=_(
-                        "The key %(key)s was first used with different content; use a new "
-                        "key for a new invoice."
-                    )
-                    % {"key": key},
-                ),
-            )
-        return ApiResult(status=stored.status_code, body=stored.body, replayed=True)
+    # Stored only while the claim is still ours (a request slower than the lease lost it).
+    IdempotencyRecord.objects.filter(pk=claimed.pk, status_code=0, created=claimed.created).update(
+        status_code=result.status, body=result.body
+    )
     return result
+
+
+def _claim_key(*, company: Company, key: str, fingerprint: str) -> IdempotencyRecord | ApiResult:
+    """Claim ``key`` (the record, ``status_code`` 0) or answer from the stored record."""
+    wait = float(
+        getattr(settings, "EFACTURA_IDEMPOTENCY_WAIT_SECONDS", DEFAULT_IDEMPOTENCY_WAIT_SECONDS)
+    )
+    deadline = time.monotonic() + wait
+    pause = 0.02
+    while True:
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    company=company, key=key, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            stored = IdempotencyRecord.objects.filter(company=company, key=key).first()
+        if stored is not None:
+            if stored.fingerprint != fingerprint:
+                return _key_reused(key)
+            if stored.status_code:
+                return ApiResult(status=stored.status_code, body=stored.body, replayed=True)
+            now = timezone.now()
+            if stored.created < now - dt.timedelta(seconds=IDEMPOTENCY_LEASE_SECONDS):
+                # The request holding the claim died: take it over (one retry wins).
+                taken = IdempotencyRecord.objects.filter(
+                    pk=stored.pk, status_code=0, created=stored.created
+                ).update(created=now)
+                if taken:
+                    stored.created = now
+                    return stored
+                continue
+        if time.monotonic() >= deadline:
+            return _key_in_progress(key)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
+def _remember_invoice(invoice: Invoice, *, record_pk: int, ids: list[str]) -> None:
+    """In ``invoice``'s transaction: add it to the claim, so a retry after a crash finds it."""
+    ids.append(str(invoice.pk))
+    IdempotencyRecord.objects.filter(pk=record_pk).update(invoice_ids=list(ids))
+
+
+def _release_claim(claimed: IdempotencyRecord) -> None:
+    """After an unexpected failure: drop the claim unless an invoice was stored under it (then
+    it stays, and a retry after the lease answers with those invoices)."""
+    try:
+        row = IdempotencyRecord.objects.filter(pk=claimed.pk, created=claimed.created).first()
+        if row is not None and not _invoices_of(claimed.company, list(row.invoice_ids)):
+            row.delete()
+    except Exception:  # the original error matters more; the lease covers this case
+        logger.exception("Could not release the Idempotency-Key claim %s", claimed.pk)
+
+
+def _invoices_of(company: Company, ids: list[str]) -> list[Invoice]:
+    """The invoices of ``ids`` that exist (an id of a rolled-back transaction does not)."""
+    if not ids:
+        return []
+    found = {str(i.pk): i for i in Invoice.objects.filter(pk__in=ids, issuer=company)}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+def _answer_for(company: Company, submission: Submission, invoices: list[Invoice]) -> ApiResult:
+    """The 201 answer for invoices a request stored before its process died."""
+    summaries = [invoice_summary(i, company=company, acknowledged=False) for i in invoices]
+    if submission.kind == "json":
+        body = dict(summaries[0])
+        body["invoices"] = [dict(summaries[0])]
+    else:
+        body = {**summaries[0], "invoices": summaries, "warnings": [], "rejected": []}
+    return ApiResult(status=201, body=body)
+
+
+def _key_reused(key: str) -> ApiResult:
+    return ApiResult(
+        status=422,
+        body=problem_body(
+            status=422,
+            slug="idempotency-key-reused",
+            title=_("This Idempotency-Key was already used for another request."),
+            detail=_(
+                "The key %(key)s was first used with different content; use a new "
+                "key for a new invoice."
+            )
+            % {"key": key},
+        ),
+    )
+
+
+def _key_in_progress(key: str) -> ApiResult:
+    return ApiResult(
+        status=409,
+        body=problem_body(
+            status=409,
+            slug="idempotency-key-in-progress",
+            title=_("A request with this Idempotency-Key is still being processed."),
+            detail=_(
+                "The first request with the key %(key)s has not finished yet; send the same "
+                "request again in a moment to get its answer."
+            )
+            % {"key": key},
+        ),
+        headers={"Retry-After": "1"},
+    )
 
 
 def do_purge_idempotency_records(*, older_than_days: int) -> int:

@@ -1,13 +1,15 @@
 """What happens after an invoice changes: every side effect, listed here and enqueued.
 
 A service that changes an invoice calls :func:`enqueue` in the same transaction as the change.
-That writes one task per handler of :data:`EFFECTS` (``django.tasks``, the database backend):
+That writes one task running every handler of :data:`EFFECTS` for the change (``django.tasks``,
+the database backend):
 the task rows commit — or roll back — with the change, so a rolled-back action emails and
 delivers nothing, and a committed one cannot lose its email, peer delivery or webhook.
 
-The worker runs each task after the commit, in its own transaction.  A handler that fails is
-not swallowed: the failure is logged with its traceback, the task result records it (visible
-in the admin's task list), and the task is retried with growing delays, up to
+The worker runs each task after the commit, each handler in its own transaction.  A handler
+that fails is not swallowed: the failure is logged with its traceback, the task result records
+it (visible in the admin's task list), and the failed handlers alone are retried with growing
+delays, up to
 :data:`MAX_ATTEMPTS`.  Handlers must therefore be idempotent enough to run again after a
 failure; they only record rows (emails, outbound messages, webhook deliveries) whose own tasks
 do the network calls.
@@ -19,6 +21,7 @@ A new consumer adds its dotted path to the table below — nothing else calls it
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 
@@ -73,58 +76,81 @@ RETRY_DELAYS = (60, 300, 1800, 7200)
 
 
 def enqueue(
-    what: str,
-    *,
+    *what: str,
     invoice: Invoice,
     event: Event | None = None,
     source: str = "",
 ) -> None:
-    """Enqueue every handler of ``what`` for ``invoice``; call it inside the transaction that
-    made the change."""
-    for handler in EFFECTS[what]:
-        run_effect.enqueue(
-            handler=handler,
-            invoice_id=str(invoice.pk),
-            event_id=event.pk if event is not None else None,
-            source=source,
-        )
+    """Enqueue every handler of each change in ``what`` for ``invoice`` as **one** task; call
+    it inside the transaction that made the change.
+
+    One task per change (not per handler) keeps the queue and the worker's per-task cost small:
+    a locally delivered invoice is routed and received in one transaction, and its handlers run
+    from a single task.  Each handler still runs in its own transaction and a failing one is
+    retried alone (see :func:`run_effect`), so merging loses no effect.
+    """
+    handlers = [handler for change in what for handler in EFFECTS[change]]
+    run_effect.enqueue(
+        handlers=list(dict.fromkeys(handlers)),
+        invoice_id=str(invoice.pk),
+        event_id=event.pk if event is not None else None,
+        source=source,
+    )
 
 
 @task()
 def run_effect(
     *,
-    handler: str,
+    handlers: list[str] | None = None,
+    handler: str = "",
     invoice_id: str,
     event_id: int | None = None,
     source: str = "",
     attempt: int = 1,
 ) -> str:
-    """Run one handler of :data:`EFFECTS` for an invoice (and event), retrying on failure."""
-    if not any(handler in handlers for handlers in EFFECTS.values()):
-        raise ValueError(f"{handler!r} is not a side effect listed in EFFECTS")
+    """Run the ``handlers`` of :data:`EFFECTS` for an invoice (and event), each in its own
+    transaction; the ones that fail are logged and retried together in one later task, and the
+    task fails (so the failure shows in the task list) after the others have run.
+
+    ``handler`` (one dotted path) is what tasks queued before handlers were merged carry."""
+    names = list(handlers or []) + ([handler] if handler else [])
+    for name in names:
+        if not any(name in listed for listed in EFFECTS.values()):
+            raise ValueError(f"{name!r} is not a side effect listed in EFFECTS")
     from django.db import transaction
 
-    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    # Issuer and recipient come with the row: every handler asks for them.
+    invoice = Invoice.objects.select_related("issuer", "recipient").filter(pk=invoice_id).first()
     if invoice is None:
         return "missing"
     event = Event.objects.filter(pk=event_id).first() if event_id is not None else None
-    try:
-        with transaction.atomic():
-            import_string(handler)(invoice=invoice, event=event, route=invoice.route, source=source)
-    except Exception:
-        logger.exception(
-            "Side effect %s failed for invoice %s (attempt %s of %s)",
-            handler,
-            invoice_id,
-            attempt,
-            MAX_ATTEMPTS,
-        )
-        _retry(handler, invoice_id, event_id, source, attempt)
-        raise
+    failed: list[str] = []
+    first_error: Exception | None = None
+    for name in names:
+        # Each handler gets its own copy of the row as loaded, not as the previous one left it.
+        row = copy.copy(invoice)
+        try:
+            with transaction.atomic():
+                import_string(name)(invoice=row, event=event, route=row.route, source=source)
+        except Exception as exc:
+            logger.exception(
+                "Side effect %s failed for invoice %s (attempt %s of %s)",
+                name,
+                invoice_id,
+                attempt,
+                MAX_ATTEMPTS,
+            )
+            failed.append(name)
+            first_error = first_error or exc
+    if first_error is not None:
+        _retry(failed, invoice_id, event_id, source, attempt)
+        raise first_error
     return "done"
 
 
-def _retry(handler: str, invoice_id: str, event_id: int | None, source: str, attempt: int) -> None:
+def _retry(
+    handlers: list[str], invoice_id: str, event_id: int | None, source: str, attempt: int
+) -> None:
     if attempt >= MAX_ATTEMPTS:
         return
     if (
@@ -133,7 +159,7 @@ def _retry(handler: str, invoice_id: str, event_id: int | None, source: str, att
         return
     delay = RETRY_DELAYS[min(attempt - 1, len(RETRY_DELAYS) - 1)]
     run_effect.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(
-        handler=handler,
+        handlers=handlers,
         invoice_id=invoice_id,
         event_id=event_id,
         source=source,

@@ -20,7 +20,9 @@ platform, while the archive stays one tamper-evident chain verified from the sta
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
@@ -69,22 +71,64 @@ def archive(
 ) -> Document:
     """Archive ``data`` for ``invoice``, in the caller's transaction; the row joins the hash
     chain right after that transaction commits (:func:`seal_pending`)."""
-    name, digest = store_bytes(data)
-    document = Document.objects.create(
+    return archive_many(
         invoice=invoice,
-        role=role,
-        filename=filename[:200],
-        storage_name=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=digest,
-        format=fmt,
-        version=version,
-        signed=signed,
-        batch_index=batch_index,
-    )
-    transaction.on_commit(seal_pending, robust=True)
+        documents=[
+            {
+                "data": data,
+                "role": role,
+                "filename": filename,
+                "fmt": fmt,
+                "version": version,
+                "signed": signed,
+                "batch_index": batch_index,
+                "content_type": content_type,
+            }
+        ],
+    )[0]
+
+
+def archive_many(*, invoice: Invoice, documents: Sequence[Mapping[str, Any]]) -> list[Document]:
+    """:func:`archive` for several documents of one invoice (keyword arguments of
+    :func:`archive` each), inserted together."""
+    rows = []
+    for document in documents:
+        data = document["data"]
+        name, digest = store_bytes(data)
+        rows.append(
+            Document(
+                invoice=invoice,
+                role=document["role"],
+                filename=document["filename"][:200],
+                storage_name=name,
+                content_type=document.get("content_type", "application/xml"),
+                size=len(data),
+                sha256=digest,
+                format=document.get("fmt", ""),
+                version=document.get("version", ""),
+                signed=document.get("signed", False),
+                batch_index=document.get("batch_index"),
+            )
+        )
+    created = Document.objects.bulk_create(rows) if len(rows) > 1 else [_save(rows[0])]
+    _seal_after_commit()
+    return created
+
+
+def _save(document: Document) -> Document:
+    document.save(force_insert=True)
     return document
+
+
+def _seal_after_commit() -> None:
+    """Register :func:`seal_pending` to run after the current transaction commits, once per
+    transaction (one sealer run covers every document the transaction archived)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        hook is seal_pending for _sids, hook, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(seal_pending, robust=True)
 
 
 SEAL_BATCH = 1000

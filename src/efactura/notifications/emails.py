@@ -35,7 +35,7 @@ def absolute(path: str) -> str:
 
 def invoice_link(invoice: Invoice, *, side: str) -> str:
     """Absolute link to the invoice page for ``side`` (issued/received), or to the list."""
-    for name in ("web:invoice_detail", "web:invoice"):
+    for name in ("web:invoice", "web:invoice_detail"):
         try:
             return absolute(reverse(name, args=[invoice.pk]))
         except NoReverseMatch:

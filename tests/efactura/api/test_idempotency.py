@@ -97,6 +97,126 @@ def test_concurrent_retries_create_one_invoice(supplier, customer, make_key) -> 
     for worker in workers:
         worker.join(60)
     assert len(answers) == threads
-    assert {status for status, _body in answers} == {201}
-    assert len({body["id"] for _status, body in answers}) == 1
+    # A retry waits for the first request's answer; one that waited too long gets 409.
+    assert {status for status, _body in answers} <= {201, 409}
+    assert len({body["id"] for status, body in answers if status == 201}) == 1
     assert Invoice.objects.filter(issuer=supplier).count() == 1
+
+
+SEEN: list[bool] = []
+
+
+def watching_resolver(tax_id: str) -> None:
+    """A route resolver (which may call a partner platform) noting whether it ran inside a
+    database transaction."""
+    from django.db import connection
+
+    SEEN.append(connection.in_atomic_block)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_while_the_submission_works(
+    supplier_api, customer, settings
+) -> None:
+    """Regression: with a key, the whole submission (route discovery included) ran inside one
+    transaction holding the key's row."""
+    from efactura.api.models import IdempotencyRecord
+
+    settings.EFACTURA_ROUTE_RESOLVERS = [f"{__name__}.watching_resolver"]
+    SEEN.clear()
+    answer = supplier_api.post_json(
+        "/invoices", invoice_json("B48123459"), {"Idempotency-Key": "outside-1"}
+    )
+    assert answer.status_code == 201
+    assert SEEN == [False]
+    stored = IdempotencyRecord.objects.get(key="outside-1")
+    assert stored.status_code == 201
+    assert stored.invoice_ids == [answer.json()["id"]]
+
+
+def _claim(company: Any, key: str, body: Any, *, age: int = 0, invoice_ids=()) -> Any:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from efactura.api.models import IdempotencyRecord
+    from efactura.api.services import Submission
+
+    return IdempotencyRecord.objects.create(
+        company=company,
+        key=key,
+        fingerprint=Submission(kind="json", payload=body).fingerprint,
+        invoice_ids=list(invoice_ids),
+        created=timezone.now() - dt.timedelta(seconds=age),
+    )
+
+
+@pytest.mark.django_db
+def test_a_request_in_progress_answers_409_to_its_retry(
+    supplier_api, supplier, customer, settings
+) -> None:
+    from efactura.invoices.models import Invoice
+
+    settings.EFACTURA_IDEMPOTENCY_WAIT_SECONDS = 0
+    body = invoice_json(customer.tax_id)
+    _claim(supplier, "busy-1", body)
+    answer = supplier_api.post_json("/invoices", body, {"Idempotency-Key": "busy-1"})
+    assert answer.status_code == 409
+    assert answer["Retry-After"] == "1"
+    assert answer.json()["type"] == "urn:efactura:problem:idempotency-key-in-progress"
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_claim_left_by_a_dead_request_is_taken_over(supplier_api, supplier, customer) -> None:
+    from efactura.api.choices import IDEMPOTENCY_LEASE_SECONDS
+    from efactura.invoices.models import Invoice
+
+    body = invoice_json(customer.tax_id)
+    _claim(supplier, "dead-1", body, age=IDEMPOTENCY_LEASE_SECONDS + 5)
+    answer = supplier_api.post_json("/invoices", body, {"Idempotency-Key": "dead-1"})
+    assert answer.status_code == 201
+    assert Invoice.objects.filter(issuer=supplier).count() == 1
+    again = supplier_api.post_json("/invoices", body, {"Idempotency-Key": "dead-1"})
+    assert again.json() == answer.json()
+
+
+@pytest.mark.django_db
+def test_a_dead_request_that_stored_its_invoice_is_answered_not_redone(
+    supplier_api, supplier, customer
+) -> None:
+    from efactura.api.choices import IDEMPOTENCY_LEASE_SECONDS
+    from efactura.invoices.models import Invoice
+
+    body = invoice_json(customer.tax_id)
+    first = supplier_api.post_json("/invoices", body).json()
+    _claim(supplier, "dead-2", body, age=IDEMPOTENCY_LEASE_SECONDS + 5, invoice_ids=[first["id"]])
+    answer = supplier_api.post_json("/invoices", body, {"Idempotency-Key": "dead-2"})
+    assert answer.status_code == 201
+    assert answer["Idempotent-Replayed"] == "true"
+    assert answer.json()["id"] == first["id"]
+    assert Invoice.objects.filter(issuer=supplier).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unexpected_failure_releases_the_key(
+    supplier_api, supplier, customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from efactura.api import services
+    from efactura.api.models import IdempotencyRecord
+
+    def broken(**_kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    body = invoice_json(customer.tax_id)
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_submit", broken)
+        with pytest.raises(RuntimeError):
+            services.do_submit_invoice(
+                company=supplier,
+                submission=services.Submission(kind="json", payload=body),
+                idempotency_key="fails-1",
+            )
+    assert not IdempotencyRecord.objects.filter(key="fails-1").exists()
+    answer = supplier_api.post_json("/invoices", body, {"Idempotency-Key": "fails-1"})
+    assert answer.status_code == 201

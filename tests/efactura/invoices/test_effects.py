@@ -44,10 +44,11 @@ def test_a_failing_side_effect_is_logged_failed_and_retried(
     invoice = services.do_issue_invoice(
         company=seller, actor=None, draft=h.draft(h.OUTSIDER_TAX_ID), series_code="A"
     )
+    # One task for the change, running every handler of it.
     queued = DBTaskResult.objects.filter(task_path=effects.run_effect.module_path)
-    assert sorted(row.args_kwargs["kwargs"]["handler"] for row in queued) == sorted(
-        effects.EFFECTS[effects.INVOICE_ROUTED]
-    )
+    assert [row.args_kwargs["kwargs"]["handlers"] for row in queued] == [
+        list(effects.EFFECTS[effects.INVOICE_ROUTED])
+    ]
     assert {row.args_kwargs["kwargs"]["invoice_id"] for row in queued} == {str(invoice.pk)}
 
     with caplog.at_level(logging.ERROR, logger="efactura.invoices.effects"):
@@ -55,6 +56,32 @@ def test_a_failing_side_effect_is_logged_failed_and_retried(
     assert "Side effect efactura.notifications.receivers.on_invoice_routed failed" in caplog.text
     failed = DBTaskResult.objects.get(status="FAILED")
     assert "template missing" in failed.traceback
-    retry = DBTaskResult.objects.get(status="READY")
+    retry = DBTaskResult.objects.get(status="READY", task_path=effects.run_effect.module_path)
     assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    # Only the failed handler is retried; the others ran.
+    assert retry.args_kwargs["kwargs"]["handlers"] == [
+        "efactura.notifications.receivers.on_invoice_routed"
+    ]
     assert 50 < (retry.run_after - timezone.now()).total_seconds() <= effects.RETRY_DELAYS[0]
+
+
+@pytest.mark.django_db
+def test_a_local_delivery_queues_one_task_with_every_effect(
+    seller: Any, make_company: Any, settings: Any
+) -> None:
+    """Routed and received in one transaction: one task runs both changes' handlers."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    h.company(make_company, "Hostelería Cantábrica, S.A.", h.BUYER_TAX_ID)
+    invoice = services.do_issue_invoice(
+        company=seller, actor=None, draft=h.draft(h.BUYER_TAX_ID), series_code="A"
+    )
+    queued = DBTaskResult.objects.filter(task_path=effects.run_effect.module_path)
+    assert [row.args_kwargs["kwargs"]["handlers"] for row in queued] == [
+        [
+            *effects.EFFECTS[effects.INVOICE_ROUTED],
+            *effects.EFFECTS[effects.INVOICE_RECEIVED],
+        ]
+    ]
+    assert queued.get().args_kwargs["kwargs"]["invoice_id"] == str(invoice.pk)

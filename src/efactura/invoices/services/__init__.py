@@ -20,6 +20,7 @@ from efactura.invoices.services._common import (
     _require_writer,
     _violation,
     canonical,
+    on_invoice_created,
     response_days,
     seller_party,
 )
@@ -126,6 +127,7 @@ __all__ = [
     "list_allowed_actions",
     "list_series_choices",
     "month_of",
+    "on_invoice_created",
     "peek_number",
     "response_days",
     "route_invoice",

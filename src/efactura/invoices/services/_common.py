@@ -6,7 +6,9 @@ The rejection error, the permission check, timeline events, the seller party, an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +117,24 @@ class Archived:
     content_type: str = "application/xml"
 
 
+_created_hook: ContextVar[Callable[[Invoice], None] | None] = ContextVar(
+    "invoice_created_hook", default=None
+)
+
+
+@contextmanager
+def on_invoice_created(hook: Callable[[Invoice], None]) -> Iterator[None]:
+    """Call ``hook(invoice)`` for every invoice :func:`create_invoice` stores while the block
+    runs, inside the invoice's own transaction (so what the hook writes commits — or rolls
+    back — with the invoice).  The API's idempotency records use it to remember what a
+    request created even if the process dies before the answer is stored."""
+    token = _created_hook.set(hook)
+    try:
+        yield
+    finally:
+        _created_hook.reset(token)
+
+
 def create_invoice(
     *,
     fields: dict[str, Any],
@@ -132,17 +152,22 @@ def create_invoice(
     of :mod:`efactura.invoices.effects`.  Issued invoices pass no effect: routing enqueues it.
     """
     invoice = Invoice.objects.create(**fields)
-    for document in documents:
-        storage.archive(
+    if documents:
+        storage.archive_many(
             invoice=invoice,
-            data=document.data,
-            role=document.role,
-            filename=document.filename,
-            fmt=document.fmt,
-            version=document.version,
-            signed=document.signed,
-            batch_index=document.batch_index,
-            content_type=document.content_type,
+            documents=[
+                {
+                    "data": d.data,
+                    "role": d.role,
+                    "filename": d.filename,
+                    "fmt": d.fmt,
+                    "version": d.version,
+                    "signed": d.signed,
+                    "batch_index": d.batch_index,
+                    "content_type": d.content_type,
+                }
+                for d in documents
+            ],
         )
     kind, event_data = event
     _add_event(
@@ -159,4 +184,7 @@ def create_invoice(
     )
     if effect is not None:
         effects.enqueue(effect, invoice=invoice, source=source)
+    hook = _created_hook.get()
+    if hook is not None:
+        hook(invoice)
     return invoice

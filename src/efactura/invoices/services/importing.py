@@ -14,6 +14,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from efactura.audit.choices import Source
@@ -267,12 +268,19 @@ def _entry_problem(name: str, info: zipfile.ZipInfo, limit: int) -> Violation | 
 
 
 def _find_duplicate(*, invoice: em.Invoice) -> Invoice | None:
-    existing = Invoice.objects.filter(
-        seller_tax_id=invoice.seller.tax_id, series=invoice.series, number=invoice.number
-    ).first()
-    if existing is not None:
-        return existing
-    return Invoice.objects.filter(content_hash=content_hash(invoice)).first()
+    """An invoice already stored with the same seller and number, or else with the same
+    content; one query (both lookups are indexed), the number match preferred."""
+    same_number = Q(seller_tax_id=invoice.seller.tax_id, series=invoice.series) & Q(
+        number=invoice.number
+    )
+    found = list(
+        Invoice.objects.filter(same_number | Q(content_hash=content_hash(invoice)))
+        .annotate(
+            by_number=Case(When(same_number, then=Value(0)), default=Value(1)),
+        )
+        .order_by("by_number", "pk")[:1]
+    )
+    return found[0] if found else None
 
 
 def _duplicate_violation(*, invoice: em.Invoice, existing: Invoice, company: Company) -> Violation:

@@ -70,7 +70,9 @@ def _upsert_customer(*, company: Company, buyer: em.Party, email: str = "") -> N
     }
     if email or buyer.contact.email:
         defaults["email"] = email or buyer.contact.email
-    Customer.objects.update_or_create(company=company, tax_id=buyer.tax_id, defaults=defaults)
+    # One UPDATE for the usual case (a known customer); the first invoice creates the row.
+    if not Customer.objects.filter(company=company, tax_id=buyer.tax_id).update(**defaults):
+        Customer.objects.update_or_create(company=company, tax_id=buyer.tax_id, defaults=defaults)
 
 
 def _with_sealing_party(company: Company, invoice: em.Invoice) -> em.Invoice:

@@ -73,6 +73,8 @@ def _local_route(tax_id: str) -> RouteDecision | None:
 
 
 def _deliver_locally(*, invoice: Invoice, company: Company, actor: Actor, source: str) -> None:
+    """Put ``invoice`` into ``company``'s inbox (row and timeline); the caller enqueues
+    :data:`effects.INVOICE_RECEIVED` with its other effects of the same transaction."""
     now = timezone.now()
     invoice.recipient = company
     invoice.route = Route.LOCAL
@@ -100,7 +102,6 @@ def _deliver_locally(*, invoice: Invoice, company: Company, actor: Actor, source
         source=source,
         data={"to": company.tax_id, "route": Route.LOCAL},
     )
-    effects.enqueue(effects.INVOICE_RECEIVED, invoice=invoice, source=source)
 
 
 def route_invoice(
@@ -123,7 +124,12 @@ def route_invoice(
     )
     if decision.route == Route.LOCAL and decision.company is not None:
         _deliver_locally(invoice=invoice, company=decision.company, actor=actor, source=source)
-    elif decision.route == Route.PEER:
+        # Routed and received in the same transaction: one task runs both changes' handlers.
+        effects.enqueue(
+            effects.INVOICE_ROUTED, effects.INVOICE_RECEIVED, invoice=invoice, source=source
+        )
+        return decision
+    if decision.route == Route.PEER:
         invoice.route = Route.PEER
         invoice.route_detail = decision.detail[:200]
         invoice.transport = Transport.CREATED
@@ -172,6 +178,7 @@ def do_deliver_waiting_invoices(*, company: Company, source: str = Source.SYSTEM
         )
         for invoice in waiting:
             _deliver_locally(invoice=invoice, company=company, actor=None, source=source)
+            effects.enqueue(effects.INVOICE_RECEIVED, invoice=invoice, source=source)
             delivered.append(invoice)
         if delivered:
             record(
