@@ -178,9 +178,9 @@ class Sender:
             receiver_certificate=self.certificate,
         )
         answer = client.post(self.url, content=outgoing.body, headers=outgoing.headers)
-        exchange = transport.check_receipt(outgoing, answer.content)
-        if not exchange.successful:
-            raise RuntimeError(transport.error_description(exchange))
+        signal = transport.check_receipt(outgoing, answer.content)
+        if not signal.successful:
+            raise RuntimeError(transport.error_description(signal))
 
 
 def _burst(sender: Sender, kind: str) -> list[float]:
