@@ -211,11 +211,30 @@ def _burst(sender: Sender, kind: str) -> list[float]:
     return latencies
 
 
-def _label(name: str, latencies: list[float]) -> str:
+def _group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) of the processes of process group ``group`` (Linux /proc;
+    0 elsewhere): node B's web server processes and its worker."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def _label(name: str, latencies: list[float], cpu: tuple[float, float]) -> str:
     latencies = sorted(latencies)
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return f"{name} x{THREADS} (msg p50 {p50:.0f} / p99 {p99:.0f} ms)"
+    a, b = (1000 * seconds / len(latencies) for seconds in cpu)
+    return (
+        f"{name} x{THREADS} (msg p50 {p50:.0f} / p99 {p99:.0f} ms; "
+        f"CPU/msg A {a:.1f} ms, B {b:.1f} ms)"
+    )
 
 
 def cases() -> list[Case]:
@@ -241,11 +260,14 @@ def cases() -> list[Case]:
         # Not measured: B's first invoices wait while its import threads compile the
         # official rules (once per process, seconds); A's sender threads open connections.
         _burst(sender, kind)
+        group = b.process.pid if b.process is not None else -1
+        a_cpu, b_cpu = time.process_time(), _group_cpu_seconds(group)
         measured = [x for _ in range(3) for x in _burst(sender, kind)]
+        cpu = (time.process_time() - a_cpu, _group_cpu_seconds(group) - b_cpu)
         rows.append(
             Case(
                 "as4",
-                _label(name, measured),
+                _label(name, measured, cpu),
                 lambda kind=kind: _burst(sender, kind),
                 units=THREADS * PER_THREAD,
                 unit="msgs",

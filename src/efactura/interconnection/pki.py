@@ -76,6 +76,12 @@ def load_certificate(pem: str | bytes) -> x509.Certificate:
         ) from None
 
 
+@lru_cache(maxsize=256)
+def cached_certificate(pem: str) -> x509.Certificate:
+    """:func:`load_certificate` for PEMs seen again and again (partners' AP certificates)."""
+    return load_certificate(pem)
+
+
 # ---------------------------------------------------------------------------------------------
 # This platform's credential
 # ---------------------------------------------------------------------------------------------

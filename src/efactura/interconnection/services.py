@@ -609,7 +609,7 @@ def _attempt(message: OutboundMessage) -> str:
         document_type=document_type,
         process=process,
         instance_id=str(message.instance_id),
-        receiver_certificate=pki.load_certificate(endpoint["certificate"]),
+        receiver_certificate=pki.cached_certificate(endpoint["certificate"]),
     )
     OutboundMessage.objects.filter(pk=message.pk).update(
         attempts=message.attempts + 1,

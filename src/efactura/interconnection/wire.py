@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -584,14 +585,11 @@ def build_message(
     session_key = AESGCM.generate_key(bit_length=128)
     nonce = os.urandom(12)
     ciphertext = nonce + AESGCM(session_key).encrypt(nonce, compressed, None)
-    receiver_key = receiver_certificate.public_key()
-    if not isinstance(receiver_key, rsa.RSAPublicKey):
-        raise ValueError("The receiving access point's certificate has no RSA key")
+    receiver_key, receiver_token, receiver_party = _receiver(receiver_certificate)
     wrapped = receiver_key.encrypt(session_key, _OAEP_SHA256)
     token_id, receiver_token_id = f"X509-{uuid.uuid4()}", f"X509-{uuid.uuid4()}"
     key_id, data_id = f"EK-{uuid.uuid4()}", f"ED-{uuid.uuid4()}"
     messaging_id, body_id = f"as4-msg-{uuid.uuid4()}", f"body-{uuid.uuid4()}"
-    receiver_token = _b64(receiver_certificate.public_bytes(serialization.Encoding.DER))
     e = escape
     envelope = (
         _ENVELOPE_OPEN
@@ -626,7 +624,7 @@ def build_message(
         f'<eb:From><eb:PartyId type="{PEPPOL_PARTY_TYPE}">{e(signer.party_id)}</eb:PartyId>'
         f"<eb:Role>{INITIATOR}</eb:Role></eb:From>"
         f'<eb:To><eb:PartyId type="{PEPPOL_PARTY_TYPE}">'
-        f"{e(common_name(receiver_certificate))}</eb:PartyId>"
+        f"{e(receiver_party)}</eb:PartyId>"
         f"<eb:Role>{RESPONDER}</eb:Role></eb:To></eb:PartyInfo>"
         f"<eb:CollaborationInfo><eb:AgreementRef>{AGREEMENT}</eb:AgreementRef>"
         f'<eb:Service type="{PROCESS_SCHEME}">{e(process)}</eb:Service>'
@@ -658,6 +656,16 @@ def build_message(
         receiver_certificate=receiver_certificate,
         signed=signed,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _receiver(certificate: x509.Certificate) -> tuple[rsa.RSAPublicKey, str, str]:
+    """(public key, BinarySecurityToken, party id) of a receiving AP's certificate."""
+    key = certificate.public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("The receiving access point's certificate has no RSA key")
+    token = _b64(certificate.public_bytes(serialization.Encoding.DER))
+    return key, token, common_name(certificate)
 
 
 def _gzip(data: bytes) -> bytes:
