@@ -178,9 +178,9 @@ class Sender:
             receiver_certificate=self.certificate,
         )
         answer = client.post(self.url, content=outgoing.body, headers=outgoing.headers)
-        exchange = transport.check_receipt(outgoing, answer.content)
-        if not exchange.successful:
-            raise RuntimeError(transport.error_description(exchange))
+        signal = transport.check_receipt(outgoing, answer.content)
+        if not signal.successful:
+            raise RuntimeError(transport.error_description(signal))
 
 
 def _burst(sender: Sender, kind: str) -> list[float]:
@@ -211,11 +211,37 @@ def _burst(sender: Sender, kind: str) -> list[float]:
     return latencies
 
 
-def _label(name: str, latencies: list[float]) -> str:
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of process ``root`` and its descendants (Linux /proc; 0
+    elsewhere): node B's web server processes and its worker."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.parent.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+    tree, added = {root}, True
+    while added:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        added = bool(more)
+    return sum(ticks.get(pid, 0) for pid in tree) / tick
+
+
+def _label(name: str, latencies: list[float], cpu: tuple[float, float]) -> str:
     latencies = sorted(latencies)
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return f"{name} x{THREADS} (msg p50 {p50:.0f} / p99 {p99:.0f} ms)"
+    a, b = (1000 * seconds / len(latencies) for seconds in cpu)
+    return (
+        f"{name} x{THREADS} (msg p50 {p50:.0f} / p99 {p99:.0f} ms; "
+        f"CPU/msg A {a:.1f} ms, B {b:.1f} ms)"
+    )
 
 
 def cases() -> list[Case]:
@@ -241,11 +267,14 @@ def cases() -> list[Case]:
         # Not measured: B's first invoices wait while its import threads compile the
         # official rules (once per process, seconds); A's sender threads open connections.
         _burst(sender, kind)
+        group = b.process.pid if b.process is not None else -1
+        a_cpu, b_cpu = time.process_time(), _tree_cpu_seconds(group)
         measured = [x for _ in range(3) for x in _burst(sender, kind)]
+        cpu = (time.process_time() - a_cpu, _tree_cpu_seconds(group) - b_cpu)
         rows.append(
             Case(
                 "as4",
-                _label(name, measured),
+                _label(name, measured, cpu),
                 lambda kind=kind: _burst(sender, kind),
                 units=THREADS * PER_THREAD,
                 unit="msgs",

@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from as4 import AS4LocalPrivateKey, UntrustedSignerError
-from as4.core.trust import path_to_anchor
-from as4.peppol import create_peppol_external_party, create_peppol_internal_party
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
@@ -31,9 +29,13 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from efactura.interconnection import revocation
+from efactura.interconnection import revocation, wire
 from efactura.interconnection.models import NodeCredential
 from efactura.signing import crypto
+
+
+class UntrustedSignerError(Exception):
+    """A certificate that does not chain to the trust list, is expired or revoked."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ def load_certificate(pem: str | bytes) -> x509.Certificate:
             _("The file is not a PEM X.509 certificate (-----BEGIN CERTIFICATE-----)."),
             code="certificate",
         ) from None
+
+
+@lru_cache(maxsize=256)
+def cached_certificate(pem: str) -> x509.Certificate:
+    """:func:`load_certificate` for PEMs seen again and again (partners' AP certificates)."""
+    return load_certificate(pem)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,14 +164,14 @@ _NEWEST_FOR_SECONDS = 30.0
 _newest: tuple[int, float] | None = None
 """(pk of the newest credential, when it was looked up): saves a query per AS4 message; a
 credential installed by another process is picked up within ``_NEWEST_FOR_SECONDS``."""
-_parties: dict[int, object] = {}
+_identities: dict[int, wire.Identity] = {}
 
 
 def forget_cached_credential() -> None:
     """Drop the in-process copies of credentials (after installing one; between tests)."""
     global _newest
     _newest = None
-    _parties.clear()
+    _identities.clear()
     _cache.clear()
 
 
@@ -191,20 +199,14 @@ def credential() -> Credential:
     return own
 
 
-def local_party() -> object:
-    """This platform as the ``as4`` package's internal party (built once per credential)."""
+def identity() -> wire.Identity:
+    """This platform's key and certificate prepared for :mod:`.wire` (once per credential)."""
     own = credential()
-    party = _parties.get(own.pk)
-    if party is None:
-        party = create_peppol_internal_party(
-            own.party_id, own.certificate, AS4LocalPrivateKey(own.key)
-        )
-        _parties[own.pk] = party
-    return party
-
-
-def external_party(certificate: x509.Certificate) -> object:
-    return create_peppol_external_party(common_name(certificate), certificate)
+    prepared = _identities.get(own.pk)
+    if prepared is None:
+        prepared = wire.identity(own.certificate, own.key)
+        _identities[own.pk] = prepared
+    return prepared
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,6 +267,53 @@ def _check_path_not_revoked(path: list[x509.Certificate]) -> None:
             revocation.check(link, issuer)
         except revocation.CertificateRevoked as exc:
             raise UntrustedSignerError(str(exc)) from None
+
+
+def _can_issue(certificate: x509.Certificate) -> bool:
+    try:
+        if not certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return False
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        return certificate.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
+    except x509.ExtensionNotFound:
+        return True
+
+
+def _issuer(
+    certificate: x509.Certificate, candidates: tuple[x509.Certificate, ...] | list[x509.Certificate]
+) -> x509.Certificate | None:
+    for candidate in candidates:
+        if candidate.subject != certificate.issuer or not _can_issue(candidate):
+            continue
+        try:
+            certificate.verify_directly_issued_by(candidate)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return candidate
+    return None
+
+
+def path_to_anchor(
+    leaf: x509.Certificate,
+    anchors: tuple[x509.Certificate, ...],
+    intermediates: tuple[x509.Certificate, ...],
+    maximum_depth: int = 4,
+) -> list[x509.Certificate]:
+    """``leaf``, the CAs above it and the trust anchor that issued the last of them."""
+    path = [leaf]
+    while len(path) < maximum_depth:
+        anchor = _issuer(path[-1], anchors)
+        if anchor is not None:
+            return [*path, anchor]
+        issuer = _issuer(path[-1], [c for c in intermediates if c not in path])
+        if issuer is None:
+            raise UntrustedSignerError(
+                f"{leaf.subject.rfc4514_string()} does not chain to the trust list"
+            )
+        path.append(issuer)
+    raise UntrustedSignerError(f"{leaf.subject.rfc4514_string()} exceeds the chain depth")
 
 
 def short_fingerprint(pem: str) -> str:

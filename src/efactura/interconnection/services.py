@@ -1,6 +1,6 @@
 """Writes of the interconnection app: receive AS4 messages, queue and send them, partners.
 
-Receiving (:func:`do_receive_as4`): the ``as4`` package verifies the signature (certificate
+Receiving (:func:`do_receive_as4`): :mod:`.transport` verifies the signature (certificate
 on the trust list, naming the sending party, of a registered partner), decrypts and
 decompresses; a message that fails gets an ebMS error signal and nothing is stored.  A
 MessageId seen before gets a fresh signed receipt and changes nothing (duplicate
@@ -27,9 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from as4 import ParticipantNotServicedError, ReceiptVerificationError
-from as4.peppol import PeppolNotServicedException
-from as4.profiles.peppol.receipt import PeppolAS4Receipt
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Q
@@ -39,7 +36,7 @@ from django.utils.translation import gettext as _
 from efactura.audit.choices import Source
 from efactura.audit.services import record
 from efactura.companies.models import Company
-from efactura.interconnection import config, documents, pki, smp, statuses, transport
+from efactura.interconnection import config, documents, pki, smp, statuses, transport, wire
 from efactura.interconnection.choices import (
     BILLING_PROCESS,
     INVOICE_FACTURAE,
@@ -115,60 +112,54 @@ class Answer:
 
 def _accept_participant(participant: str) -> None:
     if _company_of(participant) is None:
-        raise ParticipantNotServicedError(participant)
+        raise wire.NotServiced(participant)
 
 
-def _error_answer(exchange: Any, error: Exception, outcome: str) -> Answer:
-    message = exchange.message
-    signal = PeppolAS4Receipt.create_error_signal_from_exception(
-        exception=error,
-        local_party=pki.local_party(),
-        referenced_message_id=message.message_id if message is not None else "",
-        referenced_messaging_id=message.messaging_id if message is not None else "",
-    )
-    headers, body = signal.get_request_data()
-    return Answer(body=body, content_type=headers["Content-Type"], outcome=outcome)
+SIGNAL = wire.SOAP_CONTENT_TYPE
 
 
-def do_receive_as4(*, headers: dict[str, str], body: bytes) -> Answer:
+def do_receive_as4(*, content_type: str, body: bytes) -> Answer:
     """Receive one AS4 request and return the signal to answer it with."""
-    exchange = transport.receive(headers=headers, body=body, accept_participant=_accept_participant)
-    message = exchange.message
-    signal_headers, signal = exchange.build_signal()
-    content_type = signal_headers["Content-Type"]
-    if message is None or message.parse_error is not None:
-        problem = transport.error_description(exchange)
+    message = transport.receive(
+        content_type=content_type, body=body, accept_participant=_accept_participant
+    )
+    if message.error is not None:
+        problem = transport.error_description(message)
         logger.warning("AS4 message refused: %s", problem)
         record(
             action="interconnection.message.refused",
             source=Source.PEER,
-            data={"message_id": getattr(message, "message_id", ""), "error": problem[:500]},
+            data={"message_id": message.message_id, "error": problem[:500]},
         )
-        return Answer(body=signal, content_type=content_type, outcome="error")
+        return Answer(body=transport.answer(message), content_type=SIGNAL, outcome="error")
 
-    message_id = str(message.message_id)
+    message_id = message.message_id
     if InboundMessage.objects.filter(message_id=message_id).exists():
         # Duplicate elimination: the same MessageId is never processed twice; the sender
         # still gets a receipt (for this copy, so its non-repudiation check holds).
-        return Answer(body=signal, content_type=content_type, outcome="duplicate")
+        return Answer(body=transport.answer(message), content_type=SIGNAL, outcome="duplicate")
 
-    document_type = str(message.document_type_identifier_value or "")
-    party_id = message.get_remote_party().identity.party_id
-    sbd = next(iter(message.decrypted_data.values()))
-    header = documents.sbd_header(bytes(sbd))
-    if message.process_identifier == PING_PROCESS:
+    document_type = message.document_type
+    party_id = message.party_from
+    if message.process == PING_PROCESS:
         kind, outcome, invoice, detail = MessageKind.PING, "ping", None, ""
     elif document_type not in DOCUMENT_KINDS:
-        return _error_answer(exchange, PeppolNotServicedException(), "not_serviced")
+        return Answer(
+            body=transport.refuse(message, wire.not_serviced()),
+            content_type=SIGNAL,
+            outcome="not_serviced",
+        )
     else:
         kind = DOCUMENT_KINDS[document_type]
         partner = Partner.objects.filter(party_id=party_id, is_active=True).first()
         label = partner.name if partner is not None else party_id
         try:
-            payload = documents.sbd_payload(bytes(sbd))
+            payload = documents.sbd_payload(message.document)
         except documents.DocumentError as exc:
-            return _error_answer(
-                exchange, PeppolNotServicedException(detail=exc.message), "bad_sbd"
+            return Answer(
+                body=transport.refuse(message, wire.not_serviced(exc.message)),
+                content_type=SIGNAL,
+                outcome="bad_sbd",
             )
         handler = {
             MessageKind.INVOICE: _receive_invoice,
@@ -177,30 +168,32 @@ def do_receive_as4(*, headers: dict[str, str], body: bytes) -> Answer:
         }[kind]
         outcome, invoice, detail = handler(
             payload=payload,
-            sender=str(message.sender),
-            recipient=str(message.recipient),
+            sender=message.sender,
+            recipient=message.recipient,
             partner=label,
             message_id=message_id,
-            instance_id=header.get("instance_id", ""),
+            instance_id=message.instance_id,
         )
+    # Signed once the message is handled: the receipt proves the invoice is stored.
+    signal = transport.answer(message)
     try:
         InboundMessage.objects.create(
             message_id=message_id,
             kind=kind,
             party_id=party_id,
-            sender_participant=str(message.sender or ""),
-            recipient_participant=str(message.recipient or ""),
+            sender_participant=message.sender,
+            recipient_participant=message.recipient,
             document_type=document_type[:300],
-            instance_id=header.get("instance_id", "")[:200],
+            instance_id=message.instance_id[:200],
             invoice=invoice,
             outcome=outcome,
             detail=detail,
             receipt=signal,
-            receipt_content_type=content_type,
+            receipt_content_type=SIGNAL,
         )
     except IntegrityError:
         outcome = "duplicate"
-    return Answer(body=signal, content_type=content_type, outcome=outcome)
+    return Answer(body=signal, content_type=SIGNAL, outcome=outcome)
 
 
 _import_pool: ThreadPoolExecutor | None = None
@@ -255,7 +248,7 @@ def _receive_invoice(
     *, payload: bytes, sender: str, recipient: str, partner: str, message_id: str, instance_id: str
 ) -> tuple[str, Invoice | None, str]:
     company = _company_of(recipient)
-    assert company is not None  # the as4 parser asked _accept_participant already
+    assert company is not None  # the transport asked _accept_participant already
     report = _import(
         company=company,
         actor=None,
@@ -616,7 +609,7 @@ def _attempt(message: OutboundMessage) -> str:
         document_type=document_type,
         process=process,
         instance_id=str(message.instance_id),
-        receiver_certificate=pki.load_certificate(endpoint["certificate"]),
+        receiver_certificate=pki.cached_certificate(endpoint["certificate"]),
     )
     OutboundMessage.objects.filter(pk=message.pk).update(
         attempts=message.attempts + 1,
@@ -643,15 +636,15 @@ def _attempt(message: OutboundMessage) -> str:
             % {"status": answer.status_code}
         )
     try:
-        exchange = transport.check_receipt(outgoing, answer.content)
-    except ReceiptVerificationError as exc:
+        signal = transport.check_receipt(outgoing, answer.content)
+    except transport.ReceiptError as exc:
         raise _Retry(
             _("The partner's receipt could not be verified: %(error)s") % {"error": exc}
         ) from None
-    if not exchange.successful:
+    if not signal.successful:
         raise _Fatal(
             _("The partner refused the message: %(error)s")
-            % {"error": transport.error_description(exchange)}
+            % {"error": transport.error_description(signal)}
         )
     return _delivered(message, receipt=answer.content)
 

@@ -25,7 +25,6 @@ from urllib.parse import quote, unquote
 
 import httpx
 import xmlsec as _xmlsec
-from as4 import UntrustedSignerError
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
@@ -185,7 +184,7 @@ def verify_signed_metadata(data: bytes) -> etree._Element:
     try:
         certificate = x509.load_der_x509_certificate(base64.b64decode("".join(der.split())))
         pki.check_trusted(certificate)
-    except (ValueError, UntrustedSignerError) as exc:
+    except (ValueError, pki.UntrustedSignerError) as exc:
         raise SMPError(f"the SMP certificate is not trusted ({exc})") from None
     context = xmlsec.SignatureContext()
     context.key = xmlsec.Key.from_memory(
@@ -234,7 +233,7 @@ def _endpoint(information: etree._Element, *, smp: str, partner: str) -> Endpoin
             try:
                 certificate = x509.load_der_x509_certificate(base64.b64decode("".join(der.split())))
                 pki.check_trusted(certificate)
-            except (ValueError, UntrustedSignerError) as exc:
+            except (ValueError, pki.UntrustedSignerError) as exc:
                 raise SMPError(f"the endpoint certificate is not trusted ({exc})") from None
             return Endpoint(
                 url=address.strip(),

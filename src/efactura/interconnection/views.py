@@ -35,13 +35,12 @@ def receive(request: HttpRequest) -> HttpResponse:
             "An AS4 message is a multipart/related SOAP 1.2 message with attachments.",
             "Un mensaje AS4 es un mensaje SOAP 1.2 multipart/related con adjuntos.",
         )
-    headers = {"Content-Type": content_type, "MIME-Version": "1.0"}
     # Read the stream ourselves: an AS4 message may exceed DATA_UPLOAD_MAX_MEMORY_SIZE.
     limit = int(config.setting("MAX_MESSAGE_BYTES"))
     body = request.read(limit + 1)
     if len(body) > limit:
         return _text(413, "The AS4 message is too large.", "El mensaje AS4 es demasiado grande.")
-    answer = do_receive_as4(headers=headers, body=body)
+    answer = do_receive_as4(content_type=content_type, body=body)
     response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
     response["X-AS4-Outcome"] = answer.outcome
     return response

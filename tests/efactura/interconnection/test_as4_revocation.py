@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from as4 import UntrustedSignerError
 from cryptography import x509
 from django.core.exceptions import ValidationError
 from tests.efactura.interconnection.sender import PartnerAP, signal_errors
@@ -20,6 +19,7 @@ from tests.efactura.invoices.helpers import BUYER_TAX_ID, company, external_invo
 from efactura.interconnection import pki, revocation
 from efactura.interconnection.choices import BILLING_PROCESS, INVOICE_UBL
 from efactura.interconnection.models import InboundMessage
+from efactura.interconnection.pki import UntrustedSignerError
 from efactura.interconnection.services import do_add_partner
 from efactura.invoices.models import Invoice
 from einvoice import formats
