@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -32,3 +33,12 @@ def quantity(value: object) -> str:
     exponent = number.normalize().as_tuple().exponent
     places = max(0, -exponent) if isinstance(exponent, int) else 0
     return number_format(number, decimal_pos=min(places, 6), use_l10n=True)
+
+
+@register.filter
+def isodate(value: object) -> dt.date | str:
+    """A date kept as ISO text (event data) as a date, for ``|date`` to write by locale."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value or "")
