@@ -122,7 +122,7 @@ class GroupAdmin(DjangoGroupAdmin):
     """Django's group page, with the permissions named in the reader's language."""
 
     def formfield_for_manytomany(
-        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest | None = None, **kwargs: Any
     ) -> Any:
         return _permission_field(
             db_field, super().formfield_for_manytomany(db_field, request, **kwargs)
