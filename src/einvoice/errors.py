@@ -51,6 +51,9 @@ class Violation:
     line: int | None = None
     invoice: int | None = None
     """0-based index of the invoice inside a batch file; ``None`` for single-invoice files."""
+    detail: str = ""
+    """The validator's own words (libxml2's English message for a schema error), kept for
+    support as a technical detail; the sentences above are what readers see."""
 
     @property
     def is_fatal(self) -> bool:
@@ -72,6 +75,7 @@ class Violation:
             "invoice": self.invoice,
             "message": self.message,
             "message_es": self.message_es or self.message,
+            "detail": self.detail,
         }
 
 

@@ -7,9 +7,11 @@ from typing import Any, ClassVar
 from axes import admin as axes_admin  # imported first: it registers axes' own admin
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db.models import QuerySet
+from django.contrib.auth.models import Group, Permission
+from django.db.models import ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -18,6 +20,34 @@ from efactura.accounts.models import User
 from efactura.accounts.services import do_unlock_logins
 from efactura.audit.choices import Source
 from efactura.audit.services import record
+
+_PERMISSION_ACTIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission in the reader's language ("Empresas | empresa | Puede ver empresa").
+
+    Django stores permission names in English when it migrates; the label is rebuilt from the
+    app's and the model's translated names.  Permissions of other kinds keep their name."""
+    model = permission.content_type.model_class()
+    action = permission.codename.partition("_")[0]
+    if model is None or action not in _PERMISSION_ACTIONS:
+        return str(permission)
+    name = str(model._meta.verbose_name)
+    label = str(_PERMISSION_ACTIONS[action]) % {"name": name}
+    return f"{model._meta.app_config.verbose_name} | {name} | {label}"
+
+
+def _permission_field(db_field: ManyToManyField[Any, Any], field: Any) -> Any:
+    """The same form field, its choices labelled by :func:`permission_label`."""
+    if field is not None and db_field.related_model is Permission:
+        field.label_from_instance = permission_label
+    return field
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -61,6 +91,13 @@ class UserAdmin(DjangoUserAdmin):
     )
     filter_horizontal: ClassVar[tuple[str, ...]] = ("groups", "user_permissions")
 
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        return _permission_field(
+            db_field, super().formfield_for_manytomany(db_field, request, **kwargs)
+        )
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """Save, and record who created or changed the user (never the password itself)."""
         super().save_model(request, obj, form, change)
@@ -73,6 +110,22 @@ class UserAdmin(DjangoUserAdmin):
                 "email": obj.email,
                 "fields": [f for f in form.changed_data if "password" not in f],
             },
+        )
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Django's group page, with the permissions named in the reader's language."""
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest | None = None, **kwargs: Any
+    ) -> Any:
+        return _permission_field(
+            db_field, super().formfield_for_manytomany(db_field, request, **kwargs)
         )
 
 

@@ -3,7 +3,7 @@
 ``type`` is a URN naming the kind of problem (stable, documented in ``docs/api.md``);
 ``title`` a short sentence for the kind, ``detail`` the sentence for this occurrence, both in
 the request's language (``Accept-Language``: Spanish or English).  Validation problems add
-``violations``: ``[{rule, severity, layer, location, line, invoice, message, message_es}]``.
+``violations``: ``[{rule, severity, layer, location, line, invoice, message, message_es, detail}]``.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ class Violation(Schema):
     invoice: int | None = Field(None, description="0-based index of the invoice in a batch")
     message: str
     message_es: str
+    detail: str = Field("", description="The validator's own words (libxml2's for XSD errors)")
 
 
 class Problem(Schema):

@@ -83,7 +83,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.company.legal_name} ({self.role})"
+        return f"{self.user} @ {self.company.legal_name} ({self.get_role_display()})"
 
     @property
     def is_admin(self) -> bool:

@@ -38,6 +38,8 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.status})"
@@ -63,6 +65,8 @@ class ImportUpload(models.Model):
 
     class Meta:
         ordering = ["position"]
+        verbose_name = _("uploaded file to import")
+        verbose_name_plural = _("uploaded files to import")
 
     def __str__(self) -> str:
         return self.name

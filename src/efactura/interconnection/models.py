@@ -47,7 +47,7 @@ class NodeCredential(models.Model):
     """This platform's AS4 certificate and private key (the key encrypted at rest)."""
 
     certificate = models.TextField(_("certificate (PEM)"))
-    key_encrypted = models.BinaryField(editable=False)
+    key_encrypted = models.BinaryField(editable=False, verbose_name=_("key encrypted"))
     created = models.DateTimeField(_("installed"), auto_now_add=True)
 
     class Meta:
@@ -62,7 +62,9 @@ class NodeCredential(models.Model):
 class OutboundMessage(models.Model):
     """One AS4 user message to send, with its attempts (the retry queue)."""
 
-    message_id = models.CharField(max_length=200, unique=True, default=new_message_id)
+    message_id = models.CharField(
+        max_length=200, unique=True, default=new_message_id, verbose_name=_("message id")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=MessageKind.choices)
     invoice = models.ForeignKey(
         "invoices.Invoice",
@@ -70,11 +72,17 @@ class OutboundMessage(models.Model):
         null=True,
         blank=True,
         related_name="as4_messages",
+        verbose_name=_("invoice"),
     )
-    sender_participant = models.CharField(max_length=140)
-    recipient_participant = models.CharField(max_length=140)
+    sender_participant = models.CharField(max_length=140, verbose_name=_("sender participant"))
+    recipient_participant = models.CharField(
+        max_length=140, verbose_name=_("recipient participant")
+    )
     payload = models.BinaryField(
-        blank=True, default=b"", help_text="Business document (empty: the invoice's, at send time)."
+        blank=True,
+        default=b"",
+        help_text="Business document (empty: the invoice's, at send time).",
+        verbose_name=_("payload"),
     )
     status = models.CharField(
         _("status"),
@@ -87,14 +95,14 @@ class OutboundMessage(models.Model):
     next_attempt = models.DateTimeField(_("next attempt"), null=True, blank=True)
     partner = models.CharField(_("partner"), max_length=200, blank=True)
     endpoint_url = models.CharField(_("AS4 endpoint"), max_length=500, blank=True)
-    document_type = models.CharField(max_length=300, blank=True)
+    document_type = models.CharField(max_length=300, blank=True, verbose_name=_("document type"))
     instance_id = models.CharField(
         _("SBDH instance id"), max_length=64, default=uuid.uuid4, db_index=True
     )
     last_error = models.TextField(_("last error"), blank=True)
-    receipt = models.BinaryField(blank=True, default=b"")
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    receipt = models.BinaryField(blank=True, default=b"", verbose_name=_("receipt"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
         verbose_name = _("outbound AS4 message")
@@ -108,12 +116,14 @@ class OutboundMessage(models.Model):
 class InboundMessage(models.Model):
     """An AS4 user message received: its MessageId (unique) and the receipt it was given."""
 
-    message_id = models.CharField(max_length=200, unique=True)
+    message_id = models.CharField(max_length=200, unique=True, verbose_name=_("message id"))
     kind = models.CharField(_("kind"), max_length=12, choices=MessageKind.choices)
     party_id = models.CharField(_("sending access point"), max_length=200)
-    sender_participant = models.CharField(max_length=140)
-    recipient_participant = models.CharField(max_length=140)
-    document_type = models.CharField(max_length=300, blank=True)
+    sender_participant = models.CharField(max_length=140, verbose_name=_("sender participant"))
+    recipient_participant = models.CharField(
+        max_length=140, verbose_name=_("recipient participant")
+    )
+    document_type = models.CharField(max_length=300, blank=True, verbose_name=_("document type"))
     instance_id = models.CharField(_("SBDH instance id"), max_length=200, blank=True)
     invoice = models.ForeignKey(
         "invoices.Invoice",
@@ -121,12 +131,15 @@ class InboundMessage(models.Model):
         null=True,
         blank=True,
         related_name="as4_inbound",
+        verbose_name=_("invoice"),
     )
     outcome = models.CharField(_("outcome"), max_length=20)
     detail = models.TextField(_("detail"), blank=True)
-    receipt = models.BinaryField(default=b"")
-    receipt_content_type = models.CharField(max_length=200, default="application/soap+xml")
-    created = models.DateTimeField(auto_now_add=True)
+    receipt = models.BinaryField(default=b"", verbose_name=_("receipt"))
+    receipt_content_type = models.CharField(
+        max_length=200, default="application/soap+xml", verbose_name=_("receipt content type")
+    )
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("inbound AS4 message")
@@ -144,9 +157,9 @@ class DiscoveryEntry(models.Model):
     empty means no configured SMP serves the participant.
     """
 
-    participant = models.CharField(max_length=140, unique=True)
-    endpoints = models.JSONField(default=dict)
-    expires = models.DateTimeField()
+    participant = models.CharField(max_length=140, unique=True, verbose_name=_("participant"))
+    endpoints = models.JSONField(default=dict, verbose_name=_("endpoints"))
+    expires = models.DateTimeField(verbose_name=_("expires"))
 
     class Meta:
         verbose_name = _("discovery answer")

@@ -65,7 +65,8 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "issue_date"
     show_full_result_count = False  # no COUNT(*) over every invoice on each search
     list_select_related = ()
-    exclude = ("canonical", "signature")
+    # ``kind`` is always "invoice" (the type code says what kind): a raw word, not shown.
+    exclude = ("canonical", "signature", "kind")
     readonly_fields = ("delivery_problems",)
     inlines = (EventInline,)
 

@@ -20,7 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
+
 from efactura.invoices.choices import EventKind, Status
+
+StrOrPromise = str | Promise
 
 
 @dataclass(frozen=True)
@@ -102,17 +107,18 @@ FACE_CODES: dict[str, tuple[str, str]] = {
 }
 """Business status → (FACe code, FACe name), shown on the invoice page."""
 
-PEPPOL_CODES: dict[str, tuple[str, str]] = {
-    Status.RECEIVED: ("AB", "Message acknowledgement"),
-    Status.READ: ("IP", "In process"),
-    Status.ACCEPTED: ("AP", "Accepted"),
-    Status.PARTIALLY_PAID: ("PD", "Paid (partially: PPD)"),
-    Status.PAID: ("PD", "Paid"),
-    Status.REJECTED: ("RE", "Rejected"),
-    Status.CANCELLATION_REQUESTED: ("UQ", "Under query"),
-    Status.CANCELLED: ("RE", "Rejected"),
+PEPPOL_CODES: dict[str, tuple[str, StrOrPromise]] = {
+    Status.RECEIVED: ("AB", pgettext_lazy("Peppol response", "Message acknowledgement")),
+    Status.READ: ("IP", pgettext_lazy("Peppol response", "In process")),
+    Status.ACCEPTED: ("AP", pgettext_lazy("Peppol response", "Accepted")),
+    Status.PARTIALLY_PAID: ("PD", pgettext_lazy("Peppol response", "Paid (partially: PPD)")),
+    Status.PAID: ("PD", pgettext_lazy("Peppol response", "Paid")),
+    Status.REJECTED: ("RE", pgettext_lazy("Peppol response", "Rejected")),
+    Status.CANCELLATION_REQUESTED: ("UQ", pgettext_lazy("Peppol response", "Under query")),
+    Status.CANCELLED: ("RE", pgettext_lazy("Peppol response", "Rejected")),
 }
-"""Business status → (Peppol Invoice Response code, its name), shown on the invoice page."""
+"""Business status → (Peppol Invoice Response code, its name in the reader's language), shown
+on the invoice page."""
 
 
 def markdown_table() -> str:

@@ -18,7 +18,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from efactura.audit.choices import Source
@@ -187,7 +187,9 @@ class Invoice(models.Model):
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.RECEIVED, db_index=True
     )
-    status_before_cancellation = models.CharField(max_length=24, blank=True)
+    status_before_cancellation = models.CharField(
+        _("status before cancellation"), max_length=24, choices=Status.choices, blank=True
+    )
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
     rejection_code = models.CharField(
         _("rejection reason code"), max_length=3, choices=RejectionReason.choices, blank=True
@@ -334,7 +336,7 @@ class Document(models.Model):
         ordering = ("id",)
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.role})"
+        return f"{self.filename} ({self.get_role_display()})"
 
 
 class ArchiveHead(models.Model):
@@ -371,7 +373,7 @@ class Event(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    actor_label = models.CharField(max_length=200, blank=True)
+    actor_label = models.CharField(_("who"), max_length=200, blank=True)
     company = models.ForeignKey(
         "companies.Company",
         on_delete=models.SET_NULL,
@@ -381,7 +383,7 @@ class Event(models.Model):
         verbose_name=_("company"),
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("invoice event")
@@ -389,4 +391,5 @@ class Event(models.Model):
         ordering = ("at", "id")
 
     def __str__(self) -> str:
-        return f"{self.invoice_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+        when = formats.date_format(timezone.localtime(self.at), "SHORT_DATETIME_FORMAT")
+        return f"{self.get_kind_display()} · {when}"

@@ -59,16 +59,20 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
     }
 
 
+_SYMBOLS = {"EUR": "€", "GBP": "£"}
+
+
 def format_money(amount: str | Decimal, currency: str, language: str) -> str:
-    """``1.234,56 €`` in Spanish, ``EUR 1,234.56`` in English."""
+    """``1.234,56 €`` in Spanish, ``€1,234.56`` in British English (``USD 1,234.56`` for a
+    currency without a symbol of its own)."""
     value = Decimal(str(amount)).quantize(Decimal("0.01"))
     text = f"{abs(value):,.2f}"
     sign = "-" if value < 0 else ""
+    symbol = _SYMBOLS.get(currency)
     if language == "es":
         text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-        symbol = "€" if currency == "EUR" else currency
-        return f"{sign}{text}\u00a0{symbol}"
-    return f"{sign}{currency}\u00a0{text}"
+        return f"{sign}{text}\u00a0{symbol or currency}"
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{currency}\u00a0{text}"
 
 
 def format_date(value: str, language: str) -> str:
@@ -91,6 +95,11 @@ def _prepared(context: dict[str, Any], language: str) -> dict[str, Any]:
         ctx["not_after_display"] = format_date(ctx["not_after"], language)
     if ctx.get("respond_by"):
         ctx["respond_by_display"] = format_date(ctx["respond_by"], language)
+    if isinstance(ctx.get("rows"), list):
+        ctx["rows"] = [
+            {**row, "respond_by_display": format_date(row.get("respond_by", ""), language)}
+            for row in ctx["rows"]
+        ]
     ctx["base_url"] = settings.EFACTURA_BASE_URL
     return ctx
 

@@ -36,7 +36,7 @@ class InvitationCode(models.Model):
         verbose_name=_("invoice"),
     )
     email = models.EmailField(_("sent to"), blank=True)
-    code_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True, verbose_name=_("code hash"))
     created = models.DateTimeField(_("created"), default=timezone.now)
     expires = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
@@ -72,7 +72,7 @@ class IssuerCode(models.Model):
         verbose_name=_("issuer"),
     )
     tax_id = models.CharField(_("tax ID"), max_length=20, db_index=True)
-    code_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True, verbose_name=_("code hash"))
     created = models.DateTimeField(_("generated"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -133,12 +133,14 @@ class RegistrationThrottle(models.Model):
     while locked, even correct codes are refused, so guessing cannot continue.
     """
 
-    key = models.CharField(max_length=80, unique=True)
-    failures = models.PositiveIntegerField(default=0)
-    window_start = models.DateTimeField(default=timezone.now)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(max_length=80, unique=True, verbose_name=_("key"))
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("failures"))
+    window_start = models.DateTimeField(default=timezone.now, verbose_name=_("window start"))
+    locked_until = models.DateTimeField(null=True, blank=True, verbose_name=_("locked until"))
     locks = models.PositiveIntegerField(
-        default=0, help_text=_("Locks so far; each lasts twice as long as the previous one.")
+        default=0,
+        help_text=_("Locks so far; each lasts twice as long as the previous one."),
+        verbose_name=_("locks"),
     )
 
     class Meta:

@@ -27,8 +27,8 @@ class Certificate(models.Model):
         related_name="certificates",
         verbose_name=_("company"),
     )
-    p12_encrypted = models.BinaryField(editable=False)
-    password_encrypted = models.BinaryField(editable=False)
+    p12_encrypted = models.BinaryField(editable=False, verbose_name=_("p12 encrypted"))
+    password_encrypted = models.BinaryField(editable=False, verbose_name=_("password encrypted"))
     subject = models.CharField(_("subject"), max_length=500)
     issuer = models.CharField(_("issuer"), max_length=500)
     serial = models.CharField(_("serial number"), max_length=100)
@@ -45,10 +45,11 @@ class Certificate(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("uploaded by"),
     )
     created = models.DateTimeField(_("uploaded"), default=timezone.now)
     retired = models.DateTimeField(_("no longer in use since"), null=True, blank=True)
-    expiry_warned = models.DateTimeField(null=True, blank=True)
+    expiry_warned = models.DateTimeField(null=True, blank=True, verbose_name=_("expiry warned"))
 
     class Meta:
         verbose_name = _("certificate")
@@ -85,12 +86,15 @@ class SigningSettings(models.Model):
     """A company's choice: sign with its own certificate, the platform seal, or refuse."""
 
     company = models.OneToOneField(
-        "companies.Company", on_delete=models.CASCADE, related_name="signing_settings"
+        "companies.Company",
+        on_delete=models.CASCADE,
+        related_name="signing_settings",
+        verbose_name=_("company"),
     )
     policy = models.CharField(
         _("signing policy"), max_length=8, choices=Policy.choices, default=Policy.SEAL
     )
-    updated = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now, verbose_name=_("updated"))
 
     class Meta:
         verbose_name = _("signing settings")

@@ -79,7 +79,7 @@ _seal_lock = threading.Lock()
 _seal_cache: dict[tuple[str, int, int], certs.SigningIdentity] = {}
 
 TEST_SEAL_PASSWORD = "efactura-test-seal"  # noqa: S105 - a test seal, labelled as such
-TEST_SEAL_NAME = "efactura platform TEST seal"
+TEST_SEAL_NAME = "Sello de PRUEBA de la plataforma efactura"
 TEST_SEAL_TAX_ID = "Q0000000J"
 
 

@@ -63,4 +63,4 @@ class Item(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} · {self.invoice_id} · {self.state}"
+        return f"{self.code} · {self.invoice_id} · {self.get_state_display()}"

@@ -13,7 +13,10 @@ class CompanySettings(models.Model):
     """A company's VERI*FACTU mode (absent row = VERI*FACTU, the default)."""
 
     company = models.OneToOneField(
-        "companies.Company", on_delete=models.CASCADE, related_name="verifactu_settings"
+        "companies.Company",
+        on_delete=models.CASCADE,
+        related_name="verifactu_settings",
+        verbose_name=_("company"),
     )
     mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.VERIFACTU)
 
@@ -33,20 +36,35 @@ class Chain(models.Model):
     imposed (``TiempoEsperaEnvio``, Orden HAC/1177/2024 art. 16.2)."""
 
     company = models.OneToOneField(
-        "companies.Company", on_delete=models.CASCADE, related_name="verifactu_chain"
+        "companies.Company",
+        on_delete=models.CASCADE,
+        related_name="verifactu_chain",
+        verbose_name=_("company"),
     )
-    length = models.PositiveIntegerField(default=0)
+    length = models.PositiveIntegerField(default=0, verbose_name=_("length"))
     last_record = models.ForeignKey(
-        "BillingRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "BillingRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last record"),
     )
-    wait_seconds = models.PositiveIntegerField(default=60)
-    next_send_after = models.DateTimeField(null=True, blank=True)
+    wait_seconds = models.PositiveIntegerField(default=60, verbose_name=_("wait seconds"))
+    next_send_after = models.DateTimeField(null=True, blank=True, verbose_name=_("next send after"))
     incident = models.BooleanField(
-        default=False, help_text=_("The last submission failed: send with Incidencia=S.")
+        default=False,
+        help_text=_("The last submission failed: send with Incidencia=S."),
+        verbose_name=_("incident"),
     )
-    events_length = models.PositiveIntegerField(default=0)
+    events_length = models.PositiveIntegerField(default=0, verbose_name=_("events length"))
     last_event = models.ForeignKey(
-        "EventRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "EventRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last event"),
     )
 
     class Meta:
@@ -59,20 +77,24 @@ class Chain(models.Model):
 class Submission(models.Model):
     """One ``RegFactuSistemaFacturacion`` sent (or being sent) to the AEAT, and its answer."""
 
-    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE)
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, verbose_name=_("company")
+    )
     created = models.DateTimeField(_("created"), default=timezone.now)
     state = models.CharField(
         _("state"), max_length=16, choices=SubmissionState.choices, default=SubmissionState.SENDING
     )
-    lease_until = models.DateTimeField(null=True, blank=True)
-    endpoint = models.CharField(max_length=300, blank=True)
-    record_count = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("lease until"))
+    endpoint = models.CharField(max_length=300, blank=True, verbose_name=_("endpoint"))
+    record_count = models.PositiveIntegerField(default=0, verbose_name=_("record count"))
     answer_state = models.CharField(_("AEAT answer"), max_length=24, blank=True)
     csv = models.CharField("CSV", max_length=64, blank=True)
-    wait_seconds = models.PositiveIntegerField(null=True, blank=True)
+    wait_seconds = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("wait seconds")
+    )
     error = models.TextField(_("error"), blank=True)
     answer = models.TextField(_("answer (XML)"), blank=True)
-    answered = models.DateTimeField(null=True, blank=True)
+    answered = models.DateTimeField(null=True, blank=True, verbose_name=_("answered"))
 
     class Meta:
         ordering = ["-created"]
@@ -89,34 +111,52 @@ class BillingRecord(models.Model):
     ``sequence`` numbers the issuer's chain from 1 with no gaps (a database constraint)."""
 
     company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="verifactu_records"
+        "companies.Company",
+        on_delete=models.PROTECT,
+        related_name="verifactu_records",
+        verbose_name=_("company"),
     )
     invoice = models.ForeignKey(
-        "invoices.Invoice", on_delete=models.PROTECT, related_name="verifactu_records"
+        "invoices.Invoice",
+        on_delete=models.PROTECT,
+        related_name="verifactu_records",
+        verbose_name=_("invoice"),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     sequence = models.PositiveIntegerField(_("position in the chain"))
     number = models.CharField(_("invoice number"), max_length=60)
     issue_date = models.DateField(_("issue date"))
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
-    previous_fingerprint = models.CharField(max_length=64, blank=True)
+    previous_fingerprint = models.CharField(
+        max_length=64, blank=True, verbose_name=_("previous fingerprint")
+    )
     generated_at = models.CharField(_("generated"), max_length=32)
-    total = models.CharField(max_length=20, blank=True)
-    xml = models.TextField()
-    qr_url = models.CharField(max_length=300, blank=True)
+    total = models.CharField(max_length=20, blank=True, verbose_name=_("total"))
+    xml = models.TextField(verbose_name=_("XML"))
+    qr_url = models.CharField(max_length=300, blank=True, verbose_name=_("QR URL"))
     correction = models.BooleanField(_("correction (subsanación)"), default=False)
     corrects = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
     )
     state = models.CharField(_("state"), max_length=24, choices=State.choices)
     error_code = models.CharField(_("error code"), max_length=8, blank=True)
     error_text = models.TextField(_("error"), blank=True)
     submission = models.ForeignKey(
-        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
+        Submission,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("submission"),
     )
-    attempts = models.PositiveIntegerField(default=0)
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    created = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
+    updated = models.DateTimeField(default=timezone.now, verbose_name=_("updated"))
 
     class Meta:
         ordering = ["company", "sequence"]

@@ -28,6 +28,7 @@ def _rows(violations: list[dict[str, Any]], language: str) -> list[dict[str, Any
             "location": v.get("location", ""),
             "invoice": v.get("invoice"),
             "text": (v.get("message_es") if spanish else None) or v.get("message", ""),
+            "detail": v.get("detail", ""),
             "fatal": v.get("severity", "fatal") == "fatal",
         }
         for v in violations

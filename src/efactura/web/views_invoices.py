@@ -97,6 +97,7 @@ def violation_rows(violations: list[Violation], language: str) -> list[dict[str,
             "location": v.location,
             "invoice": v.invoice,
             "text": v.text(language),
+            "detail": v.detail,
             "fatal": v.is_fatal,
         }
         for v in violations

@@ -115,6 +115,7 @@ def schema_violations(schema: etree.XMLSchema, tree: etree._ElementTree) -> list
                 layer=Layer.SCHEMA,
                 location=err.path or "",
                 line=err.line or None,
+                detail=err.message,
             )
         )
     return out

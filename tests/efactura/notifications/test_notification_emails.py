@@ -132,7 +132,7 @@ def test_registered_customer_gets_the_invoice_in_english_and_recipient_is_notifi
     to_customer = by_to["billing@harbour.example"]
     assert to_customer["Subject"] == f"Invoice {invoice.full_number} from Suministros Levante, S.L."
     assert parts(to_customer)["attachments"] == {}
-    assert "EUR\u00a0121.00" in parts(to_customer)["text"]
+    assert "€121.00" in parts(to_customer)["text"]
     arrival = by_to["inbox@harbour.example"]
     assert arrival["Subject"].startswith("New invoice")
     assert f"https://efactura.example/invoices/{invoice.pk}/" in parts(arrival)["html"]

@@ -17,6 +17,11 @@ from efactura.invoices import services
 from efactura.invoices.choices import Collection, EventKind, Status
 from efactura.invoices.models import Invoice
 
+
+def _british(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
@@ -99,7 +104,9 @@ def test_partial_payments_are_listed_add_up_and_one_can_be_cancelled(
     invoice.refresh_from_db()
     assert invoice.status == Status.PARTIALLY_PAID and invoice.paid_amount == Decimal("60.00")
     assert "Payments and collection" in html
-    assert earlier.isoformat() in html and TODAY().isoformat() in html
+    # Dates written the British way on English pages (2 Dec 2026), never as stored (ISO).
+    assert _british(earlier) in html and _british(TODAY()) in html
+    assert earlier.isoformat() not in html
     assert "40.00 EUR" in html and "20.00 EUR" in html
     assert "Total paid" in html and "60.00 EUR" in html
     assert "Still due" in html and "7.16 EUR" in html
@@ -216,7 +223,7 @@ def test_the_issuer_reports_collection_and_cancels_it(world: dict[str, Any]) -> 
     assert f"Invoice {invoice.full_number} is reported as collected." in html
     invoice.refresh_from_db()
     assert invoice.collection == Collection.SETTLED
-    assert "Collected" in html and when.isoformat() in html
+    assert "Collected" in html and _british(when) in html
     assert _url(invoice, "cancel_settlement") in html
     assert _url(invoice, "settle") not in html and _url(invoice, "default") not in html
 

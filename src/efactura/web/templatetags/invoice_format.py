@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -48,3 +49,12 @@ def countdown_tag(invoice: object) -> str:
     from efactura.web.list_rows import countdown
 
     return countdown(invoice)
+
+
+@register.filter
+def isodate(value: object) -> dt.date | str:
+    """A date kept as ISO text (event data) as a date, for ``|date`` to write by locale."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value or "")

@@ -3,6 +3,7 @@ invoice page (the forms post to :mod:`efactura.web.views_statuses`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +26,19 @@ _OWN_STEPS = (
 )
 
 
-def _collection_date(invoice: Invoice) -> str:
+def _day(value: object) -> dt.date | str:
+    """A date stored as ISO text in an event, as a date the template writes by locale."""
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+
+
+def _collection_date(invoice: Invoice) -> dt.date | str:
     """The date the issuer gave with its current collection/default report."""
     kind = EventKind.SETTLED if invoice.collection == Collection.SETTLED else EventKind.DEFAULTED
     event = invoice.events.filter(kind=kind).order_by("-at", "-id").only("data").first()
-    return str(event.data.get("date", "")) if event is not None else ""
+    return _day(event.data.get("date", "")) if event is not None else ""
 
 
 @register.inclusion_tag("web/invoices/_status_steps.html")
@@ -41,7 +50,7 @@ def status_steps(invoice: Invoice, actions: dict[str, bool]) -> dict[str, Any]:
         {
             "id": event.pk,
             "amount": Decimal(str(event.data.get("amount", "0"))),
-            "date": event.data.get("date", ""),
+            "date": _day(event.data.get("date", "")),
             "by": event.actor_label,
             "at": event.at,
         }
