@@ -27,6 +27,26 @@
     });
   });
 
+  // "Technical details": one switch for the whole page showing or hiding the rule ids and
+  // codes (class "tech"); the choice is remembered in this browser.
+  var TECH_KEY = "efactura.technical-details";
+  var toggles = document.querySelectorAll("[data-tech-toggle]");
+  var showTech = function (on) {
+    document.documentElement.classList.toggle("show-tech", on);
+    toggles.forEach(function (button) { button.setAttribute("aria-pressed", on ? "true" : "false"); });
+  };
+  var remembered = false;
+  try { remembered = window.localStorage.getItem(TECH_KEY) === "1"; } catch (e) { /* private mode */ }
+  showTech(remembered);
+  toggles.forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var on = button.getAttribute("aria-pressed") !== "true";
+      showTech(on);
+      try { window.localStorage.setItem(TECH_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+    });
+  });
+
   // After a refused submit, put the cursor in the first field that needs fixing (the server
   // marks such fields aria-invalid="true"); the error text is right under it.
   var invalid = document.querySelector("main [aria-invalid='true']:not([type='hidden'])");
