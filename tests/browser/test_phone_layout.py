@@ -5,11 +5,13 @@ the viewport unless it sits in a deliberate horizontal scroll region (a wide tab
 
 Debian's chromium through Playwright over the demo data (``efactura demo``), plus what the demo
 does not hold: an import report with errors, a payment order and a long HTML email in the mail
-outbox.
+outbox.  ``EFACTURA_LAYOUT_SHOTS=DIR`` also photographs every page checked into ``DIR``.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 import pytest
@@ -183,9 +185,14 @@ def test_no_page_scrolls_sideways(
     base = live_server.url
     problems: list[str] = []
 
+    shots = os.environ.get("EFACTURA_LAYOUT_SHOTS")
+
     def check(page: Any, label: str) -> None:
         page.wait_for_load_state("load")
         problems.extend(f"{label}: {p}" for p in page.evaluate(OVERFLOW))
+        if shots:
+            name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:90]
+            page.screenshot(path=f"{shots}/{name}.png", full_page=True)
 
     for width in WIDTHS:
         for email, paths in (
