@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from tests.browser.test_main_pages import CUSTOMER_EMAIL, SUPPLIER_EMAIL, _log_in
-from tests.browser.test_main_pages import demo as demo  # noqa: F401  (fixture)
+from tests.browser.test_main_pages import demo as demo  # the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -199,9 +199,7 @@ def test_no_page_scrolls_sideways(
             (SUPPLIER_EMAIL, supplier_pages(ids)),
             (CUSTOMER_EMAIL, customer_pages(ids)),
         ):
-            context = browser.new_context(
-                locale="es-ES", viewport={"width": width, "height": 900}
-            )
+            context = browser.new_context(locale="es-ES", viewport={"width": width, "height": 900})
             page = context.new_page()
             _log_in(page, base, email, demo[email])
             for path in paths:

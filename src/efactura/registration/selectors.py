@@ -136,10 +136,10 @@ def registration_prefill(*, token: str, tax_id: str) -> dict[str, str]:
         data = signing.loads(token, salt=PREFILL_SALT, max_age=PREFILL_MAX_AGE)
     except signing.BadSignature:
         return {}
-    if not isinstance(data, dict) or data.get("t") != tax_id:
+    if not isinstance(data, dict) or data.get("t") != tax_id or not data.get("i"):
         return {}
     invoice = Invoice.objects.filter(
-        pk=data.get("i"),
+        pk=str(data["i"]),
         buyer_tax_id=tax_id,
         route=Route.AWAITING_REGISTRATION,
         recipient__isnull=True,
