@@ -129,8 +129,11 @@ def test_refused_form_focuses_and_describes_the_first_invalid_field(
 def test_rule_ids_hide_behind_a_remembered_switch(
     browser: Any, live_server: Any, world: dict[str, Any], tmp_path: Path
 ) -> None:
+    from tests.browser.test_main_pages import AXE, AXE_RUN
+
     base = live_server.url
-    context = browser.new_context(locale="es-ES")
+    # bypass_csp: the test injects axe-core, which the page's CSP would rightly refuse.
+    context = browser.new_context(locale="es-ES", bypass_csp=True)
     page = context.new_page()
     _log_in(page, base)
     (tmp_path / "nota.xml").write_bytes(b"<nota/>")
@@ -154,6 +157,8 @@ def test_rule_ids_hide_behind_a_remembered_switch(
     assert rule.is_visible() and toggle.get_attribute("aria-pressed") == "true"
     import_note()  # another page with rule ids: the choice is remembered
     assert page.locator(".violations code.rule").first.is_visible()
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(AXE_RUN) == []
     page.get_by_role("button", name="Detalles técnicos").click()
     assert not page.locator(".violations code.rule").first.is_visible()
     context.close()
