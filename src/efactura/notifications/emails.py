@@ -9,6 +9,7 @@ the log, with the clear code A for the message itself.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -82,8 +83,29 @@ def format_date(value: str, language: str) -> str:
     return day.strftime("%d/%m/%Y") if language == "es" else day.strftime("%d %b %Y")
 
 
+RULE_ID = re.compile(
+    r"[\[(]?\b(?:BR(?:-[A-Z]{1,3})?-\d{1,3}|PEPPOL-[A-Z0-9]+-[A-Z]?\d{2,4}|ES-[A-Z]+-\d{1,3}"
+    r"|B[TG]-\d{1,3}|(?:UBL|CII)-[A-Z]{2}-\d{1,3}|EBMS:\d{4})\b[\])]?:?"
+)
+"""Business-rule and message ids (BR-CO-10, ES-TAXID-02, BT-48, EBMS:0004…) inside a sentence."""
+
+
+def split_rule_ids(text: str) -> tuple[str, list[str]]:
+    """``text`` without its rule ids, and the ids: emails keep the sentence a bookkeeper reads
+    and give the ids on a separate "technical details" line at most."""
+    ids = [m.strip("[]():") for m in RULE_ID.findall(text or "")]
+    sentence = " ".join(RULE_ID.sub(" ", text or "").split()).strip(" :;,-")
+    return sentence, list(dict.fromkeys(ids))
+
+
 def _prepared(context: dict[str, Any], language: str) -> dict[str, Any]:
     ctx = dict(context)
+    technical: list[str] = []
+    for key in ("error", "reason"):
+        if isinstance(ctx.get(key), str) and ctx[key]:
+            ctx[key], ids = split_rule_ids(ctx[key])
+            technical += ids
+    ctx["technical"] = ", ".join(dict.fromkeys(technical))
     invoice = ctx.get("invoice")
     if isinstance(invoice, dict):
         shown = dict(invoice)

@@ -254,7 +254,11 @@ def notify_invoice_routed(*, invoice: Invoice, route: str) -> Notification | Non
 
 
 def _queue_invitation(*, invoice: Invoice, address: str, attach_pdf: bool) -> Notification | None:
+    from urllib.parse import urlencode
+
     from django.urls import reverse
+
+    from efactura.registration.selectors import registration_prefill_token
 
     assert invoice.issuer is not None
     if not address:
@@ -277,7 +281,14 @@ def _queue_invitation(*, invoice: Invoice, address: str, attach_pdf: bool) -> No
             "invoice": invoice_summary(invoice),
             "issuer": invoice.issuer.legal_name,
             "tax_id": invoice.buyer_tax_id,
-            "link": absolute(reverse("web:register")) + f"?tax_id={invoice.buyer_tax_id}",
+            "link": absolute(reverse("web:register"))
+            + "?"
+            + urlencode(
+                {
+                    "tax_id": invoice.buyer_tax_id,
+                    "invite": registration_prefill_token(invoice=invoice),
+                }
+            ),
         },
         attach_pdf=attach_pdf,
     )

@@ -108,3 +108,51 @@ def list_used_issuer_codes(*, company: Company, limit: int = 50) -> QuerySet[Iss
         .select_related("used_by", "created_by")
         .order_by("-used_at")[:limit]
     )
+
+
+PREFILL_SALT = "efactura.registration.prefill"
+PREFILL_MAX_AGE = 400 * 24 * 3600
+"""How long the invitation's link pre-fills the form: longer than any invoice waits unclaimed."""
+
+
+def registration_prefill_token(*, invoice: Invoice) -> str:
+    """A signed token for the invitation's link: it names the invoice whose buyer details
+    (name, postal address) pre-fill the registration form. Only the invitation email holds it,
+    so a tax ID typed by anyone else pre-fills nothing."""
+    from django.core import signing
+
+    return signing.dumps({"i": str(invoice.pk), "t": invoice.buyer_tax_id}, salt=PREFILL_SALT)
+
+
+def registration_prefill(*, token: str, tax_id: str) -> dict[str, str]:
+    """The buyer's name and address the supplier invoiced ``tax_id`` at, for the registration
+    form; empty when the token is bad, expired, for another tax ID, or the invoice no longer
+    waits for a registration."""
+    from django.core import signing
+
+    from efactura.invoices.mapping import canonical_of
+
+    try:
+        data = signing.loads(token, salt=PREFILL_SALT, max_age=PREFILL_MAX_AGE)
+    except signing.BadSignature:
+        return {}
+    if not isinstance(data, dict) or data.get("t") != tax_id or not data.get("i"):
+        return {}
+    invoice = Invoice.objects.filter(
+        pk=str(data["i"]),
+        buyer_tax_id=tax_id,
+        route=Route.AWAITING_REGISTRATION,
+        recipient__isnull=True,
+    ).first()
+    if invoice is None:
+        return {}
+    prefill = {"legal_name": invoice.buyer_name}
+    address = canonical_of(invoice).buyer.address
+    if address is not None:
+        prefill.update(
+            address=address.line1 or "",
+            postal_code=address.postal_code or "",
+            city=address.city or "",
+            province=address.subdivision or "",
+        )
+    return {key: value for key, value in prefill.items() if value}

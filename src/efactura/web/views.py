@@ -210,13 +210,16 @@ def outbox_email(request: HttpRequest, email_id: int) -> HttpResponse:
 @outbox_view
 @xframe_options_sameorigin
 def outbox_email_html(request: HttpRequest, email_id: int) -> HttpResponse:
-    """The HTML part, shown inside a sandboxed frame: no scripts, no forms, no network."""
+    """The HTML part, shown inside a sandboxed frame: no scripts, no forms, no network.
+
+    ``allow-same-origin`` (scripts stay off) lets the outbox page measure the email and make
+    the frame as tall as it, so a long email is never cut."""
     email = access_outbox_email_by_id(email_id=email_id, user=cast(User, request.user))
     if not email.html:
         raise Http404("This email has no HTML part.")
     response = HttpResponse(email.html, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+        "sandbox allow-same-origin; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
     )
     return response
 

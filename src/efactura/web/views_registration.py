@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from efactura.accounts.choices import Language
 from efactura.accounts.throttling import client_ip
+from efactura.registration.selectors import registration_prefill
 from efactura.registration.services import (
     RegistrationData,
     RegistrationRefused,
@@ -168,10 +169,15 @@ def register(request: HttpRequest) -> HttpResponse:
         form.data = cleared
     else:
         language = (get_language() or "es").split("-")[0]
+        tax_id = request.GET.get("tax_id", "")[:20]
+        # The invitation's link pre-fills the company's name and the address its supplier
+        # already invoiced it at (registration stores them on the new company).
+        prefill = registration_prefill(token=request.GET.get("invite", "")[:500], tax_id=tax_id)
         form = RegistrationForm(
             initial={
-                "tax_id": request.GET.get("tax_id", "")[:20],
+                "tax_id": tax_id,
                 "language": language if language in Language.values else "es",
+                **prefill,
             }
         )
     return render(request, "web/registration/register.html", {"form": form, "section": "register"})

@@ -196,3 +196,35 @@ def test_nothing_is_sent_when_the_issuing_transaction_rolls_back(
     assert callbacks == []
     assert Notification.objects.count() == 0
     assert smtp.messages == []
+
+
+def test_rule_ids_leave_the_sentence_for_a_technical_details_line() -> None:
+    """A bookkeeper reads the cause; the rule ids (for experts) come last, on their own line."""
+    from efactura.notifications.emails import render_email, split_rule_ids
+
+    assert split_rule_ids("[BR-CO-10] The sum of the lines does not match (ES-TAXID-02)") == (
+        "The sum of the lines does not match",
+        ["BR-CO-10", "ES-TAXID-02"],
+    )
+    assert split_rule_ids("Invoice ES-2026-001 is late") == ("Invoice ES-2026-001 is late", [])
+    context = {
+        "invoice": {
+            "id": "1",
+            "number": "F-1",
+            "seller": "S",
+            "seller_tax_id": "B1",
+            "buyer": "Cliente",
+            "buyer_tax_id": "B2",
+            "issue_date": "2026-03-01",
+            "due_date": "",
+            "total": "10.00",
+            "currency": "EUR",
+        },
+        "link": "https://example.test/invoices/1/",
+        "error": "PEPPOL-EN16931-R001: the business process is missing",
+    }
+    _subject, text, html = render_email(kind="delivery_failed", language="en", context=context)
+    body, _, details = text.partition("Technical details")
+    assert "Cause: the business process is missing" in body
+    assert "PEPPOL-EN16931-R001" not in body and "PEPPOL-EN16931-R001" in details
+    assert "Technical details: PEPPOL-EN16931-R001" in html

@@ -169,3 +169,31 @@ def test_public_registration_page_registers_and_logs_in(
     assert user.language == ""
     english = client.get(reverse("web:payable"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Invoices payable" in english
+
+
+def test_invitation_link_prefills_the_address_the_supplier_invoiced(
+    client: Any, issuer: Any, issuer_user: Any
+) -> None:
+    """The invitation's link fills in the company's name and the address its supplier
+    already had on the invoice; a tax ID typed without the link's token fills in nothing."""
+    from efactura.notifications.choices import Kind
+    from efactura.notifications.models import Notification
+
+    do_issue_invoice(
+        company=issuer,
+        actor=issuer_user,
+        draft=draft(
+            buyer_tax_id="B12345674",
+            buyer_name="Talleres Norte, S.L.",
+            email="admin@talleres-norte.example",
+        ),
+    )
+    link = Notification.objects.get(kind=Kind.INVITATION).context["link"]
+    path = link[link.index("/register/") :]
+    page = client.get(path).content.decode()
+    for value in ("Talleres Norte, S.L.", "Calle Mayor 1", "39001", "Santander", "Cantabria"):
+        assert f'value="{value}"' in page, value
+    bare = client.get(reverse("web:register") + "?tax_id=ESB12345674").content.decode()
+    forged = client.get(path.replace("invite=", "invite=x")).content.decode()
+    for other in (bare, forged):
+        assert "Calle Mayor 1" not in other and "Talleres Norte" not in other
