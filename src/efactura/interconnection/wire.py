@@ -397,7 +397,9 @@ def _token_certificate(security: etree._Element, signature: etree._Element) -> x
             if token.get("ValueType") != X509V3:
                 raise _authentication("The BinarySecurityToken is not an X509v3 certificate")
             try:
-                return x509.load_der_x509_certificate(base64.b64decode("".join(map(str, token.itertext()))))
+                return x509.load_der_x509_certificate(
+                    base64.b64decode("".join(map(str, token.itertext())))
+                )
             except ValueError:
                 raise _authentication("The BinarySecurityToken is not a certificate") from None
     raise _authentication(f"The signature's token {uri} is not in the message")
