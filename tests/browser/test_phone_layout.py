@@ -105,7 +105,19 @@ def _fixtures() -> dict[str, str]:
         text="Texto\n" + "https://efactura.example/" + "x" * 200,
         html=f"<html><body style='font-family:sans-serif'>{rows}<p id='last'>FIN</p></body></html>",
     )
+    from efactura.imports.services import do_start_import
+
+    supplier_admin = issued.issuer.memberships.filter(role="admin").select_related("user").first()
+    assert supplier_admin is not None
+    job = do_start_import(
+        company=issued.issuer,
+        actor=supplier_admin.user,
+        files=[("nota-de-entrega-sin-formato-reconocible.xml", b"<nota/>")],
+        direction="issued",
+        source="web",
+    )
     return {
+        "job": str(job.pk),
         "issued": str(issued.pk),
         "received": str(received.pk),
         "order": str(order.pk),
@@ -123,6 +135,7 @@ def supplier_pages(ids: dict[str, str]) -> list[str]:
         "/issued/new/",
         f"/issued/new/?corrects={ids['issued']}",
         "/import/",
+        f"/import/{ids['job']}/",
         "/setup/notifications/",
         "/setup/codes/",
         "/setup/api-keys/",
@@ -210,6 +223,10 @@ def test_no_page_scrolls_sideways(
                 page.locator(".has-menu summary").click()  # the Tools menu, open
                 page.locator(".submenu").wait_for()
                 check(page, f"the Tools menu at {width} px")
+                page.goto(f"{base}/issued/new/")
+                page.locator("form.invoice-form button[type=submit]").last.click()
+                page.locator(".callout-error").first.wait_for()
+                check(page, f"the new-invoice form refused at {width} px")
                 _import_with_errors(page, base, tmp_path)
                 check(page, f"import report at {width} px")
             context.close()

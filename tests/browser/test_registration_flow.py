@@ -133,6 +133,11 @@ def test_issue_invite_code_b_register_and_deliver(
     reg = customer.new_page()
     reg.goto(link.group(1))
     assert reg.get_by_label("NIF").input_value() == "ESB12345674"
+    # The link fills in the name and the address the supplier already had on the invoice.
+    assert reg.get_by_label("Razón social de la empresa").input_value() == "Talleres Norte, S.L."
+    assert reg.locator("[name=address]").input_value() == "Calle Mayor 1"
+    assert reg.locator("[name=postal_code]").input_value() == "39001"
+    assert reg.locator("[name=city]").input_value() == "Santander"
     reg.get_by_label("Código A").fill(code_a.group(1))
     reg.get_by_label("Código B").fill("AAAA-BBBB-CCCC")  # a typo first: the same neutral refusal
     reg.get_by_label("Razón social de la empresa").fill("Talleres Norte, S.L.")
@@ -150,6 +155,14 @@ def test_issue_invite_code_b_register_and_deliver(
     reg.get_by_label("Repita la contraseña").fill("Norte-Talleres-77")
     reg.get_by_role("button", name="Registrarme y ver mis facturas").click()
     reg.wait_for_url(f"{base}/payable/")
+    from efactura.companies.models import Company
+
+    registered = Company.objects.get(tax_id="ESB12345674")
+    assert (registered.address, registered.postal_code, registered.city) == (
+        "Calle Mayor 1",
+        "39001",
+        "Santander",
+    )
     assert number.group(1) in reg.content()
     assert "Suministros Levante" in reg.content()
     shot(reg, tmp_path, "5-customer-invoices-payable-phone")
