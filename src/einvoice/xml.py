@@ -325,12 +325,13 @@ def first_children(element: etree._Element, steps: tuple[str, ...]) -> etree._El
     """The first child of each of ``steps`` in turn (Clark tags, no wildcard); ``None`` as
     soon as one is missing (no search of the other branches)."""
     index = _index.children
-    node: etree._Element | None = element
+    node = element
     if index is None:
         for tag in steps:
-            node = next(node.iterchildren(tag), None)
-            if node is None:
+            child = next(node.iterchildren(tag), None)
+            if child is None:
                 return None
+            node = child
         return node
     for tag in steps:
         entry = index.get(id(node))
