@@ -109,10 +109,12 @@ def visible_texts(content: bytes) -> set[str]:
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 _EMAIL = re.compile(r"\S+@\S+")
 _URL = re.compile(r"(https?://|/)\S*")
+_HEX = re.compile(r"\b[0-9a-fA-F]*\d[0-9a-fA-F]*(-[0-9a-fA-F]+)*\b")
+"""Identifiers such as UUIDs and hashes ("…c41153add1ec" is not the word "add")."""
 
 
 def english_words(text: str) -> list[str]:
-    cleaned = PROPER.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", text)))
+    cleaned = PROPER.sub(" ", _HEX.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", text))))
     # Words in capitals are codes (INVOICE, PAYMENT: SPFE message names), not sentences.
     return [w for w in _WORD.findall(cleaned) if w.lower() in ENGLISH and not w.isupper()]
 
@@ -274,6 +276,8 @@ def test_company_pages_have_no_english_in_spanish(
     client.force_login(demo[role])
     pages = _company_pages(client, demo[role])
     assert len(pages) > 20, pages
+    # The crawl reached the invoices in their several statuses.
+    assert sum(path.startswith("/invoices/") for path in pages) >= 8, pages
     findings = audit(client, pages)
     # A form sent with mistakes, and an import whose file breaks the schema.
     found = audit_post(client, reverse("web:invoice_new"), lambda language: {"number": ""})
@@ -369,3 +373,10 @@ def test_import_report_speaks_spanish_and_keeps_the_validator_words(
     assert "Line 25: the person type" in english_text
     details = spanish.xpath('//code[@class="rule"]/@title')
     assert any("PersonTypeCode" in detail and "not" in detail for detail in details), details
+
+
+def test_public_pages_have_no_english_in_spanish(client: Any, demo: dict[str, Any]) -> None:
+    """Before signing in: the login, password-reset and registration pages."""
+    paths = [reverse("login"), reverse("password_reset"), reverse("web:register")]
+    findings = audit(client, paths)
+    assert not findings, report(findings)
