@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -243,8 +244,7 @@ def trust_anchors() -> tuple[tuple[x509.Certificate, ...], tuple[x509.Certificat
 def check_trusted(certificate: x509.Certificate) -> None:
     """Raise :class:`UntrustedSignerError` unless ``certificate`` chains to the trust list and
     is inside its validity period."""
-    anchors, intermediates = trust_anchors()
-    path = path_to_anchor(certificate, anchors, intermediates)
+    path = _trust_path(certificate, str(getattr(settings, "EFACTURA_AS4_TRUST_ANCHORS", "peppol")))
     now = dt.datetime.now(dt.UTC)
     for link in path:
         if not link.not_valid_before_utc <= now <= link.not_valid_after_utc:
@@ -254,6 +254,16 @@ def check_trusted(certificate: x509.Certificate) -> None:
     _check_path_not_revoked(path)
 
 
+@lru_cache(maxsize=1024)
+def _trust_path(certificate: x509.Certificate, spec: str) -> tuple[x509.Certificate, ...]:
+    """:func:`path_to_anchor` against the trust list ``spec``, remembered per certificate:
+    the path depends only on the two (a partner signs every message with the same
+    certificate), while validity and revocation are checked on every use.  A certificate
+    that does not chain raises and is not remembered."""
+    anchors, intermediates = _anchors(spec)
+    return tuple(path_to_anchor(certificate, anchors, intermediates))
+
+
 def check_not_revoked(certificate: x509.Certificate) -> None:
     """Raise :class:`UntrustedSignerError` when ``certificate`` (or a CA between it and the
     trust list) is revoked: :mod:`.revocation` (OCSP, CRL; cached; soft- or hard-fail)."""
@@ -261,7 +271,7 @@ def check_not_revoked(certificate: x509.Certificate) -> None:
     _check_path_not_revoked(path_to_anchor(certificate, anchors, intermediates))
 
 
-def _check_path_not_revoked(path: list[x509.Certificate]) -> None:
+def _check_path_not_revoked(path: Sequence[x509.Certificate]) -> None:
     for link, issuer in itertools.pairwise(path):
         try:
             revocation.check(link, issuer)
