@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from efactura.api.selectors import ListRow
 from efactura.companies.models import Company
 from efactura.invoices.models import Document, Event, Invoice
 from efactura.invoices.selectors import list_documents, list_events
@@ -19,12 +20,12 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def direction_of(invoice: Invoice, company: Company) -> str:
+def direction_of(invoice: Invoice | ListRow, company: Company) -> str:
     return "issued" if invoice.issuer_id == company.pk else "received"
 
 
 def invoice_summary(
-    invoice: Invoice, *, company: Company, acknowledged: bool | None = None
+    invoice: Invoice | ListRow, *, company: Company, acknowledged: bool | None = None
 ) -> dict[str, Any]:
     """The row of a list: who, what, how much, where it is."""
     if acknowledged is None:

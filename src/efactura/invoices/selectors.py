@@ -14,9 +14,10 @@ import datetime as dt
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Any, Literal
 
 from django.db import connection
 from django.db.models import F, Func, Q, QuerySet, TextField
@@ -252,12 +253,12 @@ def list_invoices(
 
 @dataclass
 class Page:
-    items: list[Invoice]
+    items: list[Any]
     next_cursor: str
     has_previous: bool
 
 
-def _cursor_values(invoice: Invoice, keys: tuple[str, ...]) -> list[str]:
+def _cursor_values(invoice: Any, keys: tuple[str, ...]) -> list[str]:
     out = []
     for key in keys:
         value = getattr(invoice, key.lstrip("-"))
@@ -265,7 +266,7 @@ def _cursor_values(invoice: Invoice, keys: tuple[str, ...]) -> list[str]:
     return out
 
 
-def encode_cursor(invoice: Invoice, sort: str) -> str:
+def encode_cursor(invoice: Any, sort: str) -> str:
     payload = json.dumps([sort, *_cursor_values(invoice, SORTS[sort])])
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
@@ -299,9 +300,19 @@ def _after(qs: QuerySet[Invoice], sort: str, cursor: str) -> QuerySet[Invoice]:
     return qs.filter(lead & condition)
 
 
-def page_of(qs: QuerySet[Invoice], *, sort: str, cursor: str = "", size: int = 50) -> Page:
-    """One page of ``qs`` after ``cursor`` (keyset pagination)."""
+def page_of(
+    qs: QuerySet[Any],
+    *,
+    sort: str,
+    cursor: str = "",
+    size: int = 50,
+    row: Callable[[Any], Any] | None = None,
+) -> Page:
+    """One page of ``qs`` after ``cursor`` (keyset pagination); ``row`` wraps each fetched
+    row (for a ``values()`` query: something with the columns as attributes)."""
     rows = list(_after(qs, sort, cursor)[: size + 1]) if cursor else list(qs[: size + 1])
+    if row is not None:
+        rows = [row(r) for r in rows]
     items = rows[:size]
     next_cursor = encode_cursor(items[-1], sort) if len(rows) > size and items else ""
     return Page(items=items, next_cursor=next_cursor, has_previous=bool(cursor))
