@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+
 from efactura.api.selectors import ListRow
 from efactura.companies.models import Company
 from efactura.invoices.models import Document, Event, Invoice
@@ -52,6 +54,40 @@ def invoice_summary(
         "route": invoice.route,
         "acknowledged": acknowledged,
         "updated": _iso(invoice.updated),
+    }
+
+
+_JSON_DEFAULT = DjangoJSONEncoder().default
+
+
+def list_row_summary(row: ListRow, *, company_id: int) -> dict[str, Any]:
+    """:func:`invoice_summary` of a list row, ready for ``json.dumps``: the dates written as
+    the API's schema writes them (Django's JSON encoder: ``2026-12-04``,
+    ``2026-12-04T10:15:00.123Z``), amounts as strings.  Built straight from the fetched
+    columns: a list page makes fifty of these."""
+    issue_date, due_date, updated = row["issue_date"], row["due_date"], row["updated"]
+    return {
+        "id": str(row["id"]),
+        "direction": "issued" if row["issuer_id"] == company_id else "received",
+        "number": row["full_number"],
+        "series": row["series"],
+        "issue_date": _JSON_DEFAULT(issue_date) if issue_date is not None else None,
+        "due_date": _JSON_DEFAULT(due_date) if due_date is not None else None,
+        "kind": row["kind"],
+        "seller_tax_id": row["seller_tax_id"],
+        "seller_name": row["seller_name"],
+        "buyer_tax_id": row["buyer_tax_id"],
+        "buyer_name": row["buyer_name"],
+        "currency": row["currency"],
+        "net_total": str(row["net_total"]),
+        "tax_total": str(row["tax_total"]),
+        "total": str(row["total"]),
+        "payable": str(row["payable"]),
+        "status": row["status"],
+        "transport": row["transport"],
+        "route": row["route"],
+        "acknowledged": bool(row["acknowledged"]),
+        "updated": _JSON_DEFAULT(updated) if updated is not None else None,
     }
 
 
