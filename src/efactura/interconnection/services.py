@@ -197,6 +197,7 @@ def do_receive_as4(*, content_type: str, body: bytes) -> Answer:
 
 
 _import_pool: ThreadPoolExecutor | None = None
+_import_pool_threads = 0
 _import_pool_lock = threading.Lock()
 
 
@@ -222,10 +223,10 @@ def import_pool() -> ThreadPoolExecutor:
     Without it every web server thread would compile the official rules on its first AS4
     invoice (seconds each, under load the p99 of a burst); ``EFACTURA_AS4_IMPORT_THREADS``
     bounds how many do (and how many imports run at once)."""
-    global _import_pool
+    global _import_pool, _import_pool_threads
     with _import_pool_lock:
         if _import_pool is None:
-            threads = int(config.setting("IMPORT_THREADS"))
+            threads = _import_pool_threads = int(config.setting("IMPORT_THREADS"))
             _import_pool = ThreadPoolExecutor(
                 max_workers=threads,
                 thread_name_prefix="as4-import",
@@ -234,6 +235,31 @@ def import_pool() -> ThreadPoolExecutor:
             for _thread in range(threads):
                 _import_pool.submit(time.sleep, 0)  # start (and warm) every thread now
         return _import_pool
+
+
+def shutdown_import_pool() -> None:
+    """Stop the import threads, closing their database connections, for a process that is
+    about to end (a test session drops its database afterwards).  A later AS4 invoice starts
+    a new pool."""
+    global _import_pool
+    with _import_pool_lock:
+        pool, _import_pool = _import_pool, None
+    if pool is None:
+        return
+    threads = _import_pool_threads
+    barrier = threading.Barrier(threads)
+
+    def close_connection() -> None:
+        try:
+            barrier.wait(timeout=30)  # so that every thread takes exactly one of these tasks
+        except threading.BrokenBarrierError:
+            pass
+        finally:
+            connection.close()
+
+    for _thread in range(threads):
+        pool.submit(close_connection)
+    pool.shutdown(wait=True)
 
 
 def _import(**kwargs: Any) -> Any:
@@ -542,7 +568,9 @@ def _send_in_thread(message: OutboundMessage) -> str:
         logger.exception("AS4 message %s: sending failed unexpectedly", message.message_id)
         return "error"
     finally:
-        close_old_connections()
+        # The pool's threads end with the task that made them: close the thread's database
+        # connection now instead of leaving it open until the garbage collector finds it.
+        connection.close()
 
 
 def _send_claimed(message: OutboundMessage) -> str:

@@ -3,6 +3,7 @@ credential, one registered partner, and the local customer company."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,16 @@ def partner(as4_node: Any, partner_issued: Issued) -> Any:
     return do_add_partner(
         name="banco-b", smp_url="http://127.0.0.1:9/smp", certificate_pem=partner_issued.certificate
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _import_threads_closed_before_the_test_database_goes(django_db_setup: Any) -> Iterator[None]:
+    """The AS4 import threads keep a database connection; they stop (and close it) before
+    the test database is dropped, which PostgreSQL refuses while sessions are open."""
+    yield
+    from efactura.interconnection.services import shutdown_import_pool
+
+    shutdown_import_pool()
 
 
 @pytest.fixture(autouse=True)
