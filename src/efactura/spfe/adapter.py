@@ -56,7 +56,7 @@ def embedded_simulator() -> object:
     state_file = (
         None
         if memory
-        else Path(settings.DATA_DIR) / f"spfe-simulator-{Path(name).name.replace('.', '_')}.json"
+        else Path(settings.DATA_DIR) / f"spfe-simulator-{Path(name).name.replace('.', '_')}.sqlite3"
     )
     if not isinstance(_embedded, Simulator) or _embedded.state_file != state_file:
         _embedded = Simulator(state_file=state_file)

@@ -20,7 +20,12 @@ def add_commands(sub: Any) -> None:
     )
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    simulator.add_argument("--state-file", type=Path, default=None)
+    simulator.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="SQLite file that keeps what it registered (default: in memory)",
+    )
     simulator.set_defaults(func=cmd_simulator)
     send = group.add_parser("send", help="send every item that is due now (one round)")
     send.set_defaults(func=cmd_send)

@@ -22,16 +22,15 @@ true``).  It never imports Django: it runs inside the worker (the embedded defau
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import secrets
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from efactura.simulator_register import Register
 
 LABEL = "efactura SPFE SIMULATOR (not the AEAT)"
 BASE_PATH = "/spfe/v1"
@@ -82,49 +81,33 @@ class Simulator:
     """The simulated SPFE: what it registered, in arrival order."""
 
     state_file: Path | None = None
+    """The register's SQLite file (shared by the processes of one installation), or
+    ``None`` to keep it in memory."""
     down: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     received: int = 0
     """Requests received (also refused ones)."""
+    _register_store: Register = field(init=False, repr=False)
 
-    @contextlib.contextmanager
-    def _state(self) -> Iterator[dict[str, Any]]:
-        """The register, locked (a file lock too when persisted, so the web and worker
-        processes of one embedded installation share one simulated SPFE)."""
-        with self._lock:
-            if self.state_file is None:
-                if not hasattr(self, "_memory"):
-                    self._memory: dict[str, Any] = {"answers": {}, "log": []}
-                yield self._memory
-                return
-            self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.state_file, "a+", encoding="utf-8") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                handle.seek(0)
-                text = handle.read()
-                state = json.loads(text) if text.strip() else {"answers": {}, "log": []}
-                yield state
-                handle.seek(0)
-                handle.truncate()
-                handle.write(json.dumps(state))
+    def __post_init__(self) -> None:
+        self._register_store = Register(self.state_file)
 
     def log(self) -> list[dict[str, Any]]:
         """Everything registered, in arrival order."""
-        with self._state() as state:
-            return list(state["log"])
+        with self._register_store.transaction() as register:
+            return list(register.entries("log"))
 
     def _answer(self, http_status: int, **body: Any) -> Answer:
         return Answer(http_status, {"simulator": True, "label": LABEL, **body})
 
     def _register(self, key: str, entry: dict[str, Any]) -> Answer:
-        with self._state() as state:
-            known = state["answers"].get(key)
+        with self._register_store.transaction() as register:
+            known = register.get("answers", key)
             if known is not None:  # the same item again: same answer, registered once
                 return self._answer(201, duplicate=True, **known)
             code = "SIM-" + secrets.token_hex(8).upper()
             answer = {"status": "ACCEPTED", "verification_code": code}
-            state["answers"][key] = answer
-            state["log"].append({**entry, "key": key, "verification_code": code})
+            register.put("answers", key, answer)
+            register.append("log", {**entry, "key": key, "verification_code": code})
         return self._answer(201, **answer)
 
     def receive_invoice(self, *, key: str, data: bytes) -> Answer:

@@ -28,7 +28,12 @@ def add_commands(sub: Any) -> None:
     simulator.add_argument(
         "--wait", type=int, default=60, help="TiempoEsperaEnvio it answers (seconds)"
     )
-    simulator.add_argument("--state-file", type=Path, default=None)
+    simulator.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="SQLite file that keeps what it registered (default: in memory)",
+    )
     simulator.add_argument(
         "--reject",
         action="append",

@@ -449,7 +449,7 @@ def embedded_simulator() -> object:
         None
         if memory
         else Path(settings.DATA_DIR)
-        / f"verifactu-simulator-{Path(name).name.replace('.', '_')}.json"
+        / f"verifactu-simulator-{Path(name).name.replace('.', '_')}.sqlite3"
     )
     if not isinstance(_embedded, Simulator) or _embedded.state_file != state_file:
         _embedded = Simulator(

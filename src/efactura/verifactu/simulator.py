@@ -22,14 +22,11 @@ worker (the embedded default), as ``efactura verifactu simulator --port P``, or 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import secrets
 import ssl
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,6 +34,7 @@ from typing import Any
 
 from lxml import etree
 
+from efactura.simulator_register import Register, Transaction
 from einvoice.errors import EInvoiceError
 from einvoice.verifactu import soap
 from einvoice.verifactu.records import NS_SUM, NS_SUM1, fingerprint, hash_pairs_of, record_key
@@ -52,9 +50,10 @@ class Simulator:
     wait_seconds: int = 60
     answer_delay: float = 0.0
     state_file: Path | None = None
+    """The register's SQLite file (shared by the processes of one installation), or
+    ``None`` to keep it in memory."""
     reject_once: set[str] = field(default_factory=set)
     """Invoice numbers whose next plain alta is rejected (error 1100), for tests."""
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     received: int = 0
     """Submissions received (also those answered with a fault)."""
     client_subjects: list[str] = field(default_factory=list)
@@ -62,34 +61,15 @@ class Simulator:
 
     # -- state ---------------------------------------------------------------------------
 
-    def _empty(self) -> dict[str, Any]:
-        return {"issuers": {}, "reject_once": sorted(self.reject_once)}
+    _register_store: Register = field(init=False, repr=False)
 
-    @contextlib.contextmanager
-    def _state(self) -> Iterator[dict[str, Any]]:
-        """The registered records, locked (a file lock too when persisted, so the web and
-        worker processes of one embedded installation share one simulated AEAT)."""
-        with self._lock:
-            if self.state_file is None:
-                if not hasattr(self, "_memory"):
-                    self._memory = self._empty()
-                yield self._memory
-                return
-            self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.state_file, "a+", encoding="utf-8") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                handle.seek(0)
-                text = handle.read()
-                state = json.loads(text) if text.strip() else self._empty()
-                yield state
-                handle.seek(0)
-                handle.truncate()
-                handle.write(json.dumps(state))
+    def __post_init__(self) -> None:
+        self._register_store = Register(self.state_file)
 
     def records(self, nif: str) -> list[dict[str, Any]]:
         """Everything registered for ``nif``, in arrival order (for tests and the status page)."""
-        with self._state() as state:
-            return list(state["issuers"].get(nif, {}).get("log", []))
+        with self._register_store.transaction() as register:
+            return list(register.entries(f"log:{nif}"))
 
     # -- the service -----------------------------------------------------------------------
 
@@ -109,14 +89,11 @@ class Simulator:
         assert header is not None  # the schema requires it
         nif = (header.findtext(f"{{{NS_SUM1}}}ObligadoEmision/{{{NS_SUM1}}}NIF") or "").strip()
         lines: list[soap.Line] = []
-        with self._state() as state:
-            rejects = set(state.get("reject_once", [])) | self.reject_once
-            issuer = state["issuers"].setdefault(
-                nif, {"keys": {}, "fingerprints": {}, "last": "", "log": []}
-            )
+        with self._register_store.transaction() as register:
+            rejects = set(register.get("settings", "reject_once") or []) | self.reject_once
             for holder in message.findall(f"{{{NS_SUM}}}RegistroFactura"):
-                lines.append(self._one(issuer, holder[0], nif, rejects))
-            state["reject_once"] = sorted(rejects)
+                lines.append(self._one(register, holder[0], nif, rejects))
+            register.put("settings", "reject_once", sorted(rejects))
             self.reject_once = rejects
         if self.answer_delay:
             time.sleep(self.answer_delay)
@@ -129,7 +106,7 @@ class Simulator:
         return soap.envelope(answer)
 
     def _one(
-        self, issuer: dict[str, Any], record: etree._Element, nif: str, rejects: set[str]
+        self, register: Transaction, record: etree._Element, nif: str, rejects: set[str]
     ) -> soap.Line:
         alta = etree.QName(record).localname == "RegistroAlta"
         emisor, number, date = record_key(record)
@@ -148,7 +125,7 @@ class Simulator:
         )
         huella = flag("Huella")
         key = f"{number}|{date}"
-        known = issuer["keys"].get(key)
+        known = register.get(f"keys:{nif}", key)
         if emisor != nif:
             return replace(
                 line,
@@ -156,17 +133,18 @@ class Simulator:
                 error_code="1100",
                 error_text="El NIF del emisor no coincide con el obligado de la cabecera.",
             )
-        if huella in issuer["fingerprints"]:
+        registered_state = register.get(f"fingerprints:{nif}", huella)
+        if registered_state is not None:
             return replace(
                 line,
                 state=soap.INCORRECT,
                 error_code="3000",
                 error_text="Registro de facturación duplicado.",
-                duplicate_state=issuer["fingerprints"][huella],
+                duplicate_state=registered_state,
             )
         if alta and number in rejects and not correction:
             rejects.discard(number)
-            self._log(issuer, record, huella, soap.INCORRECT, correction)
+            self._log(register, nif, record, huella, soap.INCORRECT, correction)
             return replace(
                 line,
                 state=soap.INCORRECT,
@@ -183,7 +161,7 @@ class Simulator:
             )
         if not alta:
             if known is None and flag("SinRegistroPrevio") != "S":
-                self._log(issuer, record, huella, soap.INCORRECT, correction)
+                self._log(register, nif, record, huella, soap.INCORRECT, correction)
                 return replace(
                     line,
                     state=soap.INCORRECT,
@@ -210,19 +188,20 @@ class Simulator:
                 "2000",
                 "El cálculo de la huella suministrada es incorrecta.",
             )
-        elif previous != issuer["last"]:
+        elif previous != (register.get("last", nif) or ""):
             state, code, text = (
                 soap.ACCEPTED_WITH_ERRORS,
                 "2000",
                 "El encadenamiento no continúa el último registro del sistema informático.",
             )
-        issuer["keys"][key] = {"alive": alta, "state": state}
-        self._log(issuer, record, huella, state, correction)
+        register.put(f"keys:{nif}", key, {"alive": alta, "state": state})
+        self._log(register, nif, record, huella, state, correction)
         return replace(line, state=state, error_code=code, error_text=text)
 
     def _log(
         self,
-        issuer: dict[str, Any],
+        register: Transaction,
+        nif: str,
         record: etree._Element,
         huella: str,
         state: str,
@@ -235,9 +214,10 @@ class Simulator:
             )
             or ""
         ).strip()
-        issuer["fingerprints"][huella] = state
-        issuer["last"] = huella
-        issuer["log"].append(
+        register.put(f"fingerprints:{nif}", huella, state)
+        register.put("last", nif, huella)
+        register.append(
+            f"log:{nif}",
             {
                 "kind": etree.QName(record).localname,
                 "number": number,
@@ -246,7 +226,7 @@ class Simulator:
                 "previous": previous,
                 "state": state,
                 "correction": correction,
-            }
+            },
         )
 
 
