@@ -3,8 +3,9 @@ made of rows (a registration touches only its own, however long the register gro
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,24 +52,17 @@ def test_in_memory_registers_are_private() -> None:
         assert register.entries("log") == ["only here"]
 
 
-def _register_in_child(simulator: Simulator) -> None:
-    # The parent's own object, inherited by the fork with the parent's open connection.
-    answer = simulator._register("child-key", {"type": "PAYMENT"})
-    assert answer.status == 201
-
-
-def test_a_forked_worker_opens_its_own_connection(tmp_path: Path) -> None:
-    """The parent used the register before forking (as gunicorn's parent might): the child
-    must not reuse the parent's SQLite connection, and its registration reaches the parent."""
+def test_another_process_shares_the_register(tmp_path: Path) -> None:
+    """The web process and the worker are separate processes on one file."""
     path = tmp_path / "spfe.sqlite3"
     simulator = Simulator(state_file=path)
     first = simulator._register("parent-key", {"type": "INVOICE"})
-    child = multiprocessing.get_context("fork").Process(
-        target=_register_in_child, args=(simulator,)
+    child = (
+        "import sys; from pathlib import Path; from efactura.spfe.simulator import Simulator; "
+        "answer = Simulator(state_file=Path(sys.argv[1]))._register('child-key', {'type': 'X'}); "
+        "assert answer.status == 201"
     )
-    child.start()
-    child.join(60)
-    assert child.exitcode == 0
+    subprocess.run([sys.executable, "-c", child, str(path)], check=True, timeout=120)
     again = simulator._register("parent-key", {"type": "INVOICE"})
     assert again.body["duplicate"] is True
     assert again.body["verification_code"] == first.body["verification_code"]
@@ -76,3 +70,19 @@ def test_a_forked_worker_opens_its_own_connection(tmp_path: Path) -> None:
     # The file is an ordinary SQLite database an operator can read.
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT count(*) FROM entry").fetchone() == (2,)
+
+
+def test_a_forked_child_does_not_reuse_its_parents_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a fork (gunicorn forks its workers) the process id changes: the register opens
+    a connection of its own instead of using the one it inherited."""
+    store = Register(tmp_path / "r.sqlite3")
+    with store.transaction() as register:
+        register.append("log", "parent")
+    inherited = store._connection
+    monkeypatch.setattr("efactura.simulator_register.os.getpid", lambda: -1)
+    with store.transaction() as register:
+        register.append("log", "child")
+        assert register.entries("log") == ["parent", "child"]
+    assert store._connection is not inherited
