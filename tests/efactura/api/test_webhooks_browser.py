@@ -57,3 +57,9 @@ def test_create_webhook_and_read_delivery_log(
             assert page.locator("#new-secret").input_value().startswith("whsec_")
         page.screenshot(path=str(shots / f"webhooks-{name}.png"), full_page=True)
         context.close()
+    # The rows above were written through a connection opened while Playwright's synchronous
+    # API was running, which pytest-django's teardown does not see: close it here, or
+    # PostgreSQL cannot drop the test database at the end of the session.
+    from django.db import connection
+
+    connection.close()
