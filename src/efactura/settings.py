@@ -190,6 +190,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: API calls go down EFACTURA_API_MIDDLEWARE instead of the rest of this list.
+    "efactura.api.middleware.ApiRouteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost but one: turns every error answer under /api/ into a problem document.
     "efactura.api.middleware.ApiProblemMiddleware",
@@ -208,6 +210,15 @@ MIDDLEWARE = [
     "efactura.sso.middleware.BankFormActionMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its answer.
     "axes.middleware.AxesMiddleware",
+]
+
+# The stack of an API call (efactura.api.middleware.ApiRouteMiddleware): no sessions, CSRF,
+# messages, login lockout or acting company, which an API key and JSON have no use for.
+EFACTURA_API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "efactura.api.middleware.ApiProblemMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
 ]
 
 ROOT_URLCONF = "efactura.urls"
