@@ -14,6 +14,12 @@ delays, up to
 failure; they only record rows (emails, outbound messages, webhook deliveries) whose own tasks
 do the network calls.
 
+A handler's follow-up work that does the network call (an email, the SPFE copy) is recorded
+in its rows and handed to :func:`follow_up`: inside a side-effect task it runs in the same
+task, right after the handlers (no second and third task to queue, claim and finish per
+invoice); anywhere else it is enqueued.  If it fails or the worker stops first, its rows are
+still pending and its own retry or the housekeeping sweep sends it.
+
 Contract of a handler: a function taking keyword arguments ``invoice`` (:class:`Invoice`),
 ``event`` (:class:`Event` or ``None``), ``route`` and ``source`` (strings), ignoring the rest.
 A new consumer adds its dotted path to the table below — nothing else calls it implicitly.
@@ -24,8 +30,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import threading
+from typing import Any
 
-from django.tasks import task
+from django.tasks import Task, task
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -126,26 +134,64 @@ def run_effect(
     event = Event.objects.filter(pk=event_id).first() if event_id is not None else None
     failed: list[str] = []
     first_error: Exception | None = None
-    for name in names:
-        # Each handler gets its own copy of the row as loaded, not as the previous one left it.
-        row = copy.copy(invoice)
-        try:
-            with transaction.atomic():
-                import_string(name)(invoice=row, event=event, route=row.route, source=source)
-        except Exception as exc:
-            logger.exception(
-                "Side effect %s failed for invoice %s (attempt %s of %s)",
-                name,
-                invoice_id,
-                attempt,
-                MAX_ATTEMPTS,
-            )
-            failed.append(name)
-            first_error = first_error or exc
+    collected: list[tuple[Task[Any, Any], dict[str, Any]]] = []
+    outer, _follow_ups.pending = _follow_ups.pending, collected
+    try:
+        for name in names:
+            # Each handler gets its own copy of the row as loaded, not as the previous one
+            # left it.
+            row = copy.copy(invoice)
+            try:
+                with transaction.atomic():
+                    import_string(name)(invoice=row, event=event, route=row.route, source=source)
+            except Exception as exc:
+                logger.exception(
+                    "Side effect %s failed for invoice %s (attempt %s of %s)",
+                    name,
+                    invoice_id,
+                    attempt,
+                    MAX_ATTEMPTS,
+                )
+                failed.append(name)
+                first_error = first_error or exc
+    finally:
+        _follow_ups.pending = outer
+    # After every handler committed, outside any transaction: an email and the SPFE copy
+    # are network calls.
+    _run_follow_ups(collected)
     if first_error is not None:
         _retry(failed, invoice_id, event_id, source, attempt)
         raise first_error
     return "done"
+
+
+class _FollowUps(threading.local):
+    """The follow-ups recorded while this thread runs a side-effect task's handlers."""
+
+    pending: list[tuple[Task[Any, Any], dict[str, Any]]] | None = None
+
+
+_follow_ups = _FollowUps()
+
+
+def follow_up(task: Task[Any, Any], **kwargs: Any) -> None:
+    """Run ``task(**kwargs)`` after the current transaction commits: in this side-effect task
+    once its handlers are done, or else through the queue.  Call it from ``on_commit``."""
+    pending = _follow_ups.pending
+    if pending is None:
+        task.enqueue(**kwargs)
+    else:
+        pending.append((task, kwargs))
+
+
+def _run_follow_ups(collected: list[tuple[Task[Any, Any], dict[str, Any]]]) -> None:
+    for follow, kwargs in collected:
+        try:
+            follow.call(**kwargs)
+        except Exception:
+            # Its own retries never started: leave it to the queue, which retries it.
+            logger.exception("Follow-up %s failed; queued again", follow.name)
+            follow.enqueue(**kwargs)
 
 
 def _retry(

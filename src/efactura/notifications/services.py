@@ -202,9 +202,10 @@ def do_queue_notification(
 
 
 def _enqueue_after_commit(notification_id: int) -> None:
+    from efactura.invoices.effects import follow_up
     from efactura.notifications.tasks import deliver_notification
 
-    transaction.on_commit(lambda: deliver_notification.enqueue(notification_id=notification_id))
+    transaction.on_commit(lambda: follow_up(deliver_notification, notification_id=notification_id))
 
 
 def _customer_address(invoice: Invoice) -> str:

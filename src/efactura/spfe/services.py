@@ -64,10 +64,11 @@ def status_message(*, invoice: Invoice, event: Event, code: str) -> dict[str, An
 
 
 def _schedule(invoice_id: Any) -> None:
+    from efactura.invoices.effects import follow_up
     from efactura.spfe.tasks import send_invoice_items
 
     transaction.on_commit(
-        lambda: send_invoice_items.enqueue(invoice_id=str(invoice_id)), robust=True
+        lambda: follow_up(send_invoice_items, invoice_id=str(invoice_id)), robust=True
     )
 
 

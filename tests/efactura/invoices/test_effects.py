@@ -85,3 +85,77 @@ def test_a_local_delivery_queues_one_task_with_every_effect(
         ]
     ]
     assert queued.get().args_kwargs["kwargs"]["invoice_id"] == str(invoice.pk)
+
+
+def _issue_to_a_registered_customer(seller: Any, make_company: Any) -> Any:
+    import dataclasses
+
+    from einvoice import model as em
+
+    h.company(make_company, "Hostelería Cantábrica, S.A.", h.BUYER_TAX_ID)
+    draft = h.draft(h.BUYER_TAX_ID)
+    buyer = dataclasses.replace(
+        draft.buyer, contact=em.Contact(email="facturas@hosteleria.example")
+    )
+    return services.do_issue_invoice(
+        company=seller, actor=None, draft=dataclasses.replace(draft, buyer=buyer), series_code="A"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.uses_db_worker
+def test_an_effects_email_and_spfe_copy_run_in_the_same_task(
+    seller: Any, make_company: Any
+) -> None:
+    """The effect's follow-ups (the customer's email, the SPFE copy) are done by the effect's
+    own task after its handlers: no further task is queued, claimed and finished for them."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from efactura.notifications.models import Notification
+    from efactura.spfe.models import Item
+
+    invoice = _issue_to_a_registered_customer(seller, make_company)
+    call_command("db_worker", batch=True, interval=0, verbosity=0)
+    from efactura.notifications.tasks import deliver_notification
+    from efactura.spfe.tasks import send_invoice_items
+
+    paths = set(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert effects.run_effect.module_path in paths
+    assert not paths & {deliver_notification.module_path, send_invoice_items.module_path}
+    assert {row.status for row in DBTaskResult.objects.all()} == {"SUCCESSFUL"}
+    emails = Notification.objects.filter(invoice=invoice)
+    assert emails.exists() and {n.status for n in emails} == {"sent"}
+    assert Item.objects.get(invoice=invoice).state == "accepted"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.uses_db_worker
+def test_a_follow_up_that_fails_inside_the_effect_goes_to_the_queue(
+    seller: Any,
+    make_company: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from efactura.notifications.tasks import deliver_notification
+
+    calls: list[int] = []
+
+    def broken(*, notification_id: int) -> str:
+        calls.append(notification_id)
+        raise RuntimeError("SMTP library bug")
+
+    monkeypatch.setattr("efactura.notifications.services.do_send_notification", broken)
+    _issue_to_a_registered_customer(seller, make_company)
+    with caplog.at_level(logging.ERROR, logger="efactura.invoices.effects"):
+        call_command("db_worker", batch=True, interval=0, verbosity=0)
+    assert "queued again" in caplog.text
+    # Tried once inside the effect, then once more by the queue, which records the failure.
+    queued = DBTaskResult.objects.get(task_path=deliver_notification.module_path)
+    assert queued.status == "FAILED" and "SMTP library bug" in queued.traceback
+    assert len(calls) == 2 and calls[0] == calls[1]
+    effect = DBTaskResult.objects.get(task_path=effects.run_effect.module_path)
+    assert effect.status == "SUCCESSFUL"
