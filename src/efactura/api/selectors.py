@@ -8,7 +8,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -38,10 +40,31 @@ def _decode(cursor: str) -> list[Any]:
     return data
 
 
+def _acknowledged_sql() -> str:
+    # Only table and column names from the models, quoted; the company id is a parameter.
+    quote = connection.ops.quote_name
+    ack, invoice = Acknowledgement._meta, Invoice._meta
+    return (
+        f"EXISTS(SELECT 1 FROM {quote(ack.db_table)} AS ack "  # noqa: S608
+        f"WHERE ack.{quote(str(ack.get_field('company').column))} = %s "
+        f"AND ack.{quote(str(ack.get_field('invoice').column))} = "
+        f"{quote(invoice.db_table)}.{quote(str(invoice.pk.column))})"
+    )
+
+
 def with_acknowledgement(qs: QuerySet[Invoice], company: Company) -> QuerySet[Invoice]:
-    """Annotate ``acknowledged`` (the company's programme confirmed it has the invoice)."""
-    acked = Acknowledgement.objects.filter(company=company, invoice=OuterRef("pk"))
-    return qs.annotate(acknowledged=Exists(acked))
+    """Annotate ``acknowledged`` (the company's programme confirmed it has the invoice).
+
+    The same ``EXISTS`` Django writes for ``Exists(OuterRef("pk"))``, written once as SQL:
+    resolving and compiling the correlated subquery was about a tenth of every API list
+    request's CPU.  It names the invoice table itself, which is the list query's own alias
+    (the list joins no second invoice table).
+    """
+    return qs.annotate(
+        acknowledged=RawSQL(  # noqa: S611 (fixed SQL, the value is a parameter)
+            _acknowledged_sql(), (company.pk,), output_field=BooleanField()
+        )
+    )
 
 
 class ListRow(dict[str, Any]):
