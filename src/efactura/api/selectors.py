@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import connection
@@ -18,7 +19,14 @@ from efactura.api.choices import SYNC_SETTLE_SECONDS
 from efactura.api.models import Acknowledgement, Webhook, WebhookDelivery
 from efactura.companies.models import Company
 from efactura.invoices.models import Event, Invoice
-from efactura.invoices.selectors import LIST_FIELDS, InvoiceFilters, Side, list_invoices, page_of
+from efactura.invoices.selectors import (
+    LIST_FIELDS,
+    InvoiceFilters,
+    Side,
+    encode_cursor,
+    list_invoices,
+    page_of,
+)
 
 
 class BadCursor(ValueError):
@@ -87,6 +95,117 @@ class InvoicePage:
     has_more: bool
 
 
+# -- The first page, compiled once per shape ------------------------------------------------
+#
+# An ERP polls the same first page (``unacknowledged=true``, or the newest invoices) again and
+# again, and building and compiling its query was a third of the request's CPU.  The first
+# page's SQL is compiled once per shape (side, filters, sort, size, unacknowledged) and per
+# thread, with a stand-in company; each request runs it with its own company's id in the
+# parameters where the stand-in was, and Django's own converters turn the rows into values.
+
+
+_STAND_INS = (-7_100_000_000_000_000_001, -7_200_000_000_000_000_002)
+"""Two company ids no database holds, to find where the company enters the query."""
+
+
+@dataclass(frozen=True)
+class _CompiledPage:
+    sql: str
+    params: tuple[Any, ...]
+    company_at: tuple[int, ...]
+    names: tuple[str, ...]
+    compiler: Any
+    converters: Any
+
+
+class _Compiled(threading.local):
+    pages: dict[tuple[Any, ...], _CompiledPage | None]
+
+    def __init__(self) -> None:
+        self.pages = {}
+
+
+_compiled = _Compiled()
+_COMPILED_MAX = 256
+
+
+def _first_page_query(
+    company: Company, side: Side, filters: InvoiceFilters, unacknowledged: bool
+) -> QuerySet[Invoice, dict[str, Any]]:
+    qs = with_acknowledgement(list_invoices(company=company, side=side, filters=filters), company)
+    if unacknowledged:
+        qs = qs.filter(acknowledged=False)  # type: ignore[misc]  # annotation above
+    return qs.values(*LIST_FIELDS, "acknowledged")
+
+
+def _compile_first_page(
+    side: Side, filters: InvoiceFilters, unacknowledged: bool, size: int
+) -> _CompiledPage | None:
+    """The first page's SQL with the company's id as a parameter, or ``None`` when the
+    company is not only a parameter (then the page is built the ordinary way)."""
+    compiled = []
+    for stand_in in _STAND_INS:
+        probe = Company(pk=stand_in)
+        probe._state.adding = False
+        qs = _first_page_query(probe, side, filters, unacknowledged)[: size + 1]
+        compiler = qs.query.get_compiler(qs.db)
+        sql, params = compiler.as_sql()
+        at = tuple(i for i, p in enumerate(params) if type(p) is int and p == stand_in)
+        compiled.append((sql, tuple(params), at, compiler, qs.query))
+    (sql, params, at, compiler, query), (sql2, params2, at2, _, _) = compiled
+    # Compiled with two different stand-ins, the SQL must be the same and the parameters
+    # differ exactly where the stand-in is: the company enters the query nowhere else.
+    if sql != sql2 or not at or at != at2 or len(params) != len(params2):
+        return None
+    if any(a != b for i, (a, b) in enumerate(zip(params, params2, strict=True)) if i not in at):
+        return None
+    names = (
+        tuple(query.selected)
+        if query.selected
+        else (*query.extra_select, *query.values_select, *query.annotation_select)
+    )
+    fields = [column[0] for column in compiler.select[: compiler.col_count]]
+    return _CompiledPage(
+        sql=sql,
+        params=params,
+        company_at=at,
+        names=names,
+        compiler=compiler,
+        converters=compiler.get_converters(fields),
+    )
+
+
+def _first_page_rows(
+    *, company: Company, side: Side, filters: InvoiceFilters, unacknowledged: bool, size: int
+) -> list[ListRow] | None:
+    """The first ``size + 1`` rows through the compiled page (``None``: not compilable)."""
+    shape = (
+        connection.alias,
+        side,
+        tuple(getattr(filters, f.name) for f in fields(filters) if f.name != "errors"),
+        unacknowledged,
+        size,
+    )
+    pages = _compiled.pages
+    if shape not in pages:
+        if len(pages) >= _COMPILED_MAX:
+            pages.clear()
+        pages[shape] = _compile_first_page(side, filters, unacknowledged, size)
+    page = pages[shape]
+    if page is None:
+        return None
+    params = list(page.params)
+    for index in page.company_at:
+        params[index] = company.pk
+    with connection.cursor() as cursor:
+        cursor.execute(page.sql, params)
+        fetched: Any = cursor.fetchall()
+    if page.converters:
+        fetched = page.compiler.apply_converters(fetched, page.converters)
+    names = page.names
+    return [ListRow(zip(names, row, strict=True)) for row in fetched]
+
+
 def list_api_invoices(
     *,
     company: Company,
@@ -105,12 +224,25 @@ def list_api_invoices(
     the last :data:`SYNC_SETTLE_SECONDS` wait for the next call, so a transaction committing
     slightly out of order is not skipped.
     """
-    qs = with_acknowledgement(list_invoices(company=company, side=side, filters=filters), company)
-    if unacknowledged:
-        qs = qs.filter(acknowledged=False)  # type: ignore[misc]  # annotation above
+    if not changes and not cursor:
+        rows = _first_page_rows(
+            company=company,
+            side=side,
+            filters=filters,
+            unacknowledged=unacknowledged,
+            size=size,
+        )
+        if rows is not None:
+            items = rows[:size]
+            more = len(rows) > size and bool(items)
+            return InvoicePage(
+                items=items,
+                next_cursor=encode_cursor(items[-1], filters.sort) if more else None,
+                has_more=more,
+            )
     # Plain rows, not model instances: building 50 Invoice objects was the largest part of
     # a list request's CPU, and a summary reads nothing a row does not have.
-    rows_qs = qs.values(*LIST_FIELDS, "acknowledged")
+    rows_qs = _first_page_query(company, side, filters, unacknowledged)
     if not changes:
         if cursor:
             _decode(cursor)  # refuse garbage instead of silently starting over
