@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives, make_msgid
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -496,6 +496,18 @@ def _build_message(
     return message
 
 
+_SENT_FIELDS = (
+    "status",
+    "lease_expires_at",
+    "attempts",
+    "sent_at",
+    "next_attempt_at",
+    "last_error",
+    "updated",
+)
+"""What a successful attempt changes on the row (the rest, texts included, stays)."""
+
+
 def claim_notification(*, notification_id: int, now: dt.datetime | None = None) -> bool:
     """Take the email for sending with a lease that expires; ``False`` if someone else has it.
 
@@ -509,13 +521,16 @@ def claim_notification(*, notification_id: int, now: dt.datetime | None = None) 
     claimable = Q(status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING]) | Q(
         status=EmailStatus.SENDING, lease_expires_at__lt=now
     )
+    # One statement: the lease, and the Message-ID unless an earlier attempt fixed it.
     claimed = Notification.objects.filter(claimable, pk=notification_id).update(
-        status=EmailStatus.SENDING, lease_expires_at=now + lease, updated=now
+        status=EmailStatus.SENDING,
+        lease_expires_at=now + lease,
+        updated=now,
+        message_id=Case(
+            When(message_id="", then=Value(make_msgid(domain="efactura"))),
+            default=F("message_id"),
+        ),
     )
-    if claimed:
-        Notification.objects.filter(pk=notification_id, message_id="").update(
-            message_id=make_msgid(domain="efactura")
-        )
     return bool(claimed)
 
 
@@ -583,7 +598,7 @@ def do_send_notification(*, notification_id: int) -> str:
         notification.next_attempt_at = None
         notification.last_error = ""
         notification.updated = now
-        notification.save()
+        notification.save(update_fields=_SENT_FIELDS)
         _timeline(notification, EventKind.EMAIL_SENT, {"attempts": attempts})
     return EmailStatus.SENT
 

@@ -76,7 +76,8 @@ def do_queue_copy(*, invoice: Invoice) -> Item | None:
     """Queue the copy of an invoice issued on this platform (once per invoice)."""
     if not adapter.enabled() or invoice.issuer_id is None:
         return None
-    existing = Item.objects.filter(invoice=invoice, kind=ItemKind.COPY).first()
+    # By id, not the model's default order (by invoice, which joins the invoice table).
+    existing = Item.objects.filter(invoice=invoice, kind=ItemKind.COPY).order_by("pk").first()
     if existing is not None:
         return existing
     item = Item.objects.create(
@@ -136,7 +137,8 @@ def _claim(item_pk: int, now: dt.datetime) -> Item | None:
         state=ItemState.SENDING, next_attempt=now + dt.timedelta(seconds=LEASE_SECONDS)
     ):
         return None
-    return Item.objects.get(pk=item_pk)
+    # With the invoice and its issuer: the answer's audit entry names them.
+    return Item.objects.select_related("invoice__issuer").get(pk=item_pk)
 
 
 def _send(item: Item) -> adapter.Receipt:
@@ -153,7 +155,8 @@ def do_send_invoice_items(*, invoice_id: str, now: dt.datetime | None = None) ->
     Runs outside any transaction (the HTTP call holds no lock)."""
     now = now or timezone.now()
     results: list[str] = []
-    for item_pk, state in Item.objects.filter(invoice_id=invoice_id).values_list("pk", "state"):
+    items = Item.objects.filter(invoice_id=invoice_id).order_by("pk").values_list("pk", "state")
+    for item_pk, state in items:
         if state == ItemState.ACCEPTED:
             continue
         if state == ItemState.REJECTED:
