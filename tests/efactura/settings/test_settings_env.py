@@ -92,6 +92,7 @@ def test_production_mode_passes_the_deployment_check(tmp_path: Path) -> None:
         EFACTURA_VERIFACTU_PRODUCER_NIF="B58378431",  # verifactu.E001/E003
         EFACTURA_VERIFACTU_PRODUCER_NAME="Banco Ejemplo SA",
         EFACTURA_VERIFACTU_ENDPOINT="test",  # verifactu.W001: not the local simulator
+        EFACTURA_SPFE_ENDPOINT="https://spfe.example/v1",  # spfe.W001: not the simulator
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

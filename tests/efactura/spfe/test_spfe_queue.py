@@ -181,3 +181,16 @@ def test_simulator_labels_itself_and_validates(spfe: Any, settings: Any) -> None
     )
     assert unknown.status_code == 422
     assert {e["rule"] for e in unknown.json()["errors"]} >= {"SPFE-MESSAGE", "SPFE-INVOICE"}
+
+
+def test_production_with_the_simulator_is_a_deploy_warning(settings: Any) -> None:
+    from efactura.spfe import checks
+
+    settings.PRODUCTION = True
+    settings.EFACTURA_SPFE_ENDPOINT = "simulator"
+    assert [m.id for m in checks.check_endpoint()] == ["spfe.W001"]
+    settings.EFACTURA_SPFE_ENDPOINT = "off"
+    assert checks.check_endpoint() == []
+    settings.PRODUCTION = False
+    settings.EFACTURA_SPFE_ENDPOINT = "simulator"
+    assert checks.check_endpoint() == []
