@@ -360,6 +360,11 @@ def find(element: etree._Element, path: str) -> etree._Element | None:
         return element.find(path)
     index = _index.children
     node = element
+    if index is not None and len(steps) == 1 and _indexable(steps):
+        # The commonest call (one child tag, a reader mapping a tree): two dictionary reads.
+        entry = index.get(id(node))
+        found = (entry[1] if entry is not None else _kids(index, node)).get(steps[0])
+        return found[0] if found else None
     if index is not None and _indexable(steps):
         for tag in steps:
             entry = index.get(id(node))

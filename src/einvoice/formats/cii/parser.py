@@ -70,10 +70,19 @@ _HEADER: Final = "rsm:SupplyChainTradeTransaction"
 
 @cache
 def _q(path: str) -> str:
-    """``ram:A/ram:B`` in Clark notation, the tags :func:`einvoice.xml.find` walks."""
-    for prefix, uri in NSMAP.items():
-        path = path.replace(f"{prefix}:", f"{{{uri}}}")
-    return path
+    """``ram:A/ram:B`` in Clark notation, the tags :func:`einvoice.xml.find` walks (worked
+    out once per path: the paths are the code's literals, a bounded set)."""
+    clark = _CLARK.get(path)
+    if clark is None:
+        clark = path
+        for prefix, uri in NSMAP.items():
+            clark = clark.replace(f"{prefix}:", f"{{{uri}}}")
+        if len(_CLARK) < 4096:
+            _CLARK[path] = clark
+    return clark
+
+
+_CLARK: dict[str, str] = {}
 
 
 def _where(element: _Element) -> str:
