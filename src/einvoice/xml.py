@@ -321,6 +321,23 @@ def children(element: etree._Element, steps: tuple[str, ...]) -> list[etree._Ele
     return nodes
 
 
+def child_map(element: etree._Element) -> dict[object, list[etree._Element]]:
+    """``element``'s children by tag, in document order (from the index while a reader maps
+    a tree, so asking again costs one dictionary read).  Read it, never change it."""
+    index = _index.children
+    if index is None:
+        kids: dict[object, list[etree._Element]] = {}
+        for child in element.iterchildren():
+            found = kids.get(child.tag)
+            if found is None:
+                kids[child.tag] = [child]
+            else:
+                found.append(child)
+        return kids
+    entry = index.get(id(element))
+    return entry[1] if entry is not None else _kids(index, element)
+
+
 def first_children(element: etree._Element, steps: tuple[str, ...]) -> etree._Element | None:
     """The first child of each of ``steps`` in turn (Clark tags, no wildcard); ``None`` as
     soon as one is missing (no search of the other branches)."""

@@ -338,12 +338,69 @@ def _period(element: _Element | None, term: str) -> Period | None:
     )
 
 
+_NO_KIDS: Final[dict[object, list[_Element]]] = {}
+
+
+def _kids_of(element: _Element | None) -> dict[object, list[_Element]]:
+    return _xml.child_map(element) if element is not None else _NO_KIDS
+
+
+def _one(kids: dict[object, list[_Element]], tag: str) -> _Element | None:
+    found = kids.get(tag)
+    return found[0] if found else None
+
+
+def _txt(kids: dict[object, list[_Element]], tag: str) -> str:
+    found = kids.get(tag)
+    if not found:
+        return ""
+    value = found[0].text
+    return value.strip() if value else ""
+
+
+_RAM = f"{{{NSMAP['ram']}}}"
+# The tags of an invoice line (BG-25) and its parts, in Clark notation: a line is read with
+# one map of children per element instead of one path lookup per term.
+_L_DOC = f"{_RAM}AssociatedDocumentLineDocument"
+_L_PRODUCT = f"{_RAM}SpecifiedTradeProduct"
+_L_AGREEMENT = f"{_RAM}SpecifiedLineTradeAgreement"
+_L_DELIVERY = f"{_RAM}SpecifiedLineTradeDelivery"
+_L_SETTLEMENT = f"{_RAM}SpecifiedLineTradeSettlement"
+_L_NET = f"{_RAM}NetPriceProductTradePrice"
+_L_GROSS = f"{_RAM}GrossPriceProductTradePrice"
+_L_BASIS = f"{_RAM}BasisQuantity"
+_L_APPLIED = f"{_RAM}AppliedTradeAllowanceCharge"
+_L_ACTUAL = f"{_RAM}ActualAmount"
+_L_QUANTITY = f"{_RAM}BilledQuantity"
+_L_TAX = f"{_RAM}ApplicableTradeTax"
+_L_REFERENCE = f"{_RAM}AdditionalReferencedDocument"
+_L_ISSUER_ID = f"{_RAM}IssuerAssignedID"
+_L_REFERENCE_TYPE = f"{_RAM}ReferenceTypeCode"
+_L_CHARACTERISTIC = f"{_RAM}ApplicableProductCharacteristic"
+_L_DESCRIPTION = f"{_RAM}Description"
+_L_VALUE = f"{_RAM}Value"
+_L_LINE_ID = f"{_RAM}LineID"
+_L_NAME = f"{_RAM}Name"
+_L_CHARGE_AMOUNT = f"{_RAM}ChargeAmount"
+_L_ALLOWANCE = f"{_RAM}SpecifiedTradeAllowanceCharge"
+_L_RATE = f"{_RAM}RateApplicablePercent"
+_L_SELLER_ID = f"{_RAM}SellerAssignedID"
+_L_BUYER_ID = f"{_RAM}BuyerAssignedID"
+_L_GLOBAL_ID = f"{_RAM}GlobalID"
+
+
+def _dec_in(kids: dict[object, list[_Element]], tag: str, term: str) -> Decimal | None:
+    node = _one(kids, tag)
+    return None if node is None else _decimal_of(node, term)
+
+
 def _line(item: _Element) -> Line:
-    doc = _xml.find(item, _q("ram:AssociatedDocumentLineDocument"))
-    product = _xml.find(item, _q("ram:SpecifiedTradeProduct"))
-    agreement = _xml.find(item, _q("ram:SpecifiedLineTradeAgreement"))
-    delivery = _xml.find(item, _q("ram:SpecifiedLineTradeDelivery"))
-    settlement = _xml.find(item, _q("ram:SpecifiedLineTradeSettlement"))
+    item_kids = _xml.child_map(item)
+    doc = _one(item_kids, _L_DOC)
+    product = _one(item_kids, _L_PRODUCT)
+    agreement = _one(item_kids, _L_AGREEMENT)
+    delivery = _one(item_kids, _L_DELIVERY)
+    settlement = _one(item_kids, _L_SETTLEMENT)
     if settlement is None:
         raise _missing(item, "ram:SpecifiedLineTradeSettlement", "BG-25")
     if agreement is None:
@@ -352,45 +409,47 @@ def _line(item: _Element) -> Line:
         )
     if delivery is None:
         raise _missing(item, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", "BT-129")
+    agreement_kids = _xml.child_map(agreement)
+    settlement_kids = _xml.child_map(settlement)
+    product_kids = _kids_of(product)
+    doc_kids = _kids_of(doc)
 
-    net = _xml.find(agreement, _q("ram:NetPriceProductTradePrice"))
+    net = _one(agreement_kids, _L_NET)
     if net is None:
         raise _missing(agreement, "ram:NetPriceProductTradePrice", "BT-146")
-    gross = _xml.find(agreement, _q("ram:GrossPriceProductTradePrice"))
-    basis = _xml.find(net, _q("ram:BasisQuantity"))
+    net_kids = _xml.child_map(net)
+    gross = _one(agreement_kids, _L_GROSS)
+    gross_kids = _kids_of(gross)
+    basis = _one(net_kids, _L_BASIS)
     if basis is None and gross is not None:
-        basis = _xml.find(gross, _q("ram:BasisQuantity"))
+        basis = _one(gross_kids, _L_BASIS)
     price_discount: Decimal | None = None
-    if gross is not None:
-        for applied in _xml.findall(gross, _q("ram:AppliedTradeAllowanceCharge")):
-            amount = _dec(applied, "ram:ActualAmount", "BT-147")
-            if amount is not None:
-                price_discount = (price_discount or ZERO) + amount
+    for applied in gross_kids.get(_L_APPLIED, ()):
+        amount = _dec_in(_xml.child_map(applied), _L_ACTUAL, "BT-147")
+        if amount is not None:
+            price_discount = (price_discount or ZERO) + amount
 
-    quantity_node = _xml.find(delivery, _q("ram:BilledQuantity"))
+    quantity_node = _one(_xml.child_map(delivery), _L_QUANTITY)
     if quantity_node is None:
         raise _missing(delivery, "ram:BilledQuantity", "BT-129")
 
-    tax = _xml.find(settlement, _q("ram:ApplicableTradeTax"))
+    tax = _one(settlement_kids, _L_TAX)
     if tax is None:
         raise _missing(settlement, "ram:ApplicableTradeTax", "BT-151")
     category = _category(tax, "ram:CategoryCode", "BT-151")
 
     object_id: Identifier | None = None
-    for reference in _xml.findall(settlement, _q("ram:AdditionalReferencedDocument")):
+    for reference in settlement_kids.get(_L_REFERENCE, ()):
         # EN 16931 maps only the invoiced object (type 130) here; older instances omit
         # the type code, so any line reference is read as BT-128.
-        value = _text(reference, "ram:IssuerAssignedID")
+        reference_kids = _xml.child_map(reference)
+        value = _txt(reference_kids, _L_ISSUER_ID)
         if value and object_id is None:
-            object_id = Identifier(value=value, scheme=_text(reference, "ram:ReferenceTypeCode"))
+            object_id = Identifier(value=value, scheme=_txt(reference_kids, _L_REFERENCE_TYPE))
 
     characteristics = tuple(
-        (_text(node, "ram:Description"), _text(node, "ram:Value"))
-        for node in (
-            _xml.findall(product, _q("ram:ApplicableProductCharacteristic"))
-            if product is not None
-            else []
-        )
+        (_txt(kids, _L_DESCRIPTION), _txt(kids, _L_VALUE))
+        for kids in (_xml.child_map(node) for node in product_kids.get(_L_CHARACTERISTIC, ()))
     )
     classifications: list[Identifier] = []
     if product is not None:
@@ -411,14 +470,14 @@ def _line(item: _Element) -> Line:
         if text
     )
     return Line(
-        id=_text(doc, "ram:LineID"),
-        name=_text(product, "ram:Name"),
+        id=_txt(doc_kids, _L_LINE_ID),
+        name=_txt(product_kids, _L_NAME),
         quantity=_decimal_of(quantity_node, "BT-129"),
         unit_code=(quantity_node.get("unitCode") or "").strip(),
         net_price=_req_dec(net, "ram:ChargeAmount", "BT-146"),
         base_quantity=None if basis is None else _decimal_of(basis, "BT-149"),
         base_quantity_unit="" if basis is None else (basis.get("unitCode") or "").strip(),
-        gross_price=_dec(gross, "ram:ChargeAmount", "BT-148"),
+        gross_price=_dec_in(gross_kids, _L_CHARGE_AMOUNT, "BT-148"),
         price_discount=price_discount,
         net_amount=_req_dec(
             settlement,
@@ -427,20 +486,20 @@ def _line(item: _Element) -> Line:
         ),
         allowances_charges=tuple(
             _allowance_charge(node, document_level=False)
-            for node in _xml.findall(settlement, _q("ram:SpecifiedTradeAllowanceCharge"))
+            for node in settlement_kids.get(_L_ALLOWANCE, ())
         ),
         vat_category=category,
-        vat_rate=_dec(tax, "ram:RateApplicablePercent", "BT-152"),
+        vat_rate=_dec_in(_xml.child_map(tax), _L_RATE, "BT-152"),
         tax_type=default_tax_type(category),
-        description=_text(product, "ram:Description"),
+        description=_txt(product_kids, _L_DESCRIPTION),
         note=note,
         object_id=object_id,
         period=_period(settlement, "BG-26"),
         order_line_ref=_text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
         accounting_ref=_text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
-        seller_item_id=_text(product, "ram:SellerAssignedID"),
-        buyer_item_id=_text(product, "ram:BuyerAssignedID"),
-        standard_item_id=_scheme_id(_xml.find(product, _q("ram:GlobalID")))
+        seller_item_id=_txt(product_kids, _L_SELLER_ID),
+        buyer_item_id=_txt(product_kids, _L_BUYER_ID),
+        standard_item_id=_scheme_id(_one(product_kids, _L_GLOBAL_ID))
         if product is not None
         else None,
         classifications=tuple(classifications),
