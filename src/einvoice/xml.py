@@ -294,15 +294,19 @@ def _kids(
 ) -> dict[object, list[etree._Element]]:
     entry = index.get(id(node))
     if entry is None:
-        kids: dict[object, list[etree._Element]] = {}
-        for child in node.iterchildren():
-            found = kids.get(child.tag)
-            if found is None:
-                kids[child.tag] = [child]
-            else:
-                found.append(child)
-        entry = index[id(node)] = (node, kids)
+        entry = index[id(node)] = (node, _by_tag(node))
     return entry[1]
+
+
+def _by_tag(node: etree._Element) -> dict[object, list[etree._Element]]:
+    kids: dict[object, list[etree._Element]] = {}
+    for child in node.iterchildren():
+        found = kids.get(child.tag)
+        if found is None:
+            kids[child.tag] = [child]
+        else:
+            found.append(child)
+    return kids
 
 
 def children(element: etree._Element, steps: tuple[str, ...]) -> list[etree._Element]:
@@ -326,14 +330,7 @@ def child_map(element: etree._Element) -> dict[object, list[etree._Element]]:
     a tree, so asking again costs one dictionary read).  Read it, never change it."""
     index = _index.children
     if index is None:
-        kids: dict[object, list[etree._Element]] = {}
-        for child in element.iterchildren():
-            found = kids.get(child.tag)
-            if found is None:
-                kids[child.tag] = [child]
-            else:
-                found.append(child)
-        return kids
+        return _by_tag(element)
     entry = index.get(id(element))
     return entry[1] if entry is not None else _kids(index, element)
 
