@@ -11,12 +11,13 @@ Rows, for 1 and 2 web processes (``serve --workers``, ``BENCH_INGEST_PROCESSES``
 and 8 concurrent clients (``BENCH_INGEST_CLIENTS``):
 ``BENCH_INGEST_INVOICES`` invoices (default 300) per row; the operation names the CPU spent
 per invoice by process (web = gunicorn, worker, db = PostgreSQL backends of the bench
-database), measured from ``/proc``.  Then, per server, the worker row: the backlog of tasks
-left when the last invoice was answered, how long the worker took to drain it, its rate in
-invoices finished per second (the customer's email, each invoice's last effect, sent) and in
-tasks per second, and the peak RSS (``VmHWM``) of the web and worker processes.  Each row
-runs its scenario once: the ``rate`` column is invoices per second over the whole scenario,
-p50/p99 are per request, ``first ms`` is the scenario's wall time.
+database), measured from ``/proc``; ``BENCH_INGEST_BACKGROUND_WORKERS`` (default 1) sets
+how many background worker processes ``serve`` starts.  Then, per server, the worker row: the
+backlog of tasks left when the last invoice was answered, how long the worker took to drain
+it, its rate in invoices finished per second (the customer's email, each invoice's last
+effect, sent) and in tasks per second, and the peak RSS (``VmHWM``) of the web and worker
+processes.  Each row runs its scenario once: the ``rate`` column is invoices per second
+over the whole scenario, p50/p99 are per request, ``first ms`` is the scenario's wall time.
 
 Runs when the bench runs everything or ``--only`` names ``ingest``; PostgreSQL must be
 reachable (else the rows are left out with a note on standard error).
@@ -52,6 +53,8 @@ GROUPS = ("ingest / POST Facturae", "worker / drain backlog")
 """What ``--only`` may name to run these rows (see ``bench.load_cases``)."""
 CLIENTS = tuple(int(n) for n in os.environ.get("BENCH_INGEST_CLIENTS", "1,4,8").split(","))
 PROCESSES = tuple(int(n) for n in os.environ.get("BENCH_INGEST_PROCESSES", "1,2").split(","))
+BACKGROUND_WORKERS = int(os.environ.get("BENCH_INGEST_BACKGROUND_WORKERS", "1"))
+"""``serve --background-workers``: the worker processes beside the web server (default 1)."""
 SELLER = "B98765431"
 BUYER = "A39123450"
 TASKS_TABLE = "django_tasks_database_dbtaskresult"
@@ -214,7 +217,16 @@ class Server:
             (BUYER, "Hostelería Cantábrica, S.A."),
         ):
             self.keys[tax_id] = add_company_with_key(self._run, tax_id, name, "Valencia")
-        command = [*EFACTURA, "serve", "--port", str(self.port), "--workers", str(self.processes)]
+        command = [
+            *EFACTURA,
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.processes),
+            "--background-workers",
+            str(BACKGROUND_WORKERS),
+        ]
         self.process = subprocess.Popen(
             command,
             env=self.env,
