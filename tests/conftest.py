@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 # No test module or parametrised test may pass by skipping every case (see skip_guard.py).
-pytest_plugins = ["skip_guard"]
+# Browser tests: Debian's chromium and the live server it drives (see live_browser.py).
+pytest_plugins = ["skip_guard", "live_browser"]
 
 
 @pytest.fixture(autouse=True)
@@ -152,41 +153,6 @@ def supplier_client(client: Any, supplier_user: Any) -> Any:
     """A test client logged in as the supplier's administrator."""
     client.force_login(supplier_user)
     return client
-
-
-CHROMIUM = "/usr/bin/chromium"
-"""Debian's chromium (package ``chromium``); Playwright's own browser downloads are impossible
-here, so every browser test drives this one."""
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    # No background connections: the machines have no network but the package registries.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """A headless Debian chromium driven by Playwright's sync API, closed after the test."""
-    import os
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/test installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to be
-    # called from a thread with a running loop unless told it is safe here.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _hypothesis_profiles() -> None:
