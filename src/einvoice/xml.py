@@ -130,8 +130,11 @@ def parse_bytes(
     if _declares_dtd(data):
         raise _dtd_refused(where)
     try:
-        if data.count(b"<") <= max_elements and _looks_ascii_compatible(data):
-            # Fewer "<" than the cap: the element count cannot exceed it (fast path).
+        if (len(data) <= max_elements or data.count(b"<") <= max_elements) and (
+            _looks_ascii_compatible(data)
+        ):
+            # Fewer "<" than the cap (a file shorter than the cap has fewer): the element
+            # count cannot exceed it (fast path).
             # A fresh parser per call keeps error logs separate between threads.
             root = etree.fromstring(data, parser=_new_parser())
         else:

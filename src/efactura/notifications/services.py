@@ -547,7 +547,9 @@ def do_send_notification(*, notification_id: int) -> str:
             Notification.objects.filter(pk=notification_id).values_list("status", flat=True).first()
             or ""
         )
-    notification = Notification.objects.select_related("invoice", "company").get(pk=notification_id)
+    # The invoice itself (its canonical JSON, its signature report) is read only when an
+    # invitation code or an attached PDF needs it; most emails need only the company.
+    notification = Notification.objects.select_related("company").get(pk=notification_id)
     subject, text, html = notification.subject, notification.text, notification.html
     code_row = None
     attempts = notification.attempts + 1
