@@ -13,7 +13,8 @@ import pytest
 
 # No test module or parametrised test may pass by skipping every case (see skip_guard.py).
 # Browser tests: Debian's chromium and the live server it drives (see live_browser.py).
-pytest_plugins = ["skip_guard", "live_browser"]
+# PostgreSQL: connections left open at the end are named (see pg_sessions.py).
+pytest_plugins = ["skip_guard", "live_browser", "pg_sessions"]
 
 
 @pytest.fixture(autouse=True)
