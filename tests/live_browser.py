@@ -81,9 +81,10 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
         or "localhost"
     )
     server = LiveServer(address, start=False)
-    if server.thread.connections_override:
-        static_handler = server.thread.static_handler
-        server.thread.static_handler = lambda app: OneRequestAtATime(static_handler(app))
+    thread: Any = server.thread
+    if thread.connections_override:
+        static_handler = thread.static_handler
+        thread.static_handler = lambda app: OneRequestAtATime(static_handler(app))
     server.start()
     try:
         yield server
