@@ -12,7 +12,8 @@ and 8 concurrent clients (``BENCH_INGEST_CLIENTS``):
 ``BENCH_INGEST_INVOICES`` invoices (default 300) per row; the operation names the CPU spent
 per invoice by process (web = gunicorn, worker, db = PostgreSQL backends of the bench
 database), measured from ``/proc``; ``BENCH_INGEST_BACKGROUND_WORKERS`` (default 1) sets
-how many background worker processes ``serve`` starts.  Then, per server, the worker row: the
+how many background worker processes ``serve`` starts, ``BENCH_INGEST_WORKER_THREADS``
+(default 1) how many task loops each runs.  Then, per server, the worker row: the
 backlog of tasks left when the last invoice was answered, how long the worker took to drain
 it, its rate in invoices finished per second (the customer's email, each invoice's last
 effect, sent) and in tasks per second, and the peak RSS (``VmHWM``) of the web and worker
@@ -55,6 +56,8 @@ CLIENTS = tuple(int(n) for n in os.environ.get("BENCH_INGEST_CLIENTS", "1,4,8").
 PROCESSES = tuple(int(n) for n in os.environ.get("BENCH_INGEST_PROCESSES", "1,2").split(","))
 BACKGROUND_WORKERS = int(os.environ.get("BENCH_INGEST_BACKGROUND_WORKERS", "1"))
 """``serve --background-workers``: the worker processes beside the web server (default 1)."""
+WORKER_THREADS = int(os.environ.get("BENCH_INGEST_WORKER_THREADS", "1"))
+"""``serve --worker-threads``: task loops per background worker process (default 1)."""
 SELLER = "B98765431"
 BUYER = "A39123450"
 TASKS_TABLE = "django_tasks_database_dbtaskresult"
@@ -226,6 +229,8 @@ class Server:
             str(self.processes),
             "--background-workers",
             str(BACKGROUND_WORKERS),
+            "--worker-threads",
+            str(WORKER_THREADS),
         ]
         self.process = subprocess.Popen(
             command,

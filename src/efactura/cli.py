@@ -281,7 +281,15 @@ def _serve(args: argparse.Namespace, demo_bank: Any) -> int:
     )
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "efactura", "worker", "--skip-migrate"],
+            [
+                sys.executable,
+                "-m",
+                "efactura",
+                "worker",
+                "--skip-migrate",
+                "--threads",
+                str(args.worker_threads),
+            ],
             env=env,
             process_group=0,
         )
@@ -290,7 +298,9 @@ def _serve(args: argparse.Namespace, demo_bank: Any) -> int:
     print(
         f"efactura is running at http://{args.host}:{args.port}/ (web pid {web.pid}: "
         f"{web_processes} processes x {args.threads} threads; background worker pid "
-        f"{', '.join(str(w.pid) for w in workers)}); press Ctrl-C to stop.",
+        f"{', '.join(str(w.pid) for w in workers)}"
+        f"{f' x {args.worker_threads} threads' if args.worker_threads > 1 else ''}); "
+        "press Ctrl-C to stop.",
         flush=True,
     )
     status = 0
@@ -325,6 +335,17 @@ def _serve(args: argparse.Namespace, demo_bank: Any) -> int:
     return status
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run the background worker (django-tasks-db ``db_worker``) on every queue."""
     setup_django()
@@ -336,10 +357,81 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from efactura.housekeeping import start_scheduler
 
     start_scheduler()
+    if args.threads > 1:
+        _run_worker_threads(args.threads)
+        return 0
     # Poll every 0.2 s (django-tasks-db's default is 1 s): a queued AS4 message or email waits
     # for the next poll, and that wait was most of an AS4 delivery's latency.
-    call_command("db_worker", queue_name="*", reload=False, interval=0.2)
+    call_command("db_worker", queue_name="*", reload=False, interval=WORKER_POLL_SECONDS)
     return 0
+
+
+WORKER_POLL_SECONDS = 0.2
+
+
+def _run_worker_threads(count: int) -> None:
+    """``count`` django-tasks-db worker loops in this process, one thread and one database
+    connection each.
+
+    A lone worker loop spends about a third of its time waiting for the database; a second
+    loop in the same process fills those waits without the memory of a second process.
+    Each loop claims its tasks the way separate worker processes do (``SELECT … FOR UPDATE
+    SKIP LOCKED`` on PostgreSQL), so no task runs twice.  SIGINT/SIGTERM let every loop finish
+    its current task and stop; a second signal stops at once.
+    """
+    import threading
+
+    from django.db import connections
+    from django.utils.crypto import get_random_string
+    from django_tasks_db.management.commands.db_worker import Command, Worker
+
+    # The same log lines as ``db_worker`` ("Starting worker ...", one per task).
+    Command().configure_logging(1)
+    loops = [
+        Worker(
+            queue_names=["*"],
+            interval=WORKER_POLL_SECONDS,
+            batch=False,
+            backend_name="default",
+            startup_delay=True,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        for _ in range(count)
+    ]
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            os._exit(1)
+        stopping.set()
+        print(
+            f"stopping: {count} worker threads finish their current task "
+            "(signal again to stop at once)",
+            file=sys.stderr,
+            flush=True,
+        )
+        for loop in loops:
+            loop.running = False
+
+    def run(loop: Worker) -> None:
+        try:
+            loop.run()
+        finally:
+            connections.close_all()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, request_stop)
+    threads = [
+        threading.Thread(target=run, args=(loop,), name=f"worker-{n}", daemon=True)
+        for n, loop in enumerate(loops, start=1)
+    ]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
 
 
 def cmd_housekeeping(args: argparse.Namespace) -> int:
@@ -686,12 +778,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="background worker processes (default %(default)s)",
     )
     serve.add_argument(
+        "--worker-threads",
+        type=_positive,
+        default=1,
+        help="task loops per background worker process (default %(default)s)",
+    )
+    serve.add_argument(
         "--demo", action="store_true", help="load the demo data and print its logins"
     )
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run the background worker only")
     worker.add_argument("--skip-migrate", action="store_true", help=argparse.SUPPRESS)
+    worker.add_argument(
+        "--threads",
+        type=_positive,
+        default=1,
+        help="task loops in this process, one database connection each (default %(default)s)",
+    )
     worker.set_defaults(func=cmd_worker)
 
     housekeeping = sub.add_parser(

@@ -1,5 +1,6 @@
-"""Two real ``efactura worker`` processes on one PostgreSQL queue: every task runs exactly
-once (none twice, none lost), and both workers take part.
+"""Two task loops on one PostgreSQL queue, as two real ``efactura worker`` processes and as
+one process with ``--threads 2``: every task runs exactly once (none twice, none lost), and
+both loops take part.  The threaded worker also stops cleanly on SIGTERM.
 
 Run with ``DATABASE_URL=postgres://localhost/<name>``; left out on SQLite (the worker
 processes cannot share an in-memory test database)."""
@@ -42,10 +43,10 @@ def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _worker(env: dict[str, str], log: Path, threads: int = 1) -> subprocess.Popen[bytes]:
     efactura = Path(sys.executable).with_name("efactura")
     return subprocess.Popen(
-        [str(efactura), "worker", "--skip-migrate"],
+        [str(efactura), "worker", "--skip-migrate", "--threads", str(threads)],
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -53,7 +54,10 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def test_two_workers_run_every_task_exactly_once(settings: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["two processes", "one process, two threads"])
+def test_two_workers_run_every_task_exactly_once(
+    settings: Any, tmp_path: Path, layout: str
+) -> None:
     db = settings.DATABASES["default"]
     user = f"{db['USER']}@" if db.get("USER") else ""
     env = {
@@ -63,14 +67,18 @@ def test_two_workers_run_every_task_exactly_once(settings: Any, tmp_path: Path) 
         "EFACTURA_HOUSEKEEPING_SECONDS": "3600",
     }
     env.pop("EMAIL_URL", None)  # the embedded outbox: each sent email is one row
-    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
-    workers = [_worker(env, log) for log in logs]
+    if layout == "two processes":
+        logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+        workers = [_worker(env, log) for log in logs]
+    else:
+        logs = [tmp_path / "worker.log"]
+        workers = [_worker(env, logs[0], threads=2)]
+
+    def started() -> int:
+        return sum(log.read_text(errors="replace").count("Starting worker") for log in logs)
+
     try:
-        _wait_for(
-            lambda: all("Starting worker" in log.read_text(errors="replace") for log in logs),
-            180,
-            "both workers to start",
-        )
+        _wait_for(lambda: started() == 2, 180, "both task loops to start")
         with transaction.atomic():
             for n in range(TASKS):
                 send_email.enqueue(to=["queue@example.com"], subject=f"task {n}", text="x")
@@ -79,9 +87,14 @@ def test_two_workers_run_every_task_exactly_once(settings: Any, tmp_path: Path) 
             300,
             "the queue to drain",
         )
+        if layout != "two processes":
+            # SIGTERM: each thread finishes its task and the process exits by itself.
+            workers[0].send_signal(signal.SIGTERM)
+            assert workers[0].wait(30) == 0
     finally:
         for worker in workers:
-            os.killpg(worker.pid, signal.SIGKILL)
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(10)
 
     sent = collections.Counter(OutboxEmail.objects.values_list("subject", flat=True))

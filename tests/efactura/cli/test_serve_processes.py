@@ -1,5 +1,6 @@
-"""``efactura serve`` starts one web process per core by default; ``--workers``, ``--threads``
-and ``--background-workers`` choose otherwise."""
+"""``efactura serve`` starts one web process per core by default; ``--workers``, ``--threads``,
+``--background-workers`` and ``--worker-threads`` (``efactura worker --threads``) choose
+otherwise."""
 
 from __future__ import annotations
 
@@ -38,3 +39,15 @@ def test_processes_and_threads_can_be_chosen() -> None:
     assert command[command.index("--bind") + 1] == "[::1]:8000"
     assert command[command.index("--workers") + 1] == "2"
     assert command[command.index("--threads") + 1] == "8"
+
+
+def test_worker_threads_are_chosen_and_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _parsed().worker_threads == 1  # type: ignore[attr-defined]
+    assert _parsed("--worker-threads", "2").worker_threads == 2  # type: ignore[attr-defined]
+    parser = cli.build_parser()
+    assert parser.parse_args(["worker", "--threads", "3"]).threads == 3
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["worker", "--threads", bad])
+    err = capsys.readouterr().err
+    assert "must be 1 or more, not 0" in err and "'two' is not a whole number" in err
